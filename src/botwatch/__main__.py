@@ -1,0 +1,3 @@
+from botwatch.cli import main
+
+main()

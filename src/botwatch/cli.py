@@ -1,0 +1,229 @@
+"""The command line: each command parses options, calls one library function and prints the result."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from botwatch import __version__
+from botwatch.errors import BotwatchError
+from botwatch.ingest.base import IngestOptions
+
+
+def _ingest_options(fn):
+    fn = click.option(
+        "--format", "fmt", default=None, help="Input format; detected from the file when omitted."
+    )(fn)
+    fn = click.option(
+        "--timezone", default=None, help="IANA zone of timestamps that carry no offset, e.g. Asia/Almaty."
+    )(fn)
+    fn = click.option("--platform", default=None, help="Platform name for formats that do not carry one.")(fn)
+    fn = click.option(
+        "--map",
+        "mapping",
+        multiple=True,
+        metavar="FIELD=COLUMN",
+        help="Map a canonical field to an input column (repeatable); 'preset=NAME' picks a CSV preset.",
+    )(fn)
+    return fn
+
+
+def _options(fmt, timezone, platform, mapping) -> IngestOptions:
+    pairs = []
+    for m in mapping:
+        if "=" not in m:
+            raise click.UsageError(f"--map {m!r}: expected FIELD=COLUMN, e.g. --map account_id=author")
+        k, v = m.split("=", 1)
+        pairs.append((k.strip(), v.strip()))
+    return IngestOptions(format=fmt, timezone=timezone, platform=platform, mapping=tuple(pairs))
+
+
+class _Group(click.Group):
+    """Turns BotwatchError into a one-line message and exit code 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except BotwatchError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="botwatch")
+def cli():
+    """botwatch: find fake accounts and coordinated inauthentic campaigns in social-media exports."""
+
+
+def _print_summaries(summaries) -> None:
+    for s in summaries:
+        if s.status != "ingested":
+            click.echo(f"{s.file}: {s.status}")
+            continue
+        click.echo(
+            f"{s.file}: {s.format} ({s.format_reason}); read {s.records_read} = stored {s.items_stored} items"
+            f" + {s.accounts_stored} accounts + quarantined {s.quarantined} + duplicates {s.duplicates}"
+        )
+        for reason, n in (s.quarantine_reasons or {}).items():
+            click.echo(f"  quarantined {n}: {reason}")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(dir_okay=False))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@_ingest_options
+@click.option("--json", "as_json", is_flag=True, help="Print the per-file summaries as JSON.")
+def ingest(case, inputs, fmt, timezone, platform, mapping, as_json):
+    """Ingest INPUT files into the CASE database (created when missing)."""
+    from botwatch.store.case import Case
+
+    with Case(case) as c:
+        summaries = c.ingest(inputs, _options(fmt, timezone, platform, mapping))
+    if as_json:
+        click.echo(json.dumps([s.as_dict() for s in summaries], indent=2, default=str))
+    else:
+        _print_summaries(summaries)
+
+
+@cli.command()
+@click.argument("case", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def info(case, as_json):
+    """Counts per platform, kind, source and quarantine reason."""
+    from botwatch.store.case import Case
+
+    with Case(case, read_only=True) as c:
+        data = c.info()
+    if as_json:
+        click.echo(json.dumps(data, indent=2, default=str))
+        return
+    click.echo(
+        f"{data['case']}: {data['items']} items, {data['accounts']} accounts, {data['quarantined']} quarantined"
+    )
+    click.echo(f"time span (UTC): {data['time_span'][0]} .. {data['time_span'][1]}")
+    for row in data["per_kind"]:
+        click.echo(f"  {row['platform']:<12} {row['kind']:<8} {row['items']}")
+    for row in data["per_source"]:
+        click.echo(
+            f"  source {row['source_id']}: {row['file_name']} [{row['format']}] read {row['records_read']}, "
+            f"quarantined {row['quarantined']}, duplicates {row['duplicates']}"
+        )
+    for row in data["quarantine_reasons"]:
+        click.echo(f"  quarantine {row['file_name']}: {row['records']} x {row['reason']}")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(dir_okay=False))
+@click.option(
+    "--config", type=click.Path(exists=True, dir_okay=False), help="TOML or JSON file of detector parameters."
+)
+@click.option("--only", multiple=True, help="Run only these detectors (repeatable).")
+@click.option(
+    "--seed", type=int, default=None, help="Seed for every randomised step (recorded with the run)."
+)
+def detect(case, config, only, seed):
+    """Run the detectors, assemble campaigns and score accounts."""
+    from botwatch.pipeline import detect_case
+
+    result = detect_case(case, config=config, only=only or None, seed=seed)
+    click.echo(result.summary_text())
+
+
+@cli.command("export")
+@click.argument("case", type=click.Path(dir_okay=False))
+@click.option(
+    "--what", type=click.Choice(["accounts", "edges", "campaigns", "evidence", "items"]), required=True
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "parquet", "jsonl", "gexf", "sqlite"]), required=True
+)
+@click.option("--out", type=click.Path(), required=True)
+@click.option(
+    "--pseudonymize", is_flag=True, help="Replace handles, names and ids with stable salted hashes."
+)
+@click.option(
+    "--salt", default=None, help="Salt for --pseudonymize (default: a random salt stored in the case)."
+)
+def export_cmd(case, what, fmt, out, pseudonymize, salt):
+    """Write accounts, edges, campaigns or evidence to a file."""
+    from botwatch.export import export
+
+    path = export(case, what=what, fmt=fmt, out=out, pseudonymize=pseudonymize, salt=salt)
+    click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(dir_okay=False))
+@click.option(
+    "--labels",
+    type=click.Path(exists=True, dir_okay=False),
+    required=True,
+    help="CSV with account_id,label[,group]; label 1/0 or bot/human.",
+)
+@click.option("--json", "as_json", is_flag=True)
+def evaluate(case, labels, as_json):
+    """Precision, recall, F1, PR-AUC and campaign purity against labels."""
+    from botwatch.evaluate import evaluate_case
+
+    result = evaluate_case(case, labels)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+    else:
+        for k, v in result.items():
+            click.echo(f"{k}: {v}")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(), required=True, help="Path of the HTML file to write.")
+@click.option(
+    "--pseudonymize", is_flag=True, help="Replace handles, names and ids with salted hashes; hide avatars."
+)
+def report(case, out, pseudonymize):
+    """Write the self-contained HTML investigation report."""
+    from botwatch.report import write_report
+
+    path = write_report(case, out, pseudonymize=pseudonymize)
+    click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--out", type=click.Path(file_okay=False), required=True, help="Folder for case.duckdb and the report."
+)
+@_ingest_options
+@click.option("--seed", type=int, default=None)
+def run(inputs, out, fmt, timezone, platform, mapping, seed):
+    """The main job: ingest INPUTS into OUT/case.duckdb, detect, and write the report into OUT."""
+    from botwatch.pipeline import run_pipeline
+
+    result = run_pipeline(inputs, out, _options(fmt, timezone, platform, mapping), seed=seed)
+    _print_summaries(result.ingest)
+    for line in result.lines:
+        click.echo(line)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False), default="botwatch-demo", show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--size", type=click.Choice(["small", "medium"]), default="small", show_default=True)
+def demo(out, seed, size):
+    """Generate the synthetic demo investigation (with ground truth) and run it."""
+    from botwatch.demo import generate_demo
+    from botwatch.pipeline import run_pipeline
+
+    out = Path(out)
+    demo_files = generate_demo(out / "data", seed=seed, size=size)
+    click.echo(f"demo data in {out / 'data'} (ground truth: {demo_files.truth})")
+    result = run_pipeline(demo_files.inputs, out, IngestOptions(timezone=demo_files.timezone), seed=seed)
+    _print_summaries(result.ingest)
+    for line in result.lines:
+        click.echo(line)
+
+
+def main() -> None:
+    cli(prog_name="botwatch")

@@ -1,0 +1,95 @@
+"""Ingest one file into a case: choose the adapter, stream its chunks into staging, validate and commit."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import duckdb
+
+from botwatch.errors import BotwatchError
+from botwatch.ingest.base import ACCOUNT_SCHEMA, ITEM_SCHEMA, IngestOptions, SourceFile, to_table
+from botwatch.ingest.registry import detect_format, get_adapter
+from botwatch.store.case import Case, IngestSummary, check_timezone, options_json, sha256_file
+
+
+def ingest_file(
+    case: Case, path: str | Path, options: IngestOptions | None = None, progress: bool | None = None
+) -> IngestSummary:
+    """Ingest ``path`` into ``case`` in one transaction; a failure leaves the case as it was.
+
+    Re-ingesting a file with the same content and options changes nothing.
+    """
+    options = options or IngestOptions()
+    path = Path(path)
+    if not path.exists():
+        raise BotwatchError(f"{path}: no such file; check the path")
+    if path.is_dir():
+        raise BotwatchError(f"{path} is a folder; pass the export files inside it (e.g. {path}/result.json)")
+    try:
+        source = SourceFile(path)
+    except OSError as exc:
+        raise BotwatchError(f"{path}: cannot read ({exc.strerror}); check permissions") from None
+    check_timezone(options.timezone)
+    if source.size == 0:
+        adapter_name, reason = "empty", "the file is empty"
+        adapter = None
+    elif options.format:
+        adapter = get_adapter(options.format)
+        adapter_name, reason = adapter.name, "chosen with --format"
+    else:
+        adapter, reason = detect_format(source)
+        adapter_name = adapter.name
+    summary = IngestSummary(file=str(path), format=adapter_name, format_reason=reason, source_id=None)
+    sha = sha256_file(path)
+    opts = options_json(options)
+    previous = case.source_by_sha(sha, adapter_name, opts)
+    if previous is not None:
+        summary.status = f"already ingested as source {previous}; nothing changed"
+        summary.source_id = previous
+        return summary
+
+    bar = _progress_bar(source, progress)
+    case.begin_staging()
+    timezone = options.timezone
+    try:
+        if adapter is not None:
+            for chunk in adapter.read(source, options):
+                timezone = timezone or chunk.timezone
+                case.stage(
+                    to_table(chunk.items, ITEM_SCHEMA),
+                    to_table(chunk.accounts, ACCOUNT_SCHEMA),
+                    chunk.rejects,
+                )
+        case.commit_staging(
+            summary,
+            path=path,
+            sha=sha,
+            size=source.size,
+            options_json=opts,
+            platform=options.platform,
+            timezone=timezone,
+        )
+    except BaseException as exc:
+        case.rollback()
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            raise BotwatchError(
+                f"{path.name}: out of memory while storing; split the file or raise the memory limit"
+            ) from None
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    return summary
+
+
+def _progress_bar(source: SourceFile, progress: bool | None):
+    if progress is None:
+        progress = sys.stderr.isatty()
+    if not progress:
+        return None
+    from tqdm import tqdm
+
+    bar = tqdm(total=source.size, unit="B", unit_scale=True, desc=source.name, leave=False, file=sys.stderr)
+    source.progress = bar.update
+    return bar

@@ -1,0 +1,436 @@
+"""The case database: one DuckDB file per investigation.
+
+``Case`` owns the connection, applies migrations, and stores what adapters read: it validates every record
+once (ids, timestamps, plausible dates), quarantines what fails with its position and reason, deduplicates
+(the same record twice is stored once, and the choice does not depend on file order), and keeps provenance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import duckdb
+import pyarrow as pa
+
+from botwatch import __version__
+from botwatch.errors import BotwatchError, CaseVersionError, NeedsTimezoneError
+from botwatch.store.schema import ACCOUNT_FIELDS, ITEM_FIELDS, ITEM_KINDS, MIGRATIONS, SCHEMA_VERSION
+from botwatch.store.sql import HASHTAG_RE, MENTION_RE, URL_RE, is_naive_expr, sql_str, timestamp_expr
+
+EARLIEST = "2000-01-01"
+
+
+@dataclass
+class IngestSummary:
+    """What one file's ingest did. ``records_read == items_stored + accounts_stored + quarantined + duplicates``."""
+
+    file: str
+    format: str
+    format_reason: str
+    source_id: int | None
+    records_read: int = 0
+    items_stored: int = 0
+    accounts_stored: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    status: str = "ingested"
+    quarantine_reasons: dict | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _ddl(fields: dict[str, str], name: str) -> str:
+    return f"CREATE TEMP TABLE {name} (" + ", ".join(f'"{k}" {v}' for k, v in fields.items()) + ")"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_timezone(tz: str | None) -> str | None:
+    if tz is None:
+        return None
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BotwatchError(
+            f"unknown timezone {tz!r}; use an IANA name such as Asia/Almaty, Europe/Moscow or UTC"
+        ) from None
+    return tz
+
+
+class Case:
+    """An investigation's database file. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False, memory_limit: str = "1500MB"):
+        self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise BotwatchError(
+                f"no case at {self.path}; create one with 'botwatch ingest {self.path} FILE...'"
+            )
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise BotwatchError(f"cannot open case {self.path}: {exc}") from None
+        self.con.execute("SET TimeZone='UTC'")
+        self.con.execute(f"SET memory_limit='{memory_limit}'")
+        self.con.execute("SET preserve_insertion_order=false")
+        self._migrate(read_only)
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+    def __enter__(self) -> Case:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def _migrate(self, read_only: bool) -> None:
+        con = self.con
+        has = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name='schema_migrations'"
+        ).fetchone()[0]
+        applied: set[int] = set()
+        if has:
+            applied = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
+            newest = max(applied, default=0)
+            if newest > SCHEMA_VERSION:
+                raise CaseVersionError(
+                    f"{self.path} uses case schema v{newest} but this botwatch ({__version__}) knows up to "
+                    f"v{SCHEMA_VERSION}; upgrade botwatch (pip install -U botwatch) to open it"
+                )
+        pending = [m for m in MIGRATIONS if m[0] not in applied]
+        if not pending:
+            return
+        if read_only:
+            raise BotwatchError(f"{self.path} needs a schema upgrade; open it once without read-only")
+        con.execute("BEGIN")
+        if not has:
+            con.execute(
+                "CREATE TABLE schema_migrations (version INTEGER, name VARCHAR, applied_at TIMESTAMP)"
+            )
+        for version, name, sql in pending:
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, dt.datetime.now(dt.UTC)]
+            )
+        con.execute("COMMIT")
+
+    # -- ingest ----------------------------------------------------------------------------------------------
+    def ingest(self, paths, options=None, progress: bool | None = None) -> list[IngestSummary]:
+        """Ingest files in order, each in its own transaction. See :func:`botwatch.ingest.runner.ingest_file`."""
+        from botwatch.ingest.runner import ingest_file
+
+        return [ingest_file(self, p, options, progress=progress) for p in paths]
+
+    def source_by_sha(self, sha: str, format_name: str, options_json: str) -> int | None:
+        row = self.con.execute(
+            "SELECT source_id FROM sources WHERE sha256=? AND format=? AND options=?::JSON",
+            [sha, format_name, options_json],
+        ).fetchone()
+        return row[0] if row else None
+
+    def begin_staging(self) -> None:
+        con = self.con
+        con.execute("BEGIN")
+        for name in ("stage_items", "stage_accounts", "stage_rejects"):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+        con.execute(_ddl(ITEM_FIELDS, "stage_items"))
+        con.execute(_ddl(ACCOUNT_FIELDS, "stage_accounts"))
+        con.execute(
+            "CREATE TEMP TABLE stage_rejects (position BIGINT, position_kind VARCHAR, reason VARCHAR, raw VARCHAR)"
+        )
+
+    def stage(self, items: pa.Table | None, accounts: pa.Table | None, rejects) -> None:
+        con = self.con
+        if items is not None:
+            con.register("_chunk_items", items)
+            con.execute("INSERT INTO stage_items SELECT * FROM _chunk_items")
+            con.unregister("_chunk_items")
+        if accounts is not None:
+            con.register("_chunk_accounts", accounts)
+            con.execute("INSERT INTO stage_accounts SELECT * FROM _chunk_accounts")
+            con.unregister("_chunk_accounts")
+        if rejects:
+            tbl = pa.table(
+                {
+                    "position": [r.position for r in rejects],
+                    "position_kind": [r.position_kind for r in rejects],
+                    "reason": [r.reason for r in rejects],
+                    "raw": [r.raw for r in rejects],
+                }
+            )
+            con.register("_chunk_rejects", tbl)
+            con.execute("INSERT INTO stage_rejects SELECT * FROM _chunk_rejects")
+            con.unregister("_chunk_rejects")
+
+    def rollback(self) -> None:
+        try:
+            self.con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+
+    def commit_staging(
+        self,
+        summary: IngestSummary,
+        *,
+        path: Path,
+        sha: str,
+        size: int,
+        options_json: str,
+        platform: str | None,
+        timezone: str | None,
+    ) -> IngestSummary:
+        """Validate the staged rows, quarantine failures, merge the rest, record the source; then COMMIT."""
+        con = self.con
+        tz = sql_str(timezone)
+        naive = con.execute(
+            f"SELECT created_at_raw FROM stage_items WHERE {is_naive_expr('created_at_raw', 'created_at_epoch')} LIMIT 1"
+        ).fetchone()
+        if naive and timezone is None:
+            raise NeedsTimezoneError(
+                f"{path.name}: timestamps have no UTC offset (e.g. {naive[0]!r}); pass --timezone with the zone "
+                "they were recorded in, e.g. --timezone Asia/Almaty (Kazakhstan since March 2024) or UTC"
+            )
+        source_id = con.execute("SELECT coalesce(max(source_id), 0) + 1 FROM sources").fetchone()[0]
+        summary.source_id = source_id
+        ts = timestamp_expr("created_at_raw", "created_at_epoch", tz)
+        kinds = ", ".join(sql_str(k) for k in ITEM_KINDS)
+        con.execute(f"""
+            CREATE TEMP TABLE stage_v AS
+            WITH t AS (
+              SELECT *, {ts} AS created_at,
+                coalesce(nullif(trim(kind), ''), CASE WHEN repost_of IS NOT NULL AND repost_of <> '' THEN 'repost'
+                     WHEN parent_id IS NOT NULL AND parent_id <> '' THEN 'comment' ELSE 'post' END) AS kind2
+              FROM stage_items)
+            SELECT *, CASE
+              WHEN item_id IS NULL OR trim(item_id) = '' THEN 'missing item id'
+              WHEN account_id IS NULL OR trim(account_id) = '' THEN 'missing account id'
+              WHEN platform IS NULL OR trim(platform) = '' THEN 'missing platform (pass --platform)'
+              WHEN created_at_raw IS NULL AND created_at_epoch IS NULL THEN 'missing timestamp'
+              WHEN created_at IS NULL THEN 'unparseable timestamp: ' || coalesce(created_at_raw, CAST(created_at_epoch AS VARCHAR))
+              WHEN created_at < TIMESTAMP '{EARLIEST}' THEN 'timestamp before {EARLIEST[:4]}: ' || CAST(created_at AS VARCHAR)
+              WHEN created_at > now()::TIMESTAMP + INTERVAL 1 DAY THEN 'timestamp in the future: ' || CAST(created_at AS VARCHAR)
+              WHEN kind2 NOT IN ({kinds}) THEN 'unknown item kind: ' || kind2
+            END AS reason
+            FROM t""")
+        con.execute(f"""
+            INSERT INTO quarantine
+            SELECT {source_id}, {sql_str(path.name)}, position, position_kind, reason, raw FROM stage_rejects
+            UNION ALL
+            SELECT {source_id}, {sql_str(path.name)}, position, 'record', reason, raw FROM stage_v WHERE reason IS NOT NULL
+            UNION ALL
+            SELECT {source_id}, {sql_str(path.name)}, position, 'record', 'account record without account id', raw
+              FROM stage_accounts WHERE coalesce(is_profile, true) AND (account_id IS NULL OR trim(account_id) = '')""")
+        con.execute(f"""
+            CREATE TEMP TABLE stage_ok AS
+            SELECT trim(platform) AS platform, trim(item_id) AS item_id, trim(account_id) AS account_id,
+              kind2 AS kind, nullif(trim(parent_id), '') AS parent_id, nullif(trim(root_id), '') AS root_id,
+              nullif(channel, '') AS channel, created_at,
+              coalesce(created_at_raw, CAST(created_at_epoch AS VARCHAR)) AS created_at_raw, text, lang,
+              coalesce(links, regexp_extract_all(coalesce(text, ''), {sql_str(URL_RE)})) AS links,
+              coalesce(hashtags, regexp_extract_all(lower(coalesce(text, '')), {sql_str(HASHTAG_RE)}, 1)) AS hashtags,
+              coalesce(mentions, regexp_extract_all(coalesce(text, ''), {sql_str(MENTION_RE)}, 1)) AS mentions,
+              media, nullif(trim(repost_of), '') AS repost_of, reactions, replies, reposts, views,
+              {source_id} AS source_id, position, raw, md5(coalesce(raw, item_id)) AS raw_hash,
+              nullif(trim(handle), '') AS handle, nullif(trim(display_name), '') AS display_name,
+              row_number() OVER (PARTITION BY trim(platform), trim(item_id) ORDER BY md5(coalesce(raw, item_id)), position) AS rn
+            FROM stage_v WHERE reason IS NULL""")
+        item_cols = [
+            "platform",
+            "item_id",
+            "account_id",
+            "kind",
+            "parent_id",
+            "root_id",
+            "channel",
+            "created_at",
+            "created_at_raw",
+            "text",
+            "lang",
+            "links",
+            "hashtags",
+            "mentions",
+            "media",
+            "repost_of",
+            "reactions",
+            "replies",
+            "reposts",
+            "views",
+            "source_id",
+            "position",
+            "raw",
+            "raw_hash",
+        ]
+        cols = ", ".join(item_cols)
+        n_ok = con.execute("SELECT count(*) FROM stage_ok").fetchone()[0]
+        # A record already stored (from any file) is a duplicate; keep whichever version has the smaller hash so
+        # the result does not depend on ingest order.
+        existing = con.execute("""
+            SELECT count(*) FROM stage_ok s WHERE rn = 1 AND EXISTS (
+              SELECT 1 FROM items i WHERE i.platform = s.platform AND i.item_id = s.item_id)""").fetchone()[0]
+        con.execute("""
+            DELETE FROM items USING stage_ok s
+            WHERE s.rn = 1 AND items.platform = s.platform AND items.item_id = s.item_id AND items.raw_hash > s.raw_hash""")
+        con.execute(f"""
+            INSERT INTO items SELECT {cols} FROM stage_ok s WHERE rn = 1
+              AND NOT EXISTS (SELECT 1 FROM items i WHERE i.platform = s.platform AND i.item_id = s.item_id)""")
+        n_first = con.execute("SELECT count(*) FROM stage_ok WHERE rn = 1").fetchone()[0]
+        summary.items_stored = n_first - existing
+        item_dups = n_ok - summary.items_stored
+
+        acc_ts = timestamp_expr("created_at_raw", "created_at_epoch", tz)
+        con.execute(f"""
+            CREATE TEMP TABLE stage_obs AS
+            SELECT trim(platform) AS platform, trim(account_id) AS account_id, nullif(trim(handle), '') AS handle,
+              nullif(trim(display_name), '') AS display_name,
+              CASE WHEN t BETWEEN TIMESTAMP '{EARLIEST}' AND now()::TIMESTAMP + INTERVAL 1 DAY THEN t END AS created_at,
+              created_at_raw, bio, avatar_url, avatar_path, followers, following, posts_count, verified,
+              coalesce(is_profile, true) AS is_profile, {source_id} AS source_id, position, raw,
+              md5(coalesce(raw, account_id)) AS raw_hash
+            FROM (SELECT *, {acc_ts} AS t FROM stage_accounts)
+            WHERE account_id IS NOT NULL AND trim(account_id) <> ''
+            UNION ALL
+            SELECT DISTINCT platform, account_id, handle, display_name, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+              NULL, NULL, false, {source_id}, NULL, NULL,
+              md5(concat_ws('|', platform, account_id, handle, display_name))
+            FROM stage_ok""")
+        n_profiles = con.execute("SELECT count(*) FROM stage_obs WHERE is_profile").fetchone()[0]
+        new_profiles = con.execute("""
+            INSERT INTO account_observations
+            SELECT DISTINCT ON (platform, account_id, raw_hash) * FROM stage_obs s
+            WHERE NOT EXISTS (SELECT 1 FROM account_observations o WHERE o.platform = s.platform
+                AND o.account_id = s.account_id AND o.raw_hash = s.raw_hash AND o.is_profile = s.is_profile)
+            ORDER BY platform, account_id, raw_hash""").fetchone()[0]
+        del new_profiles
+        stored_profiles = con.execute(
+            f"SELECT count(*) FROM account_observations WHERE source_id = {source_id} AND is_profile"
+        ).fetchone()[0]
+        summary.accounts_stored = stored_profiles
+        profile_dups = n_profiles - stored_profiles
+
+        q = con.execute(
+            f"SELECT reason, count(*) FROM quarantine WHERE source_id = {source_id} GROUP BY 1 ORDER BY 2 DESC"
+        ).fetchall()
+        summary.quarantined = sum(n for _, n in q)
+        summary.quarantine_reasons = {r: n for r, n in q}
+        summary.duplicates = item_dups + profile_dups
+        n_items_staged = con.execute("SELECT count(*) FROM stage_items").fetchone()[0]
+        n_profile_staged = con.execute(
+            "SELECT count(*) FROM stage_accounts WHERE coalesce(is_profile, true)"
+        ).fetchone()[0]
+        n_rej = con.execute("SELECT count(*) FROM stage_rejects").fetchone()[0]
+        summary.records_read = n_items_staged + n_profile_staged + n_rej
+        con.execute(
+            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::JSON, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                source_id,
+                str(path),
+                path.name,
+                sha,
+                size,
+                summary.format,
+                summary.format_reason,
+                platform,
+                timezone,
+                options_json,
+                summary.records_read,
+                summary.items_stored,
+                summary.accounts_stored,
+                summary.quarantined,
+                summary.duplicates,
+                __version__,
+                dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            ],
+        )
+        self._rebuild_accounts()
+        for name in ("stage_items", "stage_accounts", "stage_rejects", "stage_v", "stage_ok", "stage_obs"):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+        con.execute("COMMIT")
+        return summary
+
+    def _rebuild_accounts(self) -> None:
+        """One row per (platform, account_id): for each field the value from the preferred observation
+        (profiles before item-embedded ones, then the smallest raw hash) so the result is order independent."""
+        fields = [
+            "handle",
+            "display_name",
+            "created_at",
+            "bio",
+            "avatar_url",
+            "avatar_path",
+            "followers",
+            "following",
+            "posts_count",
+            "verified",
+        ]
+        key = "(CASE WHEN is_profile THEN '0' ELSE '1' END) || raw_hash"
+        picks = ",\n".join(f"arg_min({f}, {key}) FILTER (WHERE {f} IS NOT NULL) AS {f}" for f in fields)
+        self.con.execute(f"""
+            CREATE OR REPLACE TABLE accounts AS
+            WITH obs AS (
+              SELECT platform, account_id, {picks}, list(DISTINCT source_id ORDER BY source_id) AS source_ids
+              FROM account_observations GROUP BY platform, account_id),
+            n AS (SELECT platform, account_id, count(*) AS n_items FROM items GROUP BY 1, 2)
+            SELECT obs.*, coalesce(n.n_items, 0) AS n_items FROM obs LEFT JOIN n USING (platform, account_id)""")
+
+    # -- summaries -------------------------------------------------------------------------------------------
+    def info(self) -> dict:
+        """Counts per platform, kind, source and quarantine reason."""
+        con = self.con
+
+        def rows(sql):
+            cur = con.execute(sql)
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, r)) for r in cur.fetchall()]
+
+        span = con.execute("SELECT min(created_at), max(created_at) FROM items").fetchone()
+        return {
+            "case": str(self.path),
+            "botwatch_version": __version__,
+            "schema_version": SCHEMA_VERSION,
+            "items": con.execute("SELECT count(*) FROM items").fetchone()[0],
+            "accounts": con.execute("SELECT count(*) FROM accounts").fetchone()[0],
+            "quarantined": con.execute("SELECT count(*) FROM quarantine").fetchone()[0],
+            "time_span": [
+                span[0].isoformat() + "Z" if span[0] else None,
+                span[1].isoformat() + "Z" if span[1] else None,
+            ],
+            "per_platform": rows("""SELECT platform, count(*) AS items, count(DISTINCT account_id) AS accounts
+                                    FROM items GROUP BY 1 ORDER BY 1"""),
+            "per_kind": rows(
+                "SELECT platform, kind, count(*) AS items FROM items GROUP BY 1, 2 ORDER BY 1, 2"
+            ),
+            "per_source": rows("""SELECT source_id, file_name, format, format_reason, timezone, records_read,
+                                  items_stored, accounts_stored, quarantined, duplicates, sha256,
+                                  strftime(ingested_at, '%Y-%m-%dT%H:%M:%SZ') AS ingested_at
+                                  FROM sources ORDER BY source_id"""),
+            "quarantine_reasons": rows("""SELECT file_name, reason, count(*) AS records FROM quarantine
+                                          GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2"""),
+        }
+
+
+def options_json(options) -> str:
+    return json.dumps(
+        {
+            "format": options.format,
+            "timezone": options.timezone,
+            "platform": options.platform,
+            "mapping": dict(options.mapping),
+        },
+        sort_keys=True,
+    )
