@@ -1,12 +1,173 @@
-"""The main job, end to end: ingest, detect, report. The CLI's ``run`` and ``demo`` call this."""
+"""The main job, end to end: ingest, detect (detectors, campaigns, scores), report.
+
+The CLI's ``detect``, ``run`` and ``demo`` call these functions.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import time
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from botwatch import __version__
+from botwatch.campaigns.assemble import CAMPAIGN_CONSTRAINTS, CAMPAIGN_PARAMETERS, assemble_campaigns
+from botwatch.detectors import RunContext, detector_names, get_detector_class
+from botwatch.errors import BotwatchError
 from botwatch.ingest.base import IngestOptions
+from botwatch.scoring.score import SCORING_CONSTRAINTS, SCORING_PARAMETERS, score_accounts
 from botwatch.store.case import Case, IngestSummary
+
+DEFAULT_SEED = 20171  # recorded with every run; pass --seed to change it
+
+
+def load_config(path: str | Path | None) -> dict:
+    """Read detector parameters from TOML or JSON: ``{"seed": 7, "near_duplicate": {"threshold": 0.6}, ...}``."""
+    if path is None:
+        return {}
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        return tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError, tomllib.TOMLDecodeError) as exc:
+        raise BotwatchError(f"cannot read config {path}: {exc}; write TOML (.toml) or JSON") from None
+
+
+def _check(section: str, params: dict, defaults: dict, constraints: dict) -> dict:
+    unknown = set(params) - set(defaults)
+    if unknown:
+        raise BotwatchError(
+            f"config [{section}]: unknown parameter(s) {', '.join(sorted(unknown))}; "
+            f"parameters are: {', '.join(sorted(defaults))}"
+        )
+    merged = {**defaults, **params}
+    for key, c in constraints.items():
+        if not c.accepts(merged[key]):
+            raise BotwatchError(
+                f"The {key!r} parameter of {section} must be {c.describe()}. Got {merged[key]!r} instead."
+            )
+    return merged
+
+
+@dataclass
+class DetectResult:
+    run_id: int
+    seed: int
+    detectors: dict = field(default_factory=dict)
+    campaigns: dict = field(default_factory=dict)
+    scores: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def summary_text(self) -> str:
+        lines = [f"run {self.run_id} (seed {self.seed}) in {self.seconds:.1f} s"]
+        for name, s in self.detectors.items():
+            lines.append(
+                f"  {name}: " + ", ".join(f"{k}={v}" for k, v in s.items() if not isinstance(v, dict | list))
+            )
+        lines.append(
+            f"  campaigns: {self.campaigns.get('campaigns', 0)} ({self.campaigns.get('accounts', 0)} accounts)"
+        )
+        lines.append(
+            f"  accounts flagged: {self.scores.get('flagged', 0)} of {self.scores.get('scored', 0)} with any signal"
+        )
+        return "\n".join(lines)
+
+
+def detect_case(case, config=None, only=None, seed: int | None = None) -> DetectResult:
+    """Run the detectors in registry order, assemble campaigns and score accounts; record the run."""
+    cfg = config if isinstance(config, dict) else load_config(config)
+    seed = seed if seed is not None else int(cfg.get("seed", DEFAULT_SEED))
+    names = detector_names()
+    if only:
+        bad = [n for n in only if n not in names]
+        if bad:
+            raise BotwatchError(f"unknown detector(s) {', '.join(bad)}; detectors are: {', '.join(names)}")
+        names = [n for n in names if n in only]
+    detectors = []
+    for name in names:
+        det = get_detector_class(name)(**cfg.get(name, {}))
+        det.validate_params()
+        detectors.append(det)
+    campaign_params = _check("campaigns", cfg.get("campaigns", {}), CAMPAIGN_PARAMETERS, CAMPAIGN_CONSTRAINTS)
+    scoring_params = _check("scoring", cfg.get("scoring", {}), SCORING_PARAMETERS, SCORING_CONSTRAINTS)
+
+    own = not isinstance(case, Case)
+    c = Case(case) if own else case
+    try:
+        con = c.con
+        run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
+        started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        t0 = time.perf_counter()
+        result = DetectResult(run_id=run_id, seed=seed)
+        ctx = RunContext(con=con, run_id=run_id, seed=seed)
+        con.execute("BEGIN")
+        try:
+            for det in detectors:
+                t = time.perf_counter()
+                summary = det.run(ctx) or {}
+                summary.setdefault("seconds", round(time.perf_counter() - t, 2))
+                result.detectors[det.name] = summary
+            result.campaigns = assemble_campaigns(con, run_id, seed, **campaign_params)
+            result.scores = score_accounts(con, run_id, scoring_params)
+            result.seconds = time.perf_counter() - t0
+            run_config = {
+                "seed": seed,
+                "detectors": {d.name: d.get_params() for d in detectors},
+                "campaigns": campaign_params,
+                "scoring": scoring_params,
+                "summaries": result.detectors,
+                "versions": _versions(),
+            }
+            con.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?::JSON, ?)",
+                [
+                    run_id,
+                    started,
+                    dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                    __version__,
+                    seed,
+                    json.dumps(run_config, default=str),
+                    [d.name for d in detectors],
+                ],
+            )
+            # only the latest run's results are kept; the runs table keeps the history of parameters
+            for table in (
+                "edges",
+                "text_clusters",
+                "cluster_items",
+                "campaigns",
+                "campaign_accounts",
+                "account_scores",
+                "evidence",
+            ):
+                con.execute(f"DELETE FROM {table} WHERE run_id <> ?", [run_id])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return result
+    finally:
+        if own:
+            c.close()
+
+
+def _versions() -> dict:
+    import duckdb
+    import igraph
+    import leidenalg
+    import numpy
+    import pyarrow
+
+    return {
+        "botwatch": __version__,
+        "duckdb": duckdb.__version__,
+        "pyarrow": pyarrow.__version__,
+        "numpy": numpy.__version__,
+        "igraph": igraph.__version__,
+        "leidenalg": leidenalg.version,
+    }
 
 
 @dataclass
@@ -16,8 +177,15 @@ class RunResult:
     lines: list[str] = field(default_factory=list)
 
 
-def run_pipeline(inputs, out, options: IngestOptions | None = None, seed: int | None = None) -> RunResult:
-    """Ingest ``inputs`` into ``out/case.duckdb`` and run every analysis that exists, writing outputs to ``out``."""
+def run_pipeline(
+    inputs,
+    out,
+    options: IngestOptions | None = None,
+    seed: int | None = None,
+    config=None,
+    report: bool = True,
+) -> RunResult:
+    """Ingest ``inputs`` into ``out/case.duckdb``, detect, and write the report into ``out``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     case_path = out / "case.duckdb"
@@ -25,8 +193,15 @@ def run_pipeline(inputs, out, options: IngestOptions | None = None, seed: int | 
     with Case(case_path) as case:
         result.ingest = case.ingest(inputs, options or IngestOptions())
         info = case.info()
-    result.lines.append(
-        f"case: {case_path} ({info['items']} items, {info['accounts']} accounts, "
-        f"{info['quarantined']} quarantined)"
-    )
+        result.lines.append(
+            f"case: {case_path} ({info['items']} items, {info['accounts']} accounts, "
+            f"{info['quarantined']} quarantined)"
+        )
+        detected = detect_case(case, config=config, seed=seed)
+        result.lines.append(detected.summary_text())
+    if report:
+        from botwatch.report import write_report
+
+        path = write_report(case_path, out / "report.html")
+        result.lines.append(f"report: {path}")
     return result

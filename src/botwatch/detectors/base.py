@@ -32,8 +32,12 @@ class Interval:
             return False
         if self.type is int and not float(value).is_integer():
             return False
-        lo_ok = self.left is None or (value >= self.left if self.closed in ("both", "left") else value > self.left)
-        hi_ok = self.right is None or (value <= self.right if self.closed in ("both", "right") else value < self.right)
+        lo_ok = self.left is None or (
+            value >= self.left if self.closed in ("both", "left") else value > self.left
+        )
+        hi_ok = self.right is None or (
+            value <= self.right if self.closed in ("both", "right") else value < self.right
+        )
         return lo_ok and hi_ok
 
     def describe(self) -> str:

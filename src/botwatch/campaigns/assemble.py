@@ -1,0 +1,113 @@
+"""Assemble campaigns from the significant edges of every layer.
+
+The account graph has one node per account and one edge per account pair that is significant in at least one
+layer; its weight adds ``1 + log(1 + weight)`` per significant layer, so a pair that co-replied *and* posted the
+same template counts more than either alone. Communities are found with Leiden (modularity, seeded); each
+community with at least ``min_accounts`` accounts is a campaign, described by the layers, pages, posts, templates
+and time span of the evidence inside it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import igraph as ig
+import leidenalg
+
+from botwatch.detectors.base import Interval
+
+CAMPAIGN_PARAMETERS = {"min_accounts": 3, "resolution": 1.0}
+CAMPAIGN_CONSTRAINTS = {
+    "min_accounts": Interval(int, 2, None),
+    "resolution": Interval(float, 0, None, "neither"),
+}
+
+
+def assemble_campaigns(con, run_id: int, seed: int, min_accounts: int = 3, resolution: float = 1.0) -> dict:
+    """Write ``campaigns`` and ``campaign_accounts`` rows for ``run_id``; return a summary."""
+    con.execute("DELETE FROM campaigns WHERE run_id = ?", [run_id])
+    con.execute("DELETE FROM campaign_accounts WHERE run_id = ?", [run_id])
+    rows = con.execute(
+        """SELECT platform, account_a, account_b, sum(1 + ln(1 + weight)) AS w
+           FROM edges WHERE run_id = ? AND significant GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""",
+        [run_id],
+    ).fetchall()
+    if not rows:
+        return {"campaigns": 0, "accounts": 0}
+    index: dict[tuple[str, str], int] = {}
+    names: list[tuple[str, str]] = []
+    edges, weights = [], []
+    for platform, a, b, w in rows:
+        for acct in ((platform, a), (platform, b)):
+            if acct not in index:
+                index[acct] = len(names)
+                names.append(acct)
+        edges.append((index[(platform, a)], index[(platform, b)]))
+        weights.append(float(w))
+    graph = ig.Graph(n=len(names), edges=edges)
+    graph.es["weight"] = weights
+    partition = leidenalg.find_partition(
+        graph,
+        leidenalg.RBConfigurationVertexPartition,
+        weights="weight",
+        resolution_parameter=resolution,
+        seed=seed % (2**31),
+    )
+    communities = [sorted(names[v] for v in comm) for comm in partition if len(comm) >= min_accounts]
+    # stable order: biggest first, then by first member
+    communities.sort(key=lambda c: (-len(c), c[0]))
+    member_rows = []
+    for i, comm in enumerate(communities, 1):
+        cid = f"C{i}"
+        member_rows.extend((run_id, cid, p, a) for p, a in comm)
+    if not member_rows:
+        return {"campaigns": 0, "accounts": 0}
+    con.executemany("INSERT INTO campaign_accounts VALUES (?, ?, ?, ?)", member_rows)
+    _describe(con, run_id)
+    return {
+        "campaigns": len(communities),
+        "accounts": len(member_rows),
+        "graph_nodes": len(names),
+        "graph_edges": len(edges),
+        "modularity": round(partition.modularity, 4) if not math.isnan(partition.modularity) else None,
+    }
+
+
+def _describe(con, run_id: int) -> None:
+    """Summarise each campaign from the intra-campaign edges and the items they cite."""
+    con.execute(
+        """
+        INSERT INTO campaigns
+        WITH m AS (SELECT campaign_id, platform, account_id FROM campaign_accounts WHERE run_id = $run),
+        e AS (
+          SELECT ma.campaign_id, e.* FROM edges e
+          JOIN m ma ON ma.platform = e.platform AND ma.account_id = e.account_a
+          JOIN m mb ON mb.platform = e.platform AND mb.account_id = e.account_b AND mb.campaign_id = ma.campaign_id
+          WHERE e.run_id = $run AND e.significant),
+        ev AS (SELECT DISTINCT campaign_id, platform, unnest(evidence_item_ids) AS item_id FROM e),
+        it AS (SELECT ev.campaign_id, i.* FROM ev JOIN items i USING (platform, item_id)),
+        layers AS (SELECT campaign_id, list(DISTINCT layer ORDER BY layer) AS layers FROM e GROUP BY 1),
+        chans AS (
+          SELECT campaign_id, list(channel ORDER BY n DESC, channel)[1:10] AS channels FROM (
+            SELECT campaign_id, channel, count(*) AS n FROM it WHERE channel IS NOT NULL GROUP BY 1, 2) GROUP BY 1),
+        tgts AS (
+          SELECT campaign_id, list(t ORDER BY n DESC, t)[1:20] AS targets FROM (
+            SELECT campaign_id, coalesce(root_id, parent_id) AS t, count(*) AS n FROM it
+            WHERE coalesce(root_id, parent_id) IS NOT NULL GROUP BY 1, 2) GROUP BY 1),
+        clus AS (
+          SELECT m.campaign_id, list(DISTINCT ci.cluster_id ORDER BY ci.cluster_id) AS cluster_ids
+          FROM cluster_items ci JOIN m ON m.platform = ci.platform AND m.account_id = ci.account_id
+          WHERE ci.run_id = $run GROUP BY 1 HAVING count(DISTINCT ci.account_id) >= 2),
+        span AS (SELECT campaign_id, min(created_at) AS first_at, max(created_at) AS last_at, count(*) AS n_items
+                 FROM it GROUP BY 1),
+        sizes AS (SELECT campaign_id, any_value(platform) AS platform, count(*) AS n_accounts FROM m GROUP BY 1)
+        SELECT $run, s.campaign_id, s.platform, s.n_accounts, coalesce(span.n_items, 0), coalesce(l.layers, []),
+               span.first_at, span.last_at, coalesce(c.channels, []), coalesce(t.targets, []),
+               coalesce(cl.cluster_ids, []),
+               s.n_accounts || ' accounts acting together (' || array_to_string(coalesce(l.layers, []), ', ')
+                 || ') across ' || coalesce(len(c.channels), 0) || ' page(s)'
+        FROM sizes s LEFT JOIN layers l USING (campaign_id) LEFT JOIN chans c USING (campaign_id)
+        LEFT JOIN tgts t USING (campaign_id) LEFT JOIN clus cl USING (campaign_id) LEFT JOIN span USING (campaign_id)
+        ORDER BY s.campaign_id
+        """.replace("$run", str(int(run_id)))
+    )

@@ -1,0 +1,234 @@
+"""Explainable account scores.
+
+Each signal an account shows becomes a probability-like strength, and the score is their noisy-OR:
+``score = 1 - prod(1 - s_i)``. Coordination signals come from significant edges (a layer with ``k`` distinct
+significant partners has strength ``1 - (1 - base)^k``), campaign membership and the share of the account's
+comments that match a cross-account template. Behavioural signals (an avatar shared with other accounts, an
+account created in a batch, office-hours-only activity) add weight but can never flag an account alone: an
+account is flagged only when its score reaches ``threshold`` *and* it has at least one significant edge. Every
+signal is written as an ``evidence`` row whose sentence cites the items behind it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from botwatch.detectors.base import Interval
+
+SCORING_PARAMETERS = {
+    "threshold": 0.5,
+    "base_co_text": 0.3,
+    "base_co_reply": 0.2,
+    "base_other_layer": 0.15,
+    "campaign_member": 0.2,
+    "template_share": 0.2,
+    "shared_avatar": 0.2,
+    "creation_batch": 0.1,
+    "office_hours": 0.1,
+    "batch_min_accounts": 5,
+    "avatar_max_sharing": 50,
+    "local_timezone": "Asia/Almaty",
+    "office_hours_min_items": 10,
+}
+SCORING_CONSTRAINTS = {
+    k: Interval(float, 0, 1)
+    for k in (
+        "threshold",
+        "base_co_text",
+        "base_co_reply",
+        "base_other_layer",
+        "campaign_member",
+        "template_share",
+        "shared_avatar",
+        "creation_batch",
+        "office_hours",
+    )
+} | {
+    "batch_min_accounts": Interval(int, 2, None),
+    "avatar_max_sharing": Interval(int, 2, None),
+    "office_hours_min_items": Interval(int, 1, None),
+}
+
+LAYER_PHRASES = {
+    "co_text": "posted near-identical text to",
+    "co_reply": "commented under the same posts within {w} of",
+    "co_link": "shared the same links within {w} as",
+    "co_repost": "reposted the same items within {w} as",
+    "co_hashtag": "used the same hashtag sequences within {w} as",
+}
+DEFAULT_AVATAR_MARKERS = ("camera_", "deactivated", "default", "no_avatar", "noavatar", "blank")
+
+
+def _fmt_seconds(s: float | None) -> str:
+    if s is None:
+        return "?"
+    s = float(s)
+    if s < 120:
+        return f"{s:.0f} s"
+    if s < 7200:
+        return f"{s / 60:.0f} min"
+    return f"{s / 3600:.1f} h"
+
+
+def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
+    """Write ``account_scores`` and ``evidence`` rows for ``run_id`` and return a summary."""
+    p = {**SCORING_PARAMETERS, **(params or {})}
+    con.execute("DELETE FROM account_scores WHERE run_id = ?", [run_id])
+    con.execute("DELETE FROM evidence WHERE run_id = ?", [run_id])
+    signals: dict[tuple[str, str], list[tuple[str, float, str, list[str]]]] = defaultdict(list)
+    has_edge: set[tuple[str, str]] = set()
+
+    # 1. significant edges, per account and layer
+    rows = con.execute(
+        f"""
+        WITH s AS (
+          SELECT platform, account_a AS acct, account_b AS other, layer, weight, window_s, median_lag_s, targets,
+                 evidence_item_ids FROM edges WHERE run_id = {run_id} AND significant
+          UNION ALL
+          SELECT platform, account_b, account_a, layer, weight, window_s, median_lag_s, targets, evidence_item_ids
+          FROM edges WHERE run_id = {run_id} AND significant)
+        SELECT s.platform, s.acct, s.layer, count(DISTINCT s.other) AS partners, sum(s.weight) AS events,
+               max(s.window_s) AS window_s, median(s.median_lag_s) AS lag,
+               count(DISTINCT t.target) AS n_targets,
+               list(DISTINCT e.item_id) FILTER (WHERE e.item_id IS NOT NULL) AS item_ids
+        FROM s
+        LEFT JOIN (SELECT platform, acct, layer, unnest(targets) AS target FROM s) t
+          ON t.platform = s.platform AND t.acct = s.acct AND t.layer = s.layer
+        LEFT JOIN (
+          SELECT DISTINCT u.platform, u.acct, u.layer, u.item_id
+          FROM (SELECT platform, acct, layer, unnest(evidence_item_ids) AS item_id FROM s) u
+          JOIN items i ON i.platform = u.platform AND i.item_id = u.item_id AND i.account_id = u.acct) e
+          ON e.platform = s.platform AND e.acct = s.acct AND e.layer = s.layer
+        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"""
+    ).fetchall()
+    for platform, acct, layer, partners, events, window_s, lag, n_targets, item_ids in rows:
+        key = (platform, acct)
+        has_edge.add(key)
+        base = (
+            p["base_co_text"]
+            if layer == "co_text"
+            else p["base_co_reply"]
+            if layer == "co_reply"
+            else p["base_other_layer"]
+        )
+        strength = 1 - (1 - base) ** partners
+        phrase = LAYER_PHRASES.get(layer, f"acted together ({layer}) with").format(w=_fmt_seconds(window_s))
+        mine = list(item_ids or [])
+        where = f" under {n_targets} post(s)" if layer == "co_reply" else f" on {n_targets} occasion(s)"
+        text = (
+            f"{phrase} {partners} other account(s){where}; median gap {_fmt_seconds(lag)}; "
+            f"{events} co-occurrence(s), {len(mine)} of its items cited"
+        )
+        signals[key].append((layer, strength, text, sorted(mine)[:100]))
+
+    # 2. templates: share of the account's comments in cross-account clusters
+    for platform, acct, n_in, n_all, clusters, channels, ids in con.execute(
+        f"""
+        WITH ci AS (SELECT platform, account_id, item_id, cluster_id FROM cluster_items WHERE run_id = {run_id}),
+        tot AS (SELECT platform, account_id, count(*) AS n_all FROM items GROUP BY 1, 2)
+        SELECT ci.platform, ci.account_id, count(DISTINCT ci.item_id), any_value(tot.n_all),
+               list(DISTINCT ci.cluster_id ORDER BY ci.cluster_id), list(DISTINCT i.channel) FILTER (WHERE i.channel IS NOT NULL),
+               list(DISTINCT ci.item_id)
+        FROM ci JOIN tot USING (platform, account_id)
+        LEFT JOIN items i ON i.platform = ci.platform AND i.item_id = ci.item_id
+        GROUP BY 1, 2"""
+    ).fetchall():
+        share = n_in / max(n_all, 1)
+        strength = p["template_share"] * min(1.0, share / 0.5)
+        chan = f" on {len(channels)} page(s) ({', '.join(sorted(channels)[:3])})" if channels else ""
+        text = f"{n_in} of its {n_all} items match cross-account template(s) {', '.join(clusters[:5])}{chan}"
+        signals[(platform, acct)].append(("template", strength, text, sorted(ids)[:100]))
+
+    # 3. campaign membership
+    member = {}
+    for platform, acct, cid, size in con.execute(
+        f"""SELECT ca.platform, ca.account_id, ca.campaign_id, c.n_accounts FROM campaign_accounts ca
+            JOIN campaigns c USING (run_id, campaign_id) WHERE ca.run_id = {run_id}"""
+    ).fetchall():
+        member[(platform, acct)] = cid
+        signals[(platform, acct)].append(
+            ("campaign", p["campaign_member"], f"member of campaign {cid} ({size} accounts)", [])
+        )
+
+    _behavioural_signals(con, p, signals)
+
+    # 4. combine
+    score_rows, evidence_rows = [], []
+    for key, sigs in signals.items():
+        platform, acct = key
+        prod = 1.0
+        for _, s, _, _ in sigs:
+            prod *= 1 - max(0.0, min(1.0, s))
+        score = round(1 - prod, 4)
+        flagged = score >= p["threshold"] and key in has_edge
+        ordered = sorted(sigs, key=lambda t: -t[1])
+        reasons = [t[2] for t in ordered if t[1] > 0]
+        features = {t[0]: round(t[1], 4) for t in ordered}
+        score_rows.append(
+            (run_id, platform, acct, score, flagged, member.get(key), reasons, json.dumps(features))
+        )
+        for n, (kind, s, text, ids) in enumerate(ordered, 1):
+            evidence_rows.append(
+                (run_id, f"E-{platform}-{acct}-{n}", platform, acct, member.get(key), kind, text, ids, s)
+            )
+    if score_rows:
+        con.executemany("INSERT INTO account_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?)", score_rows)
+        con.executemany("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", evidence_rows)
+    # every other account scores 0
+    con.execute(
+        f"""INSERT INTO account_scores
+            SELECT {run_id}, a.platform, a.account_id, 0.0, false, NULL, []::VARCHAR[], '{{}}'::JSON FROM accounts a
+            WHERE NOT EXISTS (SELECT 1 FROM account_scores s WHERE s.run_id = {run_id}
+                              AND s.platform = a.platform AND s.account_id = a.account_id)"""
+    )
+    n_flagged = sum(1 for r in score_rows if r[4])
+    return {"scored": len(score_rows), "flagged": n_flagged}
+
+
+def _behavioural_signals(con, p, signals) -> None:
+    markers = " AND ".join(f"lower(avatar_url) NOT LIKE '%{m}%'" for m in DEFAULT_AVATAR_MARKERS)
+    for platform, acct, n_other in con.execute(
+        f"""WITH a AS (SELECT platform, account_id, avatar_url FROM accounts
+                       WHERE avatar_url IS NOT NULL AND avatar_url <> '' AND {markers}),
+            s AS (SELECT platform, avatar_url, count(*) AS n FROM a GROUP BY 1, 2 HAVING n BETWEEN 2 AND {int(p["avatar_max_sharing"])})
+            SELECT a.platform, a.account_id, s.n - 1 FROM a JOIN s USING (platform, avatar_url)"""
+    ).fetchall():
+        signals[(platform, acct)].append(
+            (
+                "shared_avatar",
+                p["shared_avatar"],
+                f"uses the same avatar image as {n_other} other account(s)",
+                [],
+            )
+        )
+    for platform, acct, n, hour in con.execute(
+        f"""WITH a AS (SELECT platform, account_id, date_trunc('hour', created_at) AS h FROM accounts
+                       WHERE created_at IS NOT NULL),
+            b AS (SELECT platform, h, count(*) AS n FROM a GROUP BY 1, 2 HAVING n >= {int(p["batch_min_accounts"])})
+            SELECT a.platform, a.account_id, b.n, strftime(b.h, '%Y-%m-%d %H:00Z') FROM a JOIN b USING (platform, h)"""
+    ).fetchall():
+        signals[(platform, acct)].append(
+            (
+                "creation_batch",
+                p["creation_batch"],
+                f"created in a batch of {n} accounts within the hour {hour}",
+                [],
+            )
+        )
+    tz = str(p["local_timezone"]).replace("'", "")
+    for platform, acct, n, share in con.execute(
+        f"""WITH l AS (SELECT platform, account_id, CAST(timezone('{tz}', created_at::TIMESTAMPTZ) AS TIMESTAMP) AS t
+                       FROM items)
+            SELECT platform, account_id, count(*) AS n,
+                   avg(CASE WHEN isodow(t) <= 5 AND hour(t) BETWEEN 9 AND 17 THEN 1.0 ELSE 0.0 END) AS share
+            FROM l GROUP BY 1, 2 HAVING n >= {int(p["office_hours_min_items"])} AND share >= 0.9"""
+    ).fetchall():
+        signals[(platform, acct)].append(
+            (
+                "office_hours",
+                p["office_hours"],
+                f"{share:.0%} of its {n} items posted on weekdays 09-18 ({tz}), like a work shift",
+                [],
+            )
+        )

@@ -1,0 +1,113 @@
+"""Campaign assembly, scoring and evaluation on hand-built edges with a known answer."""
+
+import datetime as dt
+import itertools
+
+import pytest
+
+from botwatch import Case
+from botwatch.campaigns import assemble_campaigns
+from botwatch.errors import BotwatchError
+from botwatch.evaluate import average_precision, evaluate_case
+from botwatch.scoring import score_accounts
+
+T0 = dt.datetime(2024, 5, 6, 10, 0, 0)
+BOTS_A = [f"a{i}" for i in range(6)]
+BOTS_B = [f"b{i}" for i in range(4)]
+HUMANS = [f"h{i}" for i in range(10)]
+
+
+def _edge(run, a, b, layer, weight, sig=True):
+    a, b = sorted([a, b])
+    return (run, "vk", a, b, layer, weight, 60.0, T0, T0, 1, 1, 12.0, 0.1, 1e-6 if sig else 0.4,
+            1e-5 if sig else 0.9, sig, "test", ["p1", "p2"], [f"i-{a}", f"i-{b}"])
+
+
+@pytest.fixture
+def case(tmp_path):
+    c = Case(tmp_path / "c.duckdb")
+    con = c.con
+    for acct in BOTS_A + BOTS_B + HUMANS:
+        con.execute(
+            "INSERT INTO items (platform, item_id, account_id, kind, created_at, text, channel, parent_id) "
+            "VALUES ('vk', ?, ?, 'comment', ?, 'text', 'Page', 'p1')",
+            [f"i-{acct}", acct, T0],
+        )
+        con.execute(
+            "INSERT INTO accounts (platform, account_id, handle) VALUES ('vk', ?, ?)", [acct, "@" + acct]
+        )
+    edges = []
+    for a, b in itertools.combinations(BOTS_A, 2):
+        edges.append(_edge(1, a, b, "co_text", 3))
+        edges.append(_edge(1, a, b, "co_reply", 4))
+    for a, b in itertools.combinations(BOTS_B, 2):
+        edges.append(_edge(1, a, b, "co_reply", 5))
+    # two humans that met by chance once (significant by bad luck) and many non-significant edges
+    edges.append(_edge(1, "h0", "h1", "co_reply", 2))
+    for a, b in itertools.combinations(HUMANS, 2):
+        edges.append(_edge(1, a, b, "co_reply", 1, sig=False))
+    con.executemany("INSERT INTO edges VALUES (" + ", ".join("?" * 19) + ")", edges)
+    con.execute("INSERT INTO runs (run_id, seed) VALUES (1, 7)")
+    yield c
+    c.close()
+
+
+def test_campaigns_are_the_planted_groups(case):
+    summary = assemble_campaigns(case.con, 1, seed=7)
+    assert summary["campaigns"] == 2
+    members = case.con.execute(
+        "SELECT campaign_id, list(account_id ORDER BY account_id) FROM campaign_accounts GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    assert members == [("C1", BOTS_A), ("C2", BOTS_B)]
+    layers = dict(case.con.execute("SELECT campaign_id, layers FROM campaigns").fetchall())
+    assert layers == {"C1": ["co_reply", "co_text"], "C2": ["co_reply"]}
+
+
+def test_scores_flag_bots_not_humans_and_cite_evidence(case):
+    assemble_campaigns(case.con, 1, seed=7)
+    summary = score_accounts(case.con, 1)
+    flagged = {r[0] for r in case.con.execute("SELECT account_id FROM account_scores WHERE flagged").fetchall()}
+    assert flagged == set(BOTS_A + BOTS_B)
+    assert summary["flagged"] == 10
+    # the pair of humans with one significant edge gets a low score and is not flagged
+    h0 = case.con.execute("SELECT score, flagged FROM account_scores WHERE account_id = 'h0'").fetchone()
+    assert 0 < h0[0] < 0.5 and not h0[1]
+    reasons = case.con.execute("SELECT reasons FROM account_scores WHERE account_id = 'a0'").fetchone()[0]
+    assert any("near-identical text to 5 other account(s)" in r for r in reasons)
+    assert any("member of campaign C1" in r for r in reasons)
+    ev = case.con.execute(
+        "SELECT item_ids FROM evidence WHERE account_id = 'a0' AND detector = 'co_text'"
+    ).fetchone()[0]
+    assert ev == ["i-a0"]  # cites the account's own item
+    scores = dict(case.con.execute("SELECT account_id, score FROM account_scores").fetchall())
+    assert all(0 <= v <= 1 for v in scores.values())
+    assert scores["h5"] == 0.0
+
+
+def test_evaluate_against_labels(case, tmp_path):
+    assemble_campaigns(case.con, 1, seed=7)
+    score_accounts(case.con, 1)
+    case.close()
+    labels = tmp_path / "labels.csv"
+    rows = ["account_id,label,group"]
+    rows += [f"{a},bot,A" for a in BOTS_A] + [f"{a},1,B" for a in BOTS_B] + [f"{a},human," for a in HUMANS]
+    rows += ["ghost,1,A"]  # a labelled account that is not in the case counts as missed
+    labels.write_text("\n".join(rows) + "\n")
+    res = evaluate_case(tmp_path / "c.duckdb", labels)
+    assert res["precision"] == 1.0
+    assert res["recall"] == pytest.approx(10 / 11, abs=1e-4)
+    assert res["not_in_case"] == 1
+    assert res["campaign_purity"] == 1.0
+    assert res["groups_recovered"] == ["A", "B"]
+
+
+def test_bad_labels_file(tmp_path, case):
+    bad = tmp_path / "l.csv"
+    bad.write_text("id,label\nx,1\n")
+    with pytest.raises(BotwatchError, match="needs columns account_id,label"):
+        evaluate_case(tmp_path / "c.duckdb", bad)
+
+
+def test_average_precision_known_values():
+    assert average_precision([1, 0, 1, 0], [0.9, 0.8, 0.7, 0.1]) == pytest.approx((1 + 2 / 3) / 2)
+    assert average_precision([1, 1], [0.5, 0.5]) == 1.0
