@@ -1,0 +1,277 @@
+"""Twitter/X API v2 JSON Lines as twarc2 writes them: response pages, or flattened tweets.
+
+A page line is one API response, ``{data, includes{users, tweets, media}, meta, errors, __twarc}``. Every tweet
+in ``data`` and in ``includes.tweets`` (the replied-to, quoted and retweeted tweets) becomes an item; every user
+in ``includes.users`` (or in ``data``, for user lookups) becomes an account record. All records of a page share
+its line number as their position. A flattened line (``twarc2 flatten``) is one tweet with its ``author`` and
+referenced tweets expanded inline; the embedded author becomes an account observation (``is_profile=False``)
+and the embedded referenced tweets become items.
+
+``referenced_tweets`` of type ``replied_to`` gives ``parent_id`` (kind ``reply``), ``retweeted`` gives
+``repost_of`` (kind ``repost``); ``quoted`` stays in ``raw``. ``conversation_id`` is the ``root_id``.
+Hashtags are lower-cased, as the store does for hashtags it extracts from text; ``lang`` "und" is stored as null.
+A page without data that carries API errors is quarantined with the first error; other ``errors`` entries
+(deleted or suspended resources) are not records and are left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import orjson
+
+from botwatch.errors import RecordError
+from botwatch.ingest.base import (
+    Adapter,
+    Chunk,
+    IngestOptions,
+    MapResult,
+    SourceFile,
+    dumps,
+    json_line_records,
+    map_records,
+    sample_text,
+)
+
+_PAGE_KEYS = ("includes", "meta", "errors", "__twarc")
+
+
+class Twarc2Adapter(Adapter):
+    """Twitter/X API v2 JSONL (twarc2 output): one response page per line, or one flattened tweet per line."""
+
+    name = "twarc2"
+    description = "Twitter/X API v2 JSONL as written by twarc2 (response pages or flattened tweets)"
+    priority = 60
+
+    def sniff(self, sample: bytes, source: SourceFile) -> str | None:
+        text = sample_text(sample).lstrip()
+        if not text.startswith("{"):
+            return None
+        first, _, rest = text.partition("\n")
+        try:
+            obj = orjson.loads(first)
+        except orjson.JSONDecodeError:
+            obj = None
+        if isinstance(obj, dict):
+            if _is_page(obj):
+                data = obj.get("data")
+                head = data[0] if isinstance(data, list) and data else data
+                if _is_tweet(head):
+                    return "Twitter API v2 response pages (data holds tweets; includes, meta) as twarc2 writes them"
+                if _is_user(head):
+                    return "Twitter API v2 user lookup pages (data holds users) as twarc2 writes them"
+                return None
+            if _is_tweet(obj) and "author_id" in obj and any(k in obj for k in ("author", "__twarc", "created_at")):
+                return "Twitter API v2 tweets, one per line (id, author_id, text), as twarc2 flatten writes them"
+            if _is_user(obj) and "__twarc" in obj:
+                return "Twitter API v2 users, one per line, as twarc2 flatten writes them"
+            return None
+        # A page longer than the sample: recognise its opening.
+        if not rest and re.match(r'\{\s*"data"\s*:\s*\[\s*\{', first) and '"author_id"' in first:
+            return "Twitter API v2 response pages (data holds tweets; first line longer than the sample)"
+        return None
+
+    def read(self, source: SourceFile, options: IngestOptions) -> Iterator[Chunk]:
+        rejects, lines = json_line_records(source)
+        page = _PageContext()
+        yield from map_records(_records(lines, page), page.map_record, "line")
+        if rejects:
+            yield Chunk(rejects=rejects)
+
+
+def _is_page(obj: Any) -> bool:
+    if not isinstance(obj, dict) or "id" in obj:
+        return False
+    has_data = isinstance(obj.get("data"), list | dict)
+    return has_data or ("errors" in obj and any(k in obj for k in _PAGE_KEYS if k != "errors"))
+
+
+def _is_tweet(obj: Any) -> bool:
+    return (
+        isinstance(obj, dict)
+        and "id" in obj
+        and "username" not in obj
+        and any(k in obj for k in ("text", "author_id", "edit_history_tweet_ids"))
+    )
+
+
+def _is_user(obj: Any) -> bool:
+    return isinstance(obj, dict) and "id" in obj and "username" in obj
+
+
+def _records(lines: Iterable[tuple[int, Any]], page: _PageContext) -> Iterator[tuple[int, Any]]:
+    """Split page lines into their tweets and users (each keeps the page's line number); pass other lines on.
+
+    ``page`` holds the current page's users and media while its records are mapped."""
+    for lineno, obj in lines:
+        if not _is_page(obj):
+            page.load(None)
+            yield lineno, obj
+            continue
+        page.load(obj)
+        data = obj.get("data")
+        elements = data if isinstance(data, list) else [data] if isinstance(data, dict) else []
+        includes = obj.get("includes") if isinstance(obj.get("includes"), dict) else {}
+        if not elements and not includes.get("tweets") and not includes.get("users"):
+            if obj.get("errors"):
+                yield lineno, obj  # quarantined with its first error
+            continue
+        for element in elements:
+            yield lineno, element
+        for element in includes.get("tweets") or []:
+            yield lineno, element
+        for element in includes.get("users") or []:
+            yield lineno, element
+
+
+def parse_iso_time(value: Any) -> float | None:
+    """Epoch seconds of an ISO-8601 timestamp with a zone (``2021-05-18T19:24:56.000Z``), else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        stamp = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return stamp.timestamp() if stamp.tzinfo is not None else None
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _int(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def user_row(user: dict, is_profile: bool) -> dict:
+    """An account row from an API v2 user object."""
+    metrics = _dict(user.get("public_metrics"))
+    created = _str(user.get("created_at"))
+    verified = user.get("verified")
+    return {
+        "platform": "twitter",
+        "account_id": _str(user.get("id")),
+        "handle": _str(user.get("username")),
+        "display_name": _str(user.get("name")),
+        "created_at_raw": created,
+        "created_at_epoch": parse_iso_time(created),
+        "bio": _str(user.get("description")),
+        "avatar_url": _str(user.get("profile_image_url")),
+        "followers": _int(metrics.get("followers_count")),
+        "following": _int(metrics.get("following_count")),
+        "posts_count": _int(metrics.get("tweet_count")),
+        "verified": None if verified is None else bool(verified),
+        "raw": dumps(user),
+        "is_profile": is_profile,
+    }
+
+
+class _PageContext:
+    """The users and media of the page whose records are being mapped (empty for flattened lines)."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, dict] = {}
+        self.media: dict[str, dict] = {}
+
+    def load(self, page: dict | None) -> None:
+        self.users, self.media = {}, {}
+        if page is None:
+            return
+        includes = _dict(page.get("includes"))
+        data = page.get("data")
+        users = list(includes.get("users") or []) + [u for u in (data if isinstance(data, list) else []) if _is_user(u)]
+        self.users = {str(u["id"]): u for u in users if isinstance(u, dict) and "id" in u}
+        self.media = {
+            str(m["media_key"]): m for m in includes.get("media") or [] if isinstance(m, dict) and "media_key" in m
+        }
+
+    def map_record(self, obj: Any) -> MapResult:
+        """Map one tweet, user, or flattened tweet; raise RecordError for anything else."""
+        if not isinstance(obj, dict):
+            raise RecordError(f"line is JSON but not an object ({type(obj).__name__})")
+        if _is_tweet(obj):
+            return list(self._tweet_rows(obj, set()))
+        if _is_user(obj):
+            return [("account", user_row(obj, is_profile=True))]
+        if _is_page(obj):
+            err = _dict((obj.get("errors") or [{}])[0])
+            what = ": ".join(str(err[k])[:120] for k in ("title", "detail") if err.get(k)) or "no detail"
+            raise RecordError(f"API response page without data; first error: {what}")
+        keys = ", ".join(str(k)[:30] for k in list(obj)[:8])
+        raise RecordError(f"not a Twitter API v2 response page, tweet or user (keys: {keys})")
+
+    def _tweet_rows(self, tweet: dict, seen: set[str]) -> Iterator[tuple[str, dict]]:
+        tweet_id = _str(tweet.get("id"))
+        if tweet_id in seen:
+            return
+        seen.add(tweet_id)
+        author_id = _str(tweet.get("author_id"))
+        embedded_author = tweet.get("author") if isinstance(tweet.get("author"), dict) else None
+        author = embedded_author or self.users.get(author_id or "")
+        if author_id is None and author:
+            author_id = _str(author.get("id"))
+        refs = [r for r in tweet.get("referenced_tweets") or [] if isinstance(r, dict)]
+        parent_id = next((_str(r.get("id")) for r in refs if r.get("type") == "replied_to"), None)
+        repost_of = next((_str(r.get("id")) for r in refs if r.get("type") == "retweeted"), None)
+        note = _dict(tweet.get("note_tweet"))
+        entities = _dict(note.get("entities") or tweet.get("entities"))
+        metrics = _dict(tweet.get("public_metrics"))
+        created = _str(tweet.get("created_at"))
+        lang = _str(tweet.get("lang"))
+        yield (
+            "item",
+            {
+                "platform": "twitter",
+                "item_id": tweet_id,
+                "account_id": author_id,
+                "kind": "repost" if repost_of else "reply" if parent_id else "post",
+                "parent_id": parent_id,
+                "root_id": _str(tweet.get("conversation_id")),
+                "created_at_raw": created,
+                "created_at_epoch": parse_iso_time(created),
+                "text": note.get("text") or tweet.get("text"),
+                "lang": None if lang == "und" else lang,
+                "links": [u.get("expanded_url") or u.get("url") for u in entities.get("urls") or []],
+                "hashtags": [str(h.get("tag", "")).lower() for h in entities.get("hashtags") or []],
+                "mentions": [m.get("username") for m in entities.get("mentions") or []],
+                "media": self._media(tweet),
+                "repost_of": repost_of,
+                "reactions": _int(metrics.get("like_count")),
+                "replies": _int(metrics.get("reply_count")),
+                "reposts": _int(metrics.get("retweet_count")),
+                "views": _int(metrics.get("impression_count")),
+                "raw": dumps(tweet),
+                "handle": _str(author.get("username")) if author else None,
+                "display_name": _str(author.get("name")) if author else None,
+            },
+        )
+        if embedded_author and embedded_author.get("id"):
+            yield "account", user_row(embedded_author, is_profile=False)
+        for ref in refs:  # flattened lines carry the referenced tweets themselves
+            if _is_tweet(ref) and ("text" in ref or "author_id" in ref):
+                yield from self._tweet_rows(ref, seen)
+
+    def _media(self, tweet: dict) -> list[str]:
+        attachments = _dict(tweet.get("attachments"))
+        expanded = attachments.get("media")
+        if not isinstance(expanded, list):
+            expanded = [self.media.get(str(k), {"media_key": k}) for k in attachments.get("media_keys") or []]
+        out = []
+        for m in expanded:
+            if isinstance(m, dict):
+                url = m.get("url") or m.get("preview_image_url") or m.get("media_key")
+                if url:
+                    out.append(str(url))
+        return out

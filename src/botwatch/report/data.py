@@ -1,0 +1,188 @@
+"""Read what the report shows from a case database: the data covered, and the latest detection run's results.
+
+All selection happens in SQL over the case (DuckDB), with every list capped by :class:`ReportLimits` so the page
+stays small whatever the case size; each capped list records how many rows it left out so the page can say so.
+Comments are items of kind ``comment`` or ``reply``; the post a comment sits under is ``coalesce(root_id,
+parent_id)``. Times are naive UTC as stored; the hour-of-week view converts to the case's timezone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+COMMENT_KINDS = "('comment', 'reply')"
+
+
+@dataclass
+class ReportLimits:
+    """Caps that bound the report's size. Every table that hits its cap says so on the page."""
+
+    campaigns: int = 50  # campaigns with a detailed section
+    rows_per_table: int = 200  # rows in overview, posts and impact tables
+    templates_per_campaign: int = 10
+    comments_per_template: int = 40
+    avatars_per_campaign: int = 60
+    account_sections: int = 1000  # accounts with an evidence section
+    evidence_per_account: int = 25
+    items_per_evidence: int = 25
+    evidence_items: int = 5000  # items listed (and linkable) in the evidence-items appendix
+    network_nodes: int = 1500
+    network_edges: int = 5000
+    explorer_accounts: int = 20000
+    explorer_comments: int = 20000
+    text_chars: int = 400  # longer texts are cut with an ellipsis
+    avatar_bytes: int = 200_000  # local avatar files larger than this are not embedded
+
+
+@dataclass
+class Capped:
+    """A list that may have been cut at a cap: ``rows`` shown, ``total`` that existed."""
+
+    rows: list
+    total: int
+
+    @property
+    def omitted(self) -> int:
+        return max(0, self.total - len(self.rows))
+
+
+@dataclass
+class ReportData:
+    meta: dict
+    overview: dict
+    run: dict | None
+    campaigns: list[dict] = field(default_factory=list)
+    campaigns_total: int = 0
+    accounts: Capped = field(default_factory=lambda: Capped([], 0))
+    items: dict = field(default_factory=dict)  # (platform, item_id) -> row, the evidence-items appendix
+    items_omitted: int = 0
+    network: dict = field(default_factory=dict)
+    impact: dict = field(default_factory=dict)
+    explore: dict = field(default_factory=dict)
+
+
+def rows(con, sql: str, params=None) -> list[dict]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def one(con, sql: str, params=None):
+    got = con.execute(sql, params or []).fetchone()
+    return got[0] if got else None
+
+
+def clip(text: str | None, n: int) -> str | None:
+    if text is None or len(text) <= n:
+        return text
+    return text[: n - 1] + "…"
+
+
+def table_exists(con, name: str) -> bool:
+    return bool(one(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
+
+
+# -- overview -------------------------------------------------------------------------------------------------
+def load_overview(con, limits: ReportLimits) -> dict:
+    lim = limits.rows_per_table
+    sources = rows(
+        con,
+        """SELECT source_id, file_name, format, platform, timezone, records_read, items_stored,
+                  accounts_stored, quarantined, duplicates, ingested_at FROM sources ORDER BY source_id""",
+    )
+    platforms = rows(
+        con,
+        """SELECT platform, count(*) AS items, count(DISTINCT account_id) AS authors,
+                  count(*) FILTER (WHERE kind IN """
+        + COMMENT_KINDS
+        + """) AS comments,
+                  min(created_at) AS first_at, max(created_at) AS last_at
+           FROM items GROUP BY platform ORDER BY items DESC, platform""",
+    )
+    kinds = rows(con, "SELECT kind, count(*) AS n FROM items GROUP BY kind ORDER BY n DESC, kind")
+    quarantine = rows(
+        con, "SELECT reason, count(*) AS n FROM quarantine GROUP BY reason ORDER BY n DESC, reason"
+    )
+    span = con.execute("SELECT min(created_at), max(created_at), count(*) FROM items").fetchone()
+    timezones = Counter(s["timezone"] for s in sources if s["timezone"])
+    return {
+        "sources": Capped(sources[:lim], len(sources)),
+        "platforms": platforms,
+        "kinds": kinds,
+        "quarantine": Capped(quarantine[:lim], len(quarantine)),
+        "quarantined": sum(q["n"] for q in quarantine),
+        "first_at": span[0],
+        "last_at": span[1],
+        "items": span[2],
+        "accounts": one(con, "SELECT count(*) FROM accounts"),
+        "timezone": timezones.most_common(1)[0][0] if timezones else "UTC",
+    }
+
+
+def load_run(con) -> dict | None:
+    got = rows(con, "SELECT * FROM runs ORDER BY run_id DESC LIMIT 1")
+    if not got:
+        return None
+    run = got[0]
+    config = run.get("config")
+    if isinstance(config, str):
+        try:
+            config = json.loads(config)
+        except ValueError:
+            config = {"config": config}
+    run["config"] = config if isinstance(config, dict) else {"config": config}
+    return run
+
+
+def flatten(config, prefix: str = "") -> list[tuple[str, str]]:
+    """Nested config as ``(dotted.key, json value)`` pairs, in key order."""
+    out: list[tuple[str, str]] = []
+    if isinstance(config, dict):
+        for key in sorted(config, key=str):
+            out.extend(flatten(config[key], f"{prefix}.{key}" if prefix else str(key)))
+    else:
+        out.append((prefix or "value", json.dumps(config, ensure_ascii=False, default=str)))
+    return out
+
+
+def make_scoring_tables(con, run_id: int) -> None:
+    """Temp tables the other queries join: flagged accounts and campaign membership of the run."""
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE rep_scores AS
+           SELECT platform, account_id, max(score) AS score, bool_or(coalesce(flagged, false)) AS flagged,
+                  min(campaign_id) AS campaign_id
+           FROM account_scores WHERE run_id = ? GROUP BY 1, 2""",
+        [run_id],
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE rep_members AS
+           SELECT DISTINCT campaign_id, platform, account_id FROM campaign_accounts WHERE run_id = ?""",
+        [run_id],
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE rep_flagged AS
+           SELECT platform, account_id, min(campaign_id) AS campaign_id FROM (
+             SELECT platform, account_id, campaign_id FROM rep_scores WHERE flagged
+             UNION ALL
+             SELECT s.platform, s.account_id, m.campaign_id FROM rep_scores s
+               JOIN rep_members m USING (platform, account_id) WHERE s.flagged) GROUP BY 1, 2"""
+    )
+
+
+def load_findings(con, run_id: int | None) -> dict:
+    if run_id is None:
+        return {"campaigns": 0, "flagged": 0, "scored": 0, "comments": 0, "flagged_comments": 0}
+    got = con.execute(
+        f"""SELECT count(*), count(f.account_id) FROM items i
+            LEFT JOIN rep_flagged f USING (platform, account_id) WHERE i.kind IN {COMMENT_KINDS}"""
+    ).fetchone()
+    return {
+        "campaigns": one(con, "SELECT count(DISTINCT campaign_id) FROM campaigns WHERE run_id = ?", [run_id]),
+        "flagged": one(con, "SELECT count(*) FROM rep_flagged"),
+        "scored": one(con, "SELECT count(*) FROM rep_scores"),
+        "comments": got[0],
+        "flagged_comments": got[1],
+    }
