@@ -8,7 +8,9 @@ from botwatch.detectors.base import Detector, Interval, IsBool, OneOf, RunContex
 from botwatch.errors import BotwatchError
 
 # name -> "module:Class", in run order (a detector's ``requires`` must come earlier).
-BUILTIN_DETECTORS: dict[str, str] = {}
+BUILTIN_DETECTORS: dict[str, str] = {
+    "coaction": "botwatch.detectors.coaction:CoActionDetector",
+}
 
 _extra: dict[str, type[Detector]] = {}
 

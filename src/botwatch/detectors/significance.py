@@ -7,8 +7,9 @@ taken as given and who posted which timestamp is exchangeable. Under it
 
 * ``f_t`` = (item pairs of target ``t`` that lie within the window) / C(n_t, 2) is the chance that two given
   items of ``t`` land within the window;
-* the chance that accounts ``a`` and ``b`` (with ``n_a`` and ``n_b`` items in ``t``) meet in ``t`` is
-  ``p_t(a, b) = 1 - (1 - f_t) ** (n_a * n_b)``;
+* each of the ``n_a * n_b`` item pairs of accounts ``a`` and ``b`` in ``t`` is close with probability ``f_t``,
+  so the chance that they meet in ``t`` is at most ``p_t(a, b) = min(1, n_a * n_b * f_t)`` (union bound: exact
+  when each has one item, an over-estimate otherwise, which only makes the test more cautious);
 * the number of targets where they meet, ``K_ab``, is a sum of independent Bernoulli(``p_t``) over the targets
   both accounts joined; its mean is ``lambda_ab = sum_t p_t(a, b)`` (stored as ``expected``);
 * ``p_value = P(Poisson(lambda_ab) >= k)``. For ``k >= lambda + 1`` the Poisson tail bounds the exact

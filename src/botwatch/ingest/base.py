@@ -84,10 +84,11 @@ class SourceFile:
         return self.path.name
 
     def open_binary(self) -> io.BufferedIOBase:
-        raw = _CountingReader(open(self.path, "rb"), self)
+        """A buffered binary stream of the (decompressed) content; counts compressed bytes for progress."""
+        raw = io.BufferedReader(_CountingReader(open(self.path, "rb"), self), buffer_size=1 << 20)
         if self.gzipped:
-            return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
-        return raw  # type: ignore[return-value]
+            return io.BufferedReader(_ClosingGzip(fileobj=raw), buffer_size=1 << 20)  # type: ignore[arg-type]
+        return raw
 
     def sample(self, n: int = SAMPLE_BYTES) -> bytes:
         with self.open_binary() as fh:
@@ -99,6 +100,16 @@ class SourceFile:
     def read_bytes(self) -> bytes:
         with self.open_binary() as fh:
             return fh.read()
+
+
+class _ClosingGzip(gzip.GzipFile):
+    """A GzipFile that also closes the file it reads from."""
+
+    def close(self) -> None:
+        fileobj = self.fileobj
+        super().close()
+        if fileobj is not None:
+            fileobj.close()
 
 
 class _CountingReader(io.RawIOBase):

@@ -11,6 +11,8 @@ from botwatch.ingest.base import Adapter, SourceFile, sample_text
 BUILTIN_ADAPTERS: dict[str, str] = {
     "csv": "botwatch.ingest.tabular:CsvAdapter",
     "jsonl": "botwatch.ingest.tabular:JsonlAdapter",
+    "zeeschuimer": "botwatch.ingest.zeeschuimer:ZeeschuimerAdapter",
+    "twarc2": "botwatch.ingest.twarc:Twarc2Adapter",
     "telegram-desktop": "botwatch.ingest.telegram:TelegramDesktopAdapter",
     "vk-api": "botwatch.ingest.vk:VkApiAdapter",
 }

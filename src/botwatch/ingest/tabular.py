@@ -205,16 +205,19 @@ def _choose_preset(columns: list[str], mapping: dict[str, str]) -> Preset | None
     return None
 
 
-def build_select(
-    columns: list[str], options: IngestOptions, col_sql, file_name: str
-) -> tuple[str, str, str | None]:
-    """SQL select list mapping source columns to canonical fields; returns (items_sql, accounts_sql, timezone)."""
+def resolve_mapping(
+    columns: list[str], options: IngestOptions, file_name: str, check_columns: bool = True
+) -> tuple[Preset | None, dict[str, str], dict[str, str]]:
+    """Which source column (or SQL expression) fills each canonical field: preset, canonical names, ``--map``.
+
+    ``check_columns`` is False for JSON, where a dotted path may be absent from the first records.
+    """
     user_map = options.mapping_dict()
     preset = _choose_preset(columns, user_map)
     mapping: dict[str, str] = {}
     exprs: dict[str, str] = {}
     if preset:
-        mapping.update({k: v for k, v in preset.mapping.items() if v in columns or col_sql is _json_path})
+        mapping.update({k: v for k, v in preset.mapping.items() if v in columns or not check_columns})
         exprs.update(preset.expressions)
     else:
         for name in ITEM_TARGETS | ACCOUNT_TARGETS:
@@ -227,7 +230,7 @@ def build_select(
             raise FormatError(
                 f"--map {target}=...: unknown field {target!r}; fields are: {', '.join(sorted(ITEM_TARGETS | ACCOUNT_TARGETS))}"
             )
-        if col_sql is not _json_path and column not in columns:
+        if check_columns and column not in columns:
             raise FormatError(
                 f"--map {target}={column}: {file_name} has no column {column!r}; columns are: {', '.join(columns)}"
             )
@@ -239,6 +242,14 @@ def build_select(
             f"{file_name}: no column for {', '.join(missing)} (columns: {', '.join(columns[:30])}); "
             f"pass --map {missing[0]}=COLUMN" + (f" (preset {preset.name})" if preset else "")
         )
+    return preset, mapping, exprs
+
+
+def build_select(
+    columns: list[str], options: IngestOptions, col_sql, file_name: str, check_columns: bool = True
+) -> tuple[str, str, str | None]:
+    """SQL select list mapping source columns to canonical fields; returns (items_sql, accounts_sql, timezone)."""
+    preset, mapping, exprs = resolve_mapping(columns, options, file_name, check_columns)
 
     def value(target: str) -> str:
         if target in exprs:
@@ -289,9 +300,27 @@ def _quote(col: str) -> str:
     return '"' + col.replace('"', '""') + '"'
 
 
-def _json_path(col: str) -> str:
-    path = "$." + ".".join('"' + p.replace('"', '\\"') + '"' for p in col.split("."))
-    return f"json_extract_string(line, {sql_str(path)})"
+def _json_path_literal(col: str) -> str:
+    return sql_str("$." + ".".join('"' + p.replace('"', '\\"') + '"' for p in col.split(".")))
+
+
+class _JsonPaths:
+    """Collects the dotted paths a mapping reads, so one ``json_extract_string(raw, [paths])`` parses each
+    line once; a path becomes ``_j[i]`` in the select list."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    def __call__(self, col: str) -> str:
+        if col not in self.paths:
+            self.paths.append(col)
+        return f"_j[{self.paths.index(col) + 1}]"
+
+    def source(self) -> str:
+        if not self.paths:
+            return "(SELECT position, raw FROM src)"
+        lits = ", ".join(_json_path_literal(p) for p in self.paths)
+        return f"(SELECT position, raw, json_extract_string(raw, [{lits}]) AS _j FROM src)"
 
 
 def _dialect(sample: bytes) -> str:
@@ -301,9 +330,21 @@ def _dialect(sample: bytes) -> str:
     return max(counts, key=counts.get) if any(counts.values()) else ","
 
 
+def _connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET TimeZone='UTC'")
+    con.execute("SET memory_limit='1GB'")
+    return con
+
+
 class CsvAdapter(Adapter):
     """CSV or TSV with a header row (gzip allowed); presets for CNT, CooRTweet, 4CAT, Twitter IO archives,
-    CrowdTangle and Meta Content Library."""
+    CrowdTangle and Meta Content Library.
+
+    A clean file is read by DuckDB's parallel CSV reader. When that reader rejects anything, or the file has
+    blank lines or fields that span lines (so DuckDB's row numbers are not line numbers), the file is re-read
+    with Python's ``csv`` module, which reports every bad row with its exact line and keeps going.
+    """
 
     name = "csv"
     description = "CSV/TSV with named columns (presets: " + ", ".join(p.name for p in PRESETS) + ")"
@@ -329,34 +370,20 @@ class CsvAdapter(Adapter):
 
     def read(self, source: SourceFile, options: IngestOptions) -> Iterator[Chunk]:
         delim = _dialect(source.sample(64 * 1024))
-        con = duckdb.connect()
-        con.execute("SET TimeZone='UTC'")
-        src = f"""read_csv({sql_str(str(source.path))}, all_varchar=true, header=true, delim={sql_str(delim)},
-            quote='"', escape='"', store_rejects=true, max_line_size=20000000, auto_detect=false,
-            columns=$cols)"""
         header = self._header(source, delim)
-        cols_struct = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in header) + "}"
-        src = src.replace("$cols", cols_struct)
         items_sql, accounts_sql, tz = build_select(header, options, _quote, source.name)
         if tz and not options.timezone:
             yield Chunk(timezone=tz)
-        con.execute(
-            f"CREATE TEMP TABLE src AS SELECT row_number() OVER () + 1 AS position, to_json(t) AS raw, * "
-            f"FROM {src} t"
-        )
-        yield from _emit(con, items_sql, accounts_sql)
-        rejects = con.execute(
-            """SELECT line, first(error_type || ': ' || error_message ORDER BY byte_position), first(csv_line)
-               FROM reject_errors GROUP BY line ORDER BY line"""
-        ).fetchall()
-        if rejects:
-            yield Chunk(
-                rejects=[
-                    Reject(int(ln), f"malformed CSV row: {why}", raw or "", "line")
-                    for ln, why, raw in rejects
-                ]
-            )
-        con.close()
+        con = _connect()
+        try:
+            rejects: list[Reject] = []
+            if not self._load_duckdb(con, source, delim, header):
+                rejects = self._load_python(con, source, delim, header)
+            yield from _emit(con, "src", items_sql, accounts_sql)
+            if rejects:
+                yield Chunk(rejects=rejects)
+        finally:
+            con.close()
 
     def _header(self, source: SourceFile, delim: str) -> list[str]:
         text = sample_text(source.sample(1024 * 1024))
@@ -373,19 +400,133 @@ class CsvAdapter(Adapter):
             )
         return header
 
+    def _load_duckdb(self, con, source: SourceFile, delim: str, header: list[str]) -> bool:
+        """Fast path: DuckDB reads the whole file; False when its row numbers would not be line numbers."""
+        cols = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in header) + "}"
+        raw = "to_json({" + ", ".join(f"{sql_str(c)}: t.{_quote(c)}" for c in header) + "})"
+        compression = "gzip" if source.gzipped else "none"
+        try:
+            con.execute(f"""CREATE TEMP TABLE src AS
+                SELECT row_number() OVER () + 1 AS position, {raw} AS raw, t.*
+                FROM read_csv({sql_str(str(source.path))}, all_varchar=true, header=true, delim={sql_str(delim)},
+                    quote='"', escape='"', strict_mode=true, store_rejects=true, max_line_size=20000000,
+                    auto_detect=false, compression={sql_str(compression)}, columns={cols}) t""")
+        except duckdb.Error:
+            con.execute("DROP TABLE IF EXISTS src")
+            return False
+        n_rejects = con.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0]
+        n_rows = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
+        if n_rejects or _count_lines(source) != n_rows + 1:
+            con.execute("DROP TABLE src")
+            return False
+        return True
 
-def _emit(con, items_sql: str, accounts_sql: str) -> Iterator[Chunk]:
-    reader = con.sql(f"SELECT position, raw, {items_sql} FROM src ORDER BY position").to_arrow_reader(100_000)
+    def _load_python(self, con, source: SourceFile, delim: str, header: list[str]) -> list[Reject]:
+        """Robust path: Python's csv module, exact start line of every record, each bad row rejected."""
+        rows: list[list[str]] = []
+        positions: list[int] = []
+        rejects: list[Reject] = []
+        width = len(header)
+        with source.open_binary() as fb:
+            text = io.TextIOWrapper(fb, encoding="utf-8-sig", errors="surrogateescape", newline="")
+            reader = csv.reader(text, delimiter=delim, strict=True)
+            prev = 0
+            try:
+                next(reader)
+            except (csv.Error, StopIteration, EOFError, OSError):
+                return rejects
+            prev = reader.line_num
+            while True:
+                start = prev + 1
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    what = "unterminated quote" if "end of data" in str(exc) else str(exc)
+                    rejects.append(Reject(start, f"malformed CSV row: {what}", "", "line"))
+                    prev = reader.line_num
+                    continue
+                except (EOFError, OSError) as exc:
+                    rejects.append(
+                        Reject(
+                            start, f"file truncated or corrupt after line {prev}: {exc}", "", "end-of-file"
+                        )
+                    )
+                    break
+                prev = reader.line_num
+                if not row:
+                    continue
+                raw = delim.join(row)
+                if _has_surrogates(raw):
+                    raw = raw.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
+                    rejects.append(Reject(start, "invalid UTF-8", raw, "line"))
+                elif len(row) != width:
+                    rejects.append(
+                        Reject(
+                            start,
+                            f"malformed CSV row: {len(row)} fields but the header has {width}",
+                            raw,
+                            "line",
+                        )
+                    )
+                else:
+                    rows.append(row)
+                    positions.append(start)
+        columns = list(zip(*rows)) if rows else [[] for _ in header]
+        table = pa.table(
+            {"position": pa.array(positions, pa.int64())}
+            | {f"c{i}": pa.array(col, pa.string()) for i, col in enumerate(columns)}
+        )
+        con.register("_py_rows", table)
+        fields = ", ".join(f"nullif(c{i}, '') AS {_quote(c)}" for i, c in enumerate(header))
+        raw_sql = "to_json({" + ", ".join(f"{sql_str(c)}: t.{_quote(c)}" for c in header) + "})"
+        con.execute(f"""CREATE TEMP TABLE src AS SELECT position, {raw_sql} AS raw, t.* EXCLUDE (position)
+            FROM (SELECT position, {fields} FROM _py_rows) t""")
+        con.unregister("_py_rows")
+        return rejects
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _count_lines(source: SourceFile) -> int:
+    """Physical lines in the (decompressed) file; a last line without a newline counts."""
+    n, last = 0, b"\n"
+    progress, source.progress = source.progress, lambda n: None
+    try:
+        with source.open_binary() as fh:
+            for block in iter(lambda: fh.read(1 << 24), b""):
+                n += block.count(b"\n")
+                last = block[-1:]
+    except (EOFError, OSError):
+        return -1
+    finally:
+        source.progress = progress
+    return n + (last != b"\n")
+
+
+def _emit(con, src: str, items_sql: str, accounts_sql: str) -> Iterator[Chunk]:
+    reader = con.sql(f"SELECT position, raw, {items_sql} FROM {src}").to_arrow_reader(250_000)
     for batch in reader:
         yield Chunk(items=pa.Table.from_batches([batch]))
     if accounts_sql:
-        reader = con.sql(f"SELECT {accounts_sql} FROM src").to_arrow_reader(100_000)
+        reader = con.sql(f"SELECT position, raw, {accounts_sql} FROM {src}").to_arrow_reader(250_000)
         for batch in reader:
             yield Chunk(accounts=pa.Table.from_batches([batch]))
 
 
 class JsonlAdapter(Adapter):
-    """JSON Lines with one flat or nested object per line; fields by name or dotted path."""
+    """JSON Lines with one flat or nested object per line; fields by name or dotted path.
+
+    Lines are split in Arrow and validated and mapped by DuckDB's JSON functions (one parse per line for all
+    mapped paths); only rejected lines are parsed again in Python, to say what is wrong with them.
+    """
 
     name = "jsonl"
     description = "JSON Lines, one object per line, fields by name or --map dotted path"
@@ -404,39 +545,143 @@ class JsonlAdapter(Adapter):
         return None
 
     def read(self, source: SourceFile, options: IngestOptions) -> Iterator[Chunk]:
-        from botwatch.ingest.base import iter_json_lines
+        con = _connect()
+        try:
+            rejects = _load_lines(con, source)
+            keys = [
+                r[0]
+                for r in con.execute(
+                    "SELECT DISTINCT unnest(json_keys(raw)) FROM (SELECT raw FROM src ORDER BY position LIMIT 1000)"
+                ).fetchall()
+            ]
+            n = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
+            if n:
+                paths = _JsonPaths()
+                items_sql, accounts_sql, _ = build_select(
+                    keys, options, paths, source.name, check_columns=False
+                )
+                rejects += _reject_wrong_types(con, keys, options, source.name)
+                yield from _emit(con, paths.source(), items_sql, accounts_sql)
+            if rejects:
+                yield Chunk(rejects=sorted(rejects, key=lambda r: r.position))
+        finally:
+            con.close()
 
-        positions, lines, rejects, keys = [], [], [], None
-        for rec in iter_json_lines(source):
-            if isinstance(rec, Reject):
-                rejects.append(rec)
-                continue
-            pos, obj = rec
-            if not isinstance(obj, dict):
+
+_WS = "' ' || chr(9) || chr(13)"
+
+
+def _load_lines(con, source: SourceFile, block_size: int = 1 << 26) -> list[Reject]:
+    """Split the file into lines (Arrow), keep JSON objects in ``src(position, raw)``, return the rest as
+    rejects with their reason."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    con.execute("CREATE TEMP TABLE lines (position BIGINT, line VARCHAR)")
+    rejects: list[Reject] = []
+    first_line = 1
+    tail = b""
+    with source.open_binary() as fh:
+        while True:
+            try:
+                block = fh.read(block_size)
+            except (EOFError, OSError) as exc:
                 rejects.append(
                     Reject(
-                        pos,
-                        f"line is JSON but not an object ({type(obj).__name__})",
-                        orjson.dumps(obj).decode(),
-                        "line",
+                        first_line,
+                        f"file truncated or corrupt after line {first_line - 1}: {exc}",
+                        "",
+                        "end-of-file",
                     )
                 )
-                continue
-            if keys is None:
-                keys = list(obj)
-            positions.append(pos)
-            lines.append(orjson.dumps(obj).decode())
-        if rejects:
-            yield Chunk(rejects=rejects)
-        if not lines:
-            return
-        con = duckdb.connect()
-        con.execute("SET TimeZone='UTC'")
-        con.register(
-            "_lines",
-            pa.table({"position": pa.array(positions, pa.int64()), "line": pa.array(lines, pa.string())}),
-        )
-        con.execute("CREATE TEMP TABLE src AS SELECT position, line AS raw, line::JSON AS line FROM _lines")
-        items_sql, accounts_sql, _ = build_select(keys or [], options, _json_path, source.name)
-        yield from _emit(con, items_sql, accounts_sql)
-        con.close()
+                block, tail = b"", b""  # the cut last line is not a record
+            if not block:
+                if tail:
+                    _stage_lines(con, [tail], first_line, rejects, np, pc)
+                break
+            if first_line == 1 and not tail and block.startswith(b"\xef\xbb\xbf"):
+                block = block[3:]
+            data = tail + block
+            cut = data.rfind(b"\n") + 1
+            tail = data[cut:]
+            if cut:
+                first_line += _stage_lines(con, data[:cut], first_line, rejects, np, pc)
+    con.execute(f"""CREATE TEMP TABLE checked AS
+        SELECT position, trim(line, {_WS}) AS raw, json_valid(trim(line, {_WS})) AS ok FROM lines
+        WHERE trim(line, {_WS}) <> ''""")
+    con.execute("DROP TABLE lines")
+    bad = con.execute("""SELECT position, raw, ok FROM checked
+        WHERE NOT ok OR json_type(CASE WHEN ok THEN raw ELSE '{}' END) <> 'OBJECT' ORDER BY position""").fetchall()
+    for pos, raw, ok in bad:
+        rejects.append(Reject(pos, _json_reason(raw, ok), raw, "line"))
+    con.execute("""CREATE TEMP TABLE src AS SELECT position, raw FROM checked
+        WHERE ok AND json_type(raw) = 'OBJECT'""")
+    con.execute("DROP TABLE checked")
+    return rejects
+
+
+def _stage_lines(con, data, first_line: int, rejects: list[Reject], np, pc) -> int:
+    """Append the lines of ``data`` (bytes ending in a newline, or a one-item list) to ``lines``; invalid
+    UTF-8 lines become rejects. Returns the number of lines."""
+    if isinstance(data, list):
+        lines = pa.array(data, pa.large_binary())
+    else:
+        lines = pc.split_pattern(pa.array([data], pa.large_binary()), b"\n").flatten()
+        lines = lines.slice(0, len(lines) - 1)  # after the final newline
+    n = len(lines)
+    positions = np.arange(first_line, first_line + n, dtype=np.int64)
+    try:
+        text = lines.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        valid, texts = [], []
+        for i, line in enumerate(lines.to_pylist()):
+            try:
+                texts.append(line.decode("utf-8"))
+                valid.append(True)
+            except UnicodeDecodeError:
+                texts.append(None)
+                valid.append(False)
+                raw = line.rstrip(b"\r").decode("utf-8", errors="replace")
+                rejects.append(Reject(int(positions[i]), "invalid UTF-8", raw, "line"))
+        mask = np.array(valid, dtype=bool)
+        text = pa.array([t for t, v in zip(texts, valid) if v], pa.large_string())
+        positions = positions[mask]
+    con.register("_block", pa.table({"position": positions, "line": text}))
+    con.execute("INSERT INTO lines SELECT position, line FROM _block")
+    con.unregister("_block")
+    return n
+
+
+def _json_reason(raw: str, ok: bool) -> str:
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return f"malformed JSON: {exc}"
+    if not ok:
+        return "malformed JSON"
+    kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(obj), "a number"
+    )
+    return f"line is JSON but not an object ({kind})"
+
+
+def _reject_wrong_types(con, keys: list[str], options: IngestOptions, file_name: str) -> list[Reject]:
+    """Quarantine records whose id, account id or timestamp is a JSON object or array, and drop them."""
+    _, mapping, _ = resolve_mapping(keys, options, file_name, check_columns=False)
+    checks = [(f, mapping[f]) for f in REQUIRED if f in mapping]
+    if not checks:
+        return []
+    types = ", ".join(_json_path_literal(col) for _, col in checks)
+    names = "[" + ", ".join(sql_str(f) for f, _ in checks) + "]"
+    rows = con.execute(f"""
+        SELECT position, raw, list_filter(list_zip({names}, t), lambda x: x[2] IN ('OBJECT', 'ARRAY')) AS bad
+        FROM (SELECT position, raw, json_type(raw, [{types}]) AS t FROM src)
+        WHERE list_bool_or(list_transform(t, lambda x: x IN ('OBJECT', 'ARRAY')))""").fetchall()
+    if not rows:
+        return []
+    con.execute("DELETE FROM src WHERE position IN (SELECT unnest(?))", [[int(r[0]) for r in rows]])
+    out = []
+    for pos, raw, bad in rows:
+        field, typ = bad[0][0], bad[0][1]
+        out.append(Reject(pos, f"{field} is a JSON {typ.lower()}, expected a string or number", raw, "line"))
+    return out

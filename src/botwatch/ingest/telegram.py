@@ -57,13 +57,17 @@ class TelegramDesktopAdapter(Adapter):
         if not text.startswith("{"):
             return None
         if _FULL_EXPORT_RE.search(text) and (_CHATS_RE.search(text) or _MESSAGES_RE.search(text)):
-            return "JSON object with a Telegram Desktop full-account export's keys (personal_information, chats)"
+            return (
+                "JSON object with a Telegram Desktop full-account export's keys (personal_information, chats)"
+            )
         if _MESSAGES_RE.search(text):
             chat_type = _CHAT_TYPE_RE.search(text)
             if chat_type:
                 return f'JSON object with a Telegram Desktop chat export\'s keys (type "{chat_type[1]}", messages[])'
             if _TELEGRAM_KEYS_RE.search(text):
-                return "JSON object with a Telegram Desktop chat export's keys (messages[] with text_entities)"
+                return (
+                    "JSON object with a Telegram Desktop chat export's keys (messages[] with text_entities)"
+                )
         return None
 
     def read(self, source: SourceFile, options: IngestOptions) -> Iterator[Chunk]:
@@ -77,7 +81,7 @@ class TelegramDesktopAdapter(Adapter):
         chats = _chats(data, source.name)
         forwards = _ForwardIndex([chat for chat, _ in chats])
         for chat, position_kind in chats:
-            mapper = _ChatMapper(chat, forwards, options.platform or PLATFORM)
+            mapper = _ChatMapper(chat, forwards, PLATFORM)
             yield from map_records(enumerate(chat["messages"]), mapper.map, position_kind)
 
 

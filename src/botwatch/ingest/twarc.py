@@ -9,7 +9,8 @@ and the embedded referenced tweets become items.
 
 ``referenced_tweets`` of type ``replied_to`` gives ``parent_id`` (kind ``reply``), ``retweeted`` gives
 ``repost_of`` (kind ``repost``); ``quoted`` stays in ``raw``. ``conversation_id`` is the ``root_id``.
-Hashtags are lower-cased, as the store does for hashtags it extracts from text; ``lang`` "und" is stored as null.
+Hashtags are lower-cased, as the store does for hashtags it extracts from text; Twitter's "no language" codes
+(``und``, ``zxx``, ``qme``, ...) are stored as null; a link listed twice (one t.co for several photos) once.
 A page without data that carries API errors is quarantined with the first error; other ``errors`` entries
 (deleted or suspended resources) are not records and are left out.
 """
@@ -35,6 +36,7 @@ from botwatch.ingest.base import (
     map_records,
     sample_text,
 )
+from botwatch.ingest.zeeschuimer import NO_LANGUAGE
 
 _PAGE_KEYS = ("includes", "meta", "errors", "__twarc")
 
@@ -64,8 +66,14 @@ class Twarc2Adapter(Adapter):
                 if _is_user(head):
                     return "Twitter API v2 user lookup pages (data holds users) as twarc2 writes them"
                 return None
-            if _is_tweet(obj) and "author_id" in obj and any(k in obj for k in ("author", "__twarc", "created_at")):
-                return "Twitter API v2 tweets, one per line (id, author_id, text), as twarc2 flatten writes them"
+            if (
+                _is_tweet(obj)
+                and "author_id" in obj
+                and any(k in obj for k in ("author", "__twarc", "created_at"))
+            ):
+                return (
+                    "Twitter API v2 tweets, one per line (id, author_id, text), as twarc2 flatten writes them"
+                )
             if _is_user(obj) and "__twarc" in obj:
                 return "Twitter API v2 users, one per line, as twarc2 flatten writes them"
             return None
@@ -83,10 +91,10 @@ class Twarc2Adapter(Adapter):
 
 
 def _is_page(obj: Any) -> bool:
+    """A response page: ``data`` (tweets or users) and/or the page keys, never a tweet's or user's ``id``."""
     if not isinstance(obj, dict) or "id" in obj:
         return False
-    has_data = isinstance(obj.get("data"), list | dict)
-    return has_data or ("errors" in obj and any(k in obj for k in _PAGE_KEYS if k != "errors"))
+    return isinstance(obj.get("data"), list | dict) or any(k in obj for k in _PAGE_KEYS)
 
 
 def _is_tweet(obj: Any) -> bool:
@@ -151,6 +159,10 @@ def _int(value: Any) -> int | None:
         return None
 
 
+def _unique(values) -> list[str]:
+    return list(dict.fromkeys(str(v) for v in values if v))
+
+
 def _dict(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
@@ -191,10 +203,14 @@ class _PageContext:
             return
         includes = _dict(page.get("includes"))
         data = page.get("data")
-        users = list(includes.get("users") or []) + [u for u in (data if isinstance(data, list) else []) if _is_user(u)]
+        users = list(includes.get("users") or []) + [
+            u for u in (data if isinstance(data, list) else []) if _is_user(u)
+        ]
         self.users = {str(u["id"]): u for u in users if isinstance(u, dict) and "id" in u}
         self.media = {
-            str(m["media_key"]): m for m in includes.get("media") or [] if isinstance(m, dict) and "media_key" in m
+            str(m["media_key"]): m
+            for m in includes.get("media") or []
+            if isinstance(m, dict) and "media_key" in m
         }
 
     def map_record(self, obj: Any) -> MapResult:
@@ -242,8 +258,8 @@ class _PageContext:
                 "created_at_raw": created,
                 "created_at_epoch": parse_iso_time(created),
                 "text": note.get("text") or tweet.get("text"),
-                "lang": None if lang == "und" else lang,
-                "links": [u.get("expanded_url") or u.get("url") for u in entities.get("urls") or []],
+                "lang": None if lang in NO_LANGUAGE else lang,
+                "links": _unique(u.get("expanded_url") or u.get("url") for u in entities.get("urls") or []),
                 "hashtags": [str(h.get("tag", "")).lower() for h in entities.get("hashtags") or []],
                 "mentions": [m.get("username") for m in entities.get("mentions") or []],
                 "media": self._media(tweet),

@@ -36,6 +36,8 @@ from botwatch.ingest.base import (
 )
 
 _ENVELOPE_MARKERS = ("nav_index", "timestamp_collected")
+# Twitter's codes for "no language": undetermined, no linguistic content, media/hashtags/mentions/cashtags only.
+NO_LANGUAGE = frozenset({"und", "zxx", "qme", "qht", "qam", "qct", "qst"})
 _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 
 
@@ -69,8 +71,9 @@ class ZeeschuimerAdapter(Adapter):
             platform = found.group(1) if found else None
         else:
             return None
-        if "source_platform" in keys and "data" in keys and any(k in keys for k in _ENVELOPE_MARKERS):
-            return f"Zeeschuimer NDJSON envelope (source_platform {str(platform)[:40]!r}, data, nav_index)"
+        markers = [k for k in _ENVELOPE_MARKERS if k in keys]
+        if "source_platform" in keys and "data" in keys and markers:
+            return f"Zeeschuimer NDJSON envelope (source_platform {str(platform)[:40]!r}, data, {markers[0]})"
         return None
 
     def read(self, source: SourceFile, options: IngestOptions) -> Iterator[Chunk]:
@@ -142,6 +145,11 @@ def _epoch(value: Any) -> float | None:
 
 def _bool(value: Any) -> bool | None:
     return None if value is None else bool(value)
+
+
+def _unique(values) -> list[str]:
+    """Distinct non-empty strings in first-seen order (one t.co link can stand for several photos)."""
+    return list(dict.fromkeys(str(v) for v in values if v))
 
 
 def _nonzero_id(value: Any) -> str | None:
@@ -258,8 +266,8 @@ def _tweet_rows(tweet: dict, raw: str, seen: set[str]) -> Iterator[tuple[str, di
             "created_at_raw": created_raw,
             "created_at_epoch": parse_twitter_time(created_raw),
             "text": note.get("text") or legacy.get("full_text") or legacy.get("text"),
-            "lang": None if lang == "und" else lang,
-            "links": [u.get("expanded_url") or u.get("url") for u in entities.get("urls") or []],
+            "lang": None if lang in NO_LANGUAGE else lang,
+            "links": _unique(u.get("expanded_url") or u.get("url") for u in entities.get("urls") or []),
             "hashtags": [str(h.get("text", "")).lower() for h in entities.get("hashtags") or []],
             "mentions": [m.get("screen_name") for m in entities.get("user_mentions") or []],
             "media": [m.get("media_url_https") or m.get("media_url") for m in media],
@@ -315,10 +323,14 @@ def _instagram_author(holder: dict) -> tuple[str | None, dict | None]:
 def _instagram_media(post: dict) -> list[str]:
     def one(m: dict) -> str | None:
         return _str(
-            first_of(m, "video_versions.0.url", "image_versions2.candidates.0.url", "display_url", "display_uri")
+            first_of(
+                m, "video_versions.0.url", "image_versions2.candidates.0.url", "display_url", "display_uri"
+            )
         )
 
-    children = post.get("carousel_media") or [e.get("node", {}) for e in lookup(post, "edge_sidecar_to_children.edges") or []]
+    children = post.get("carousel_media") or [
+        e.get("node", {}) for e in lookup(post, "edge_sidecar_to_children.edges") or []
+    ]
     urls = [one(c) for c in children if isinstance(c, dict)] if children else [one(post)]
     return [u for u in urls if u]
 

@@ -186,3 +186,53 @@ def load_findings(con, run_id: int | None) -> dict:
         "comments": got[0],
         "flagged_comments": got[1],
     }
+
+
+class ItemCollector:
+    """Items the page links to, in the order first asked for, up to ``cap``. An item is linkable only if it
+    was accepted here; it is then listed once in the evidence-items appendix under its anchor."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.keys: dict[tuple[str, str], None] = {}
+        self.refused: set[tuple[str, str]] = set()
+
+    def want(self, platform: str, item_id: str) -> bool:
+        key = (platform, item_id)
+        if key in self.keys:
+            return True
+        if len(self.keys) >= self.cap:
+            self.refused.add(key)
+            return False
+        self.keys[key] = None
+        return True
+
+    def __contains__(self, key) -> bool:
+        return key in self.keys
+
+
+def load_items(con, collector: ItemCollector, limits: ReportLimits) -> dict:
+    """The appendix rows for every accepted item, keyed by ``(platform, item_id)``, in request order."""
+    if not collector.keys:
+        return {}
+    import pyarrow as pa
+
+    keys = list(collector.keys)
+    table = pa.table(
+        {"platform": [k[0] for k in keys], "item_id": [k[1] for k in keys], "ord": list(range(len(keys)))}
+    )
+    con.register("_rep_item_keys", table)
+    try:
+        got = rows(
+            con,
+            """SELECT k.ord, k.platform, k.item_id, i.account_id, i.kind, i.channel,
+                      coalesce(i.root_id, i.parent_id) AS post, i.created_at, i.text, i.links, i.reactions
+               FROM _rep_item_keys k LEFT JOIN items i USING (platform, item_id) ORDER BY k.ord""",
+        )
+    finally:
+        con.unregister("_rep_item_keys")
+    out = {}
+    for r in got:
+        r["text"] = clip(r["text"], limits.text_chars * 2)
+        out.setdefault((r["platform"], r["item_id"]), r)
+    return out

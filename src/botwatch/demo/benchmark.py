@@ -1,0 +1,2 @@
+def generate_benchmark(*a, **k):
+    raise NotImplementedError

@@ -1,0 +1,314 @@
+"""Co-action layers: pairs of accounts that act on the same target within a short time of each other.
+
+Each layer maps items to a *target* and links two accounts when they act on the same target within ``window_s``
+seconds:
+
+``co_reply``    comments/replies under the same post (``coalesce(root_id, parent_id)``);
+``co_text``     near-identical text: the ``cluster_id`` the near_duplicate detector wrote to ``cluster_items`` for
+                this run, or, when it wrote none, exact equality of ``lower(trim(text))`` for texts of at least
+                ``co_text_min_chars`` characters;
+``co_link``     the same normalised URL (empty strings ignored: "no link" is not a shared link);
+``co_repost``   reposts of the same item (``repost_of``);
+``co_hashtag``  the same ordered sequence of two or more hashtags.
+
+Pairs are generated without an N x N self-join: items are grouped by (platform, target) and cut into time
+buckets of ``window_s``; an item is joined only with items of its own and the next bucket of the same target, so
+the cost is O(items x neighbours). Accounts and targets are interned to integers first, so the per-meeting rows
+stay small. An edge's ``weight`` is the number of distinct targets where the pair met; for each such target the
+closest meeting counts, giving ``a_leads``/``b_leads`` (who acted first; exact ties count for neither),
+``median_lag_s`` and ``evidence_item_ids`` (the two items of each closest meeting, capped).
+
+Every pair with ``weight >= min_weight`` is tested against the target-permutation null of
+:mod:`botwatch.detectors.significance`; only tested pairs are stored, so every stored edge carries ``expected``,
+``p_value``, ``q_value``, ``significant`` and ``null_model``. Pairs below ``min_weight`` count as untested
+hypotheses (p = 1) and cannot be significant.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from botwatch.detectors.base import Detector, Interval, OneOf, RunContext
+from botwatch.detectors.significance import NULL_MODEL, fdr_qvalues, poisson_sf
+
+LAYERS = ("co_reply", "co_text", "co_link", "co_repost", "co_hashtag")
+
+DEFAULT_WINDOWS = {"co_reply": 90.0, "co_text": 3600.0, "co_link": 600.0, "co_repost": 600.0, "co_hashtag": 600.0}
+
+
+@dataclass(frozen=True)
+class SubsetOf:
+    """A list/tuple whose members are all among ``options`` (no duplicates)."""
+
+    options: tuple
+
+    def accepts(self, value: Any) -> bool:
+        return (
+            isinstance(value, list | tuple)
+            and all(isinstance(v, str) and v in self.options for v in value)
+            and len(set(value)) == len(value)
+        )
+
+    def describe(self) -> str:
+        return "a list of distinct values among " + ", ".join(repr(o) for o in self.options)
+
+
+def _layer_params() -> tuple[dict, dict]:
+    params: dict[str, Any] = {}
+    constraints: dict[str, Any] = {}
+    for layer in LAYERS:
+        params[f"{layer}_window_s"] = DEFAULT_WINDOWS[layer]
+        params[f"{layer}_min_weight"] = 2
+        constraints[f"{layer}_window_s"] = Interval(float, 0, 30 * 86400, closed="right")
+        constraints[f"{layer}_min_weight"] = Interval(int, 1, None)
+    return params, constraints
+
+
+_LAYER_PARAMS, _LAYER_CONSTRAINTS = _layer_params()
+
+_URL_SCHEME = r"^[A-Za-z][A-Za-z0-9+.-]*://"
+
+
+def normalised_url_sql(u: str) -> str:
+    """SQL for a URL's comparison key: scheme and ``www.`` dropped, host lower-cased, fragment and trailing
+    slashes dropped; path and query kept as they are (they can be case-sensitive)."""
+    return f"""(CASE WHEN regexp_matches({u}, '{_URL_SCHEME}') THEN
+        regexp_replace(lower(regexp_extract({u}, '{_URL_SCHEME}([^/?#]*)', 1)), '^www\\.', '')
+        || regexp_replace(regexp_extract({u}, '{_URL_SCHEME}[^/?#]*([^#]*)', 1), '/+$', '')
+      ELSE regexp_replace(lower(trim({u})), '/+$', '') END)"""
+
+
+def _events_sql(layer: str, params: dict, run_id: int, use_clusters: bool) -> str:
+    """SELECT platform, target, account_id, item_id, created_at for one layer."""
+    if layer == "co_reply":
+        return """SELECT platform, coalesce(root_id, parent_id) AS target, account_id, item_id, created_at
+                  FROM items WHERE kind IN ('comment', 'reply') AND coalesce(root_id, parent_id) IS NOT NULL"""
+    if layer == "co_text" and use_clusters:
+        return f"""SELECT i.platform, c.cluster_id AS target, i.account_id, i.item_id, i.created_at
+                   FROM cluster_items c JOIN items i ON i.platform = c.platform AND i.item_id = c.item_id
+                   WHERE c.run_id = {int(run_id)} AND c.cluster_id IS NOT NULL"""
+    if layer == "co_text":
+        n = int(params["co_text_min_chars"])
+        return f"""SELECT platform, 'text:' || md5(lower(trim(text))) AS target, account_id, item_id, created_at
+                   FROM items WHERE text IS NOT NULL AND length(trim(text)) >= {n}"""
+    if layer == "co_link":
+        return f"""SELECT DISTINCT platform, {normalised_url_sql("u")} AS target, account_id, item_id, created_at
+                   FROM (SELECT platform, account_id, item_id, created_at, unnest(links) AS u
+                         FROM items WHERE links IS NOT NULL AND len(links) > 0)
+                   WHERE u IS NOT NULL AND trim(u) <> '' AND {normalised_url_sql("u")} <> ''"""
+    if layer == "co_repost":
+        return """SELECT platform, repost_of AS target, account_id, item_id, created_at
+                  FROM items WHERE repost_of IS NOT NULL AND trim(repost_of) <> ''"""
+    if layer == "co_hashtag":
+        tags = "list_filter(hashtags, lambda h: h IS NOT NULL AND trim(h) <> '')"
+        return f"""SELECT platform, lower(replace(array_to_string({tags}, ' '), '#', '')) AS target,
+                          account_id, item_id, created_at
+                   FROM items WHERE hashtags IS NOT NULL AND len({tags}) >= 2"""
+    raise ValueError(layer)
+
+
+class CoActionDetector(Detector):
+    """Account pairs acting on the same targets within short windows, tested against chance.
+
+    Parameters (per layer ``L`` in ``layers``): ``L_window_s`` (seconds within which two actions on the same
+    target count as a meeting) and ``L_min_weight`` (minimum number of distinct targets where a pair met for it
+    to be tested and stored). ``fdr`` is the false-discovery rate per layer; ``fdr_method`` is ``"bh"`` or
+    ``"by"``; ``co_text_min_chars`` is the shortest text the exact-text fallback compares; ``max_targets`` and
+    ``max_evidence_items`` cap the lists stored on each edge.
+    """
+
+    name = "coaction"
+    description = "Pairs of accounts acting on the same posts, texts, links, reposts or hashtags within seconds"
+    requires = ("near_duplicate",)
+    parameters = {
+        "layers": LAYERS,
+        **_LAYER_PARAMS,
+        "co_text_min_chars": 20,
+        "fdr": 0.01,
+        "fdr_method": "bh",
+        "max_targets": 20,
+        "max_evidence_items": 50,
+    }
+    constraints = {
+        "layers": SubsetOf(LAYERS),
+        **_LAYER_CONSTRAINTS,
+        "co_text_min_chars": Interval(int, 1, None),
+        "fdr": Interval(float, 0, 1, closed="neither"),
+        "fdr_method": OneOf(("bh", "by")),
+        "max_targets": Interval(int, 1, 10_000),
+        "max_evidence_items": Interval(int, 2, 10_000),
+    }
+
+    def run(self, ctx: RunContext) -> dict:
+        self.validate_params()
+        con = ctx.con
+        layer_list = ", ".join(f"'{name}'" for name in LAYERS)
+        con.execute(f"DELETE FROM edges WHERE run_id = ? AND layer IN ({layer_list})", [ctx.run_id])
+        use_clusters = (
+            con.execute("SELECT count(*) FROM cluster_items WHERE run_id = ?", [ctx.run_id]).fetchone()[0] > 0
+        )
+        summary = {}
+        for layer in self.params["layers"]:
+            started = time.perf_counter()
+            stats = self._run_layer(con, ctx.run_id, layer, use_clusters)
+            if layer == "co_text":
+                stats["target_source"] = "cluster_items" if use_clusters else "exact_text"
+            stats["seconds"] = round(time.perf_counter() - started, 3)
+            summary[layer] = stats
+        self.summary_ = summary
+        ctx.notes[self.name] = summary
+        return summary
+
+    # -- one layer --------------------------------------------------------------------------------------------
+    def _run_layer(self, con, run_id: int, layer: str, use_clusters: bool) -> dict:
+        p = self.params
+        w = float(p[f"{layer}_window_s"])
+        min_weight = int(p[f"{layer}_min_weight"])
+        events = _events_sql(layer, p, run_id, use_clusters)
+        try:
+            return self._pairs_and_tests(con, run_id, layer, events, w, min_weight)
+        finally:
+            for t in ("_ca_ev", "_ca_acc", "_ca_tgt", "_ca_meet", "_ca_pw", "_ca_pt", "_ca_tested", "_ca_at", "_ca_lam"):
+                con.execute(f"DROP TABLE IF EXISTS {t}")
+            try:
+                con.unregister("_ca_pv")
+            except Exception:
+                pass
+
+    def _pairs_and_tests(self, con, run_id, layer, events, w, min_weight) -> dict:
+        p = self.params
+        # Interned events: acc ranks follow (platform, account_id), so acc order is account_id order.
+        con.execute(f"""
+            CREATE TEMP TABLE _ca_ev AS
+            WITH raw AS ({events})
+            SELECT dense_rank() OVER (ORDER BY platform, account_id) AS acc,
+                   dense_rank() OVER (ORDER BY platform, target) AS tgt,
+                   row_number() OVER (ORDER BY platform, target, created_at, account_id, item_id) AS eid,
+                   epoch(created_at) AS t, CAST(floor(epoch(created_at) / {w}) AS BIGINT) AS bkt,
+                   platform, account_id, item_id, target
+            FROM raw""")
+        n_events = con.execute("SELECT count(*) FROM _ca_ev").fetchone()[0]
+        empty = {"events": n_events, "pairs_met": 0, "hypotheses": 0, "pairs_tested": 0, "edges_kept": 0}
+        if n_events == 0:
+            return {**empty, "significant": 0}
+        # Every item pair of a target within w, once (y after x in (t, eid) order); same-account pairs are
+        # kept for f_t only.
+        con.execute(f"""
+            CREATE TEMP TABLE _ca_meet AS
+            SELECT x.tgt, x.acc AS ax, y.acc AS ay, x.eid AS ex, y.eid AS ey, x.t AS tx, y.t AS ty
+            FROM _ca_ev x CROSS JOIN (VALUES (0), (1)) d(k)
+            JOIN _ca_ev y ON y.tgt = x.tgt AND y.bkt = x.bkt + d.k
+            WHERE y.eid > x.eid AND y.t - x.t <= {w}""")
+        con.execute("""
+            CREATE TEMP TABLE _ca_tgt AS
+            WITH n AS (SELECT tgt, count(*) AS n_items, count(DISTINCT acc) AS n_acc FROM _ca_ev GROUP BY tgt),
+                 c AS (SELECT tgt, count(*) AS close_pairs FROM _ca_meet GROUP BY tgt)
+            SELECT n.tgt, n.n_items, n.n_acc, coalesce(c.close_pairs, 0) AS close_pairs,
+                   CASE WHEN n.n_items < 2 THEN 0.0
+                        ELSE least(1.0, coalesce(c.close_pairs, 0) / (n.n_items * (n.n_items - 1) / 2.0)) END AS f
+            FROM n LEFT JOIN c USING (tgt)""")
+        # Distinct targets per met pair; only pairs with k >= min_weight are tested and detailed.
+        con.execute("""
+            CREATE TEMP TABLE _ca_pw AS
+            SELECT lo, hi, count(DISTINCT tgt) AS k
+            FROM (SELECT least(ax, ay) AS lo, greatest(ax, ay) AS hi, tgt FROM _ca_meet WHERE ax <> ay)
+            GROUP BY lo, hi""")
+        pairs_met = con.execute("SELECT count(*) FROM _ca_pw").fetchone()[0]
+        # m: pairs that share at least min_weight targets (only they can reach k >= min_weight; membership is
+        # fixed under the null), bounded above by sum_t C(n_acc_t, 2) / min_weight and by C(A, 2).
+        m = con.execute(f"""
+            SELECT least((SELECT floor(sum(n_acc * (n_acc - 1) / 2) / {min_weight}) FROM _ca_tgt),
+                         (SELECT count(DISTINCT acc) * (count(DISTINCT acc) - 1) / 2 FROM _ca_ev))""").fetchone()[0]
+        m = max(int(m or 0), pairs_met)
+        con.execute(f"CREATE TEMP TABLE _ca_tested AS SELECT lo, hi, k FROM _ca_pw WHERE k >= {min_weight}")
+        con.execute("DROP TABLE _ca_pw")
+        # Closest meeting per (tested pair, target); lag > 0 means the lower account (account_a) acted first.
+        con.execute("""
+            CREATE TEMP TABLE _ca_pt AS
+            SELECT lo, hi, tgt,
+                   arg_min(struct_pack(lag := CASE WHEN ax < ay THEN ty - tx ELSE tx - ty END,
+                                       t0 := tx, t1 := ty, e0 := ex, e1 := ey),
+                           struct_pack(d := ty - tx, ex := ex, ey := ey)) AS m
+            FROM (SELECT least(ax, ay) AS lo, greatest(ax, ay) AS hi, * FROM _ca_meet WHERE ax <> ay) mt
+            SEMI JOIN _ca_tested USING (lo, hi)
+            GROUP BY lo, hi, tgt""")
+        con.execute("DROP TABLE _ca_meet")
+        n_tested = con.execute("SELECT count(*) FROM _ca_tested").fetchone()[0]
+        if n_tested == 0:
+            return {**empty, "pairs_met": pairs_met, "hypotheses": m, "significant": 0}
+        # Expected meetings under the null, over ALL targets both accounts joined (not only where they met).
+        # The join walks the targets of the pair's account with fewer targets.
+        con.execute("""
+            CREATE TEMP TABLE _ca_at AS
+            SELECT acc, tgt, count(*) AS n, count(*) OVER (PARTITION BY acc) AS n_targets
+            FROM _ca_ev GROUP BY acc, tgt""")
+        con.execute("""
+            CREATE TEMP TABLE _ca_lam AS
+            WITH acc_n AS (SELECT DISTINCT acc, n_targets FROM _ca_at),
+            oriented AS (
+              SELECT p.lo, p.hi, CASE WHEN na.n_targets <= nb.n_targets THEN p.lo ELSE p.hi END AS s,
+                     CASE WHEN na.n_targets <= nb.n_targets THEN p.hi ELSE p.lo END AS o
+              FROM _ca_tested p JOIN acc_n na ON na.acc = p.lo JOIN acc_n nb ON nb.acc = p.hi)
+            SELECT o.lo, o.hi,
+                   sum(least(1.0, t.f * a.n * b.n)) AS lam
+            FROM oriented o JOIN _ca_at a ON a.acc = o.s
+            JOIN _ca_at b ON b.acc = o.o AND b.tgt = a.tgt
+            JOIN _ca_tgt t ON t.tgt = a.tgt
+            GROUP BY o.lo, o.hi""")
+        tested = con.sql("""
+            SELECT p.lo, p.hi, p.k, coalesce(l.lam, 0.0) AS lam
+            FROM _ca_tested p LEFT JOIN _ca_lam l USING (lo, hi)""").to_arrow_table()
+        k = tested.column("k").to_numpy()
+        lam = tested.column("lam").to_numpy()
+        pv = poisson_sf(k, lam)
+        qv = fdr_qvalues(pv, m, p["fdr_method"])
+        pv_table = pa.table(
+            {
+                "lo": tested.column("lo"),
+                "hi": tested.column("hi"),
+                "expected": pa.array(lam),
+                "p_value": pa.array(pv),
+                "q_value": pa.array(qv),
+                "significant": pa.array(qv <= p["fdr"]),
+            }
+        )
+        con.register("_ca_pv", pv_table)
+        max_t, max_e = int(p["max_targets"]), int(p["max_evidence_items"])
+        con.execute(f"""
+            INSERT INTO edges
+            WITH names AS (SELECT DISTINCT acc, platform, account_id FROM _ca_ev),
+            tnames AS (SELECT DISTINCT tgt, target FROM _ca_ev),
+            item_names AS (SELECT eid, item_id FROM _ca_ev),
+            per_target AS (
+              SELECT pt.lo, pt.hi, pt.m.lag AS lag, least(pt.m.t0, pt.m.t1) AS t_first,
+                     greatest(pt.m.t0, pt.m.t1) AS t_last, tn.target, i0.item_id AS item0, i1.item_id AS item1
+              FROM _ca_pt pt SEMI JOIN _ca_tested USING (lo, hi)
+              JOIN tnames tn ON tn.tgt = pt.tgt
+              JOIN item_names i0 ON i0.eid = pt.m.e0 JOIN item_names i1 ON i1.eid = pt.m.e1),
+            agg AS (
+              SELECT lo, hi, count(*) AS weight, min(t_first) AS first_t, max(t_last) AS last_t,
+                     count_if(lag > 0) AS a_leads, count_if(lag < 0) AS b_leads, median(abs(lag)) AS median_lag_s,
+                     list_slice(list(target ORDER BY t_first, target), 1, {max_t}) AS targets,
+                     list_slice(flatten(list([item0, item1] ORDER BY t_first, target)), 1, {max_e}) AS evidence
+              FROM per_target GROUP BY lo, hi)
+            SELECT {int(run_id)}, a.platform, a.account_id, b.account_id, '{layer}', g.weight, {w},
+                   make_timestamp(CAST(g.first_t * 1e6 AS BIGINT)), make_timestamp(CAST(g.last_t * 1e6 AS BIGINT)),
+                   g.a_leads, g.b_leads, g.median_lag_s, v.expected, v.p_value, v.q_value, v.significant,
+                   '{NULL_MODEL}', g.targets, g.evidence
+            FROM agg g JOIN _ca_pv v USING (lo, hi)
+            JOIN names a ON a.acc = g.lo JOIN names b ON b.acc = g.hi
+            ORDER BY a.account_id, b.account_id""")
+        n_sig = int(np.count_nonzero(qv <= p["fdr"]))
+        return {
+            "events": n_events,
+            "pairs_met": pairs_met,
+            "hypotheses": m,
+            "pairs_tested": n_tested,
+            "edges_kept": n_tested,
+            "significant": n_sig,
+        }

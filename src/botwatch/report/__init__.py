@@ -1,0 +1,235 @@
+"""The self-contained HTML investigation report.
+
+:func:`write_report` reads a case (the latest detection run's results and the data they rest on) and writes one
+HTML file that works offline: the graph library (Cytoscape.js, MIT, vendored under ``assets/``), the page's
+script and its style are inline, data is embedded as JSON, and a Content-Security-Policy admits only those
+exact inline scripts and style (by SHA-256 hash) and ``data:`` images, so the page makes no network request and
+runs no other script even if a value escaped its escaping. Everything from the case is treated as hostile.
+
+Example::
+
+    from botwatch.report import write_report
+    write_report("case.duckdb", "report.html", pseudonymize=True)
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+from dataclasses import replace
+from importlib.resources import files
+from pathlib import Path
+
+from botwatch.report.account_data import (
+    campaign_colours,
+    load_accounts,
+    load_explore,
+    load_impact,
+    load_network,
+)
+from botwatch.report.campaign_data import load_campaigns
+from botwatch.report.data import (
+    ItemCollector,
+    ReportData,
+    ReportLimits,
+    load_findings,
+    load_items,
+    load_overview,
+    load_run,
+    make_scoring_tables,
+    one,
+)
+from botwatch.report.identity import Identities
+from botwatch.report.render import (
+    EXPLORE_HTML,
+    Links,
+    account_html,
+    campaign_html,
+    capped_note,
+    impact_html,
+    items_html,
+    methods_html,
+    network_html,
+    overview_html,
+    show,
+)
+
+__all__ = ["ReportLimits", "build_report", "collect_report_data", "embed_json", "write_report"]
+
+DEFAULT_SEED = 0
+
+
+def _asset(name: str) -> str:
+    return files("botwatch.report").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def embed_json(value) -> str:
+    """JSON safe inside ``<script type="application/json">``: ``<``, ``>``, ``&`` and U+2028/2029 escaped, so no
+    string can close the element or open a comment."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def _search_dirs(con, case_path: Path | None) -> list[Path]:
+    dirs = [case_path.parent] if case_path else []
+    for (path,) in con.execute("SELECT DISTINCT path FROM sources WHERE path IS NOT NULL ORDER BY path").fetchall():
+        parent = Path(path).parent
+        if parent not in dirs:
+            dirs.append(parent)
+    return dirs
+
+
+def collect_report_data(con, *, pseudonymizer=None, limits: ReportLimits | None = None, case_path=None) -> ReportData:
+    """Everything the page shows, read from an open case connection (temp tables are created on it)."""
+    limits = limits or ReportLimits()
+    ids = Identities(pseudonymizer)
+    overview = load_overview(con, limits)
+    run = load_run(con)
+    data = ReportData(
+        meta={
+            "generated_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            "version": __import__("botwatch").__version__,
+            "pseudonymized": pseudonymizer is not None,
+            "limits": limits,
+            "case_name": case_path.name if case_path else "case",
+        },
+        overview=overview,
+        run=run,
+    )
+    run_id = run["run_id"] if run else None
+    if run_id is not None:
+        make_scoring_tables(con, run_id)
+    data.meta["findings"] = load_findings(con, run_id)
+    if run_id is None:
+        return data
+    collector = ItemCollector(limits.evidence_items)
+    data.accounts = load_accounts(con, run_id, limits, ids, collector)
+    sectioned = {(a["platform"], a["account_id"]) for a in data.accounts.rows}
+    campaigns, data.campaigns_total = load_campaigns(
+        con, run_id, limits, ids, collector, overview["timezone"], _search_dirs(con, case_path)
+    )
+    all_ids = [r[0] for r in con.execute(
+        "SELECT campaign_id FROM campaigns WHERE run_id = ? ORDER BY n_accounts DESC NULLS LAST, campaign_id",
+        [run_id]).fetchall()]
+    colours = campaign_colours(all_ids)
+    for c in campaigns:
+        c["colour"] = colours[c["campaign_id"]]
+    data.campaigns = campaigns
+    seed = run.get("seed")
+    data.network = load_network(con, run_id, DEFAULT_SEED if seed is None else int(seed), limits, ids, colours)
+    data.impact = load_impact(con, limits, ids)
+    data.items = load_items(con, collector, limits)
+    data.items_omitted = len(collector.refused)
+    data.explore = load_explore(con, limits, ids, sectioned, collector)
+    data.meta["ids"] = ids
+    data.meta["sectioned"] = sectioned
+    return data
+
+
+def build_report(data: ReportData) -> str:
+    """The complete HTML page for ``data``."""
+    ids = data.meta.get("ids") or Identities()
+    campaign_anchors = {c["campaign_id"]: c["anchor"] for c in data.campaigns}
+    links = Links(ids, data.meta.get("sectioned", set()), data.items, campaign_anchors)
+    timezone = data.overview["timezone"]
+    css = _asset("report.css")
+    scripts = [_asset("cytoscape.min.js"), _asset("report.js")]
+    csp = (
+        "default-src 'none'; "
+        f"script-src {' '.join(_csp_hash(s) for s in scripts)}; "
+        f"style-src {_csp_hash(css)}; img-src data:; font-src data:; connect-src 'none'; media-src 'none'; "
+        "object-src 'none'; frame-src 'none'; worker-src 'none'; base-uri 'none'; form-action 'none'"
+    )
+    explore = data.explore or {"accounts": [], "comments": [], "accounts_total": 0, "comments_total": 0}
+    network = data.network or {"nodes": [], "edges": [], "nodes_total": 0, "edges_total": 0}
+    sections = [overview_html(data, links), methods_html(data)]
+    nav = [("overview", "Overview"), ("methods", "Methods")]
+    if data.run is not None:
+        sections.append(network_html(network, data.campaigns))
+        sections.append(
+            '<section id="campaigns"><h2>Campaigns</h2>'
+            + "".join(campaign_html(c, links, timezone) for c in data.campaigns)
+            + ("<p>No campaigns were found.</p>" if not data.campaigns else "")
+            + "</section>"
+        )
+        sections.append(impact_html(data.impact))
+        sections.append(
+            EXPLORE_HTML.format(
+                n_com=len(explore["comments"]),
+                n_com_total=explore["comments_total"],
+                n_acc=len(explore["accounts"]),
+                n_acc_total=explore["accounts_total"],
+            )
+        )
+        sections.append(
+            '<section id="accounts"><h2>Accounts and their evidence</h2>'
+            + capped_note(data.accounts, "accounts")
+            + "".join(account_html(a, links) for a in data.accounts.rows)
+            + "</section>"
+        )
+        sections.append(items_html(data, links))
+        nav += [
+            ("network", "Network"),
+            ("campaigns", "Campaigns"),
+            ("impact", "Impact"),
+            ("explore", "Search"),
+            ("accounts", "Accounts"),
+            ("items", "Evidence items"),
+        ]
+    title = f"botwatch report: {data.meta['case_name']}"
+    nav_html = "".join(f'<a href="#{a}">{t}</a>' for a, t in nav)
+    badge = ' <span class="flag">pseudonymised</span>' if data.meta["pseudonymized"] else ""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{show(title).replace("<bdi>", "").replace("</bdi>", "")}</title>
+<style id="__________cytoscape_stylesheet">{css}</style>
+</head><body>
+<header><h1>{show(title)}{badge}</h1><nav>{nav_html}</nav></header>
+<main>{"".join(sections)}</main>
+<footer><p>Made with botwatch {show(data.meta["version"])}. Includes Cytoscape.js (MIT License, Copyright (c)
+2016-2026 The Cytoscape Consortium).</p></footer>
+<script type="application/json" id="bw-network-data">{embed_json(network)}</script>
+<script type="application/json" id="bw-explore-data">{embed_json(explore)}</script>
+<script>{scripts[0]}</script>
+<script>{scripts[1]}</script>
+</body></html>
+"""
+
+
+def write_report(case_path, out_path, pseudonymize: bool = False, *, limits: ReportLimits | None = None,
+                 salt: str | None = None) -> Path:
+    """Write the HTML report of the case at ``case_path`` to ``out_path`` and return that path.
+
+    ``pseudonymize`` replaces handles, names and ids with salted pseudonyms
+    (:class:`botwatch.privacy.Pseudonymizer`) and hides avatars. ``limits`` caps every list (see
+    :class:`ReportLimits`)."""
+    from botwatch.store.case import Case
+
+    case_path = Path(case_path)
+    out_path = Path(out_path)
+    with Case(case_path, read_only=True) as case:
+        pseudonymizer = None
+        if pseudonymize:
+            from botwatch.privacy import Pseudonymizer
+
+            pseudonymizer = Pseudonymizer.for_case(case.con, salt=salt)
+        data = collect_report_data(case.con, pseudonymizer=pseudonymizer, limits=limits, case_path=case_path)
+    html_text = build_report(data)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(html_text, encoding="utf-8")
+    return out_path
+
+
+# referenced so linters keep the imports used by callers of this module's namespace
+_ = (replace, one)

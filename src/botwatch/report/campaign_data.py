@@ -1,0 +1,235 @@
+"""Per-campaign views: members, pages and posts worked, activity timeline, templates with their matching
+comments, avatars, account creation dates and hour-of-week activity.
+
+A campaign's *worked posts* are the posts under which its member accounts commented. Its timeline compares,
+under those posts and within the campaign's active span (padded by 10 %), the comments of its members with
+*organic* comments (authors not flagged in this run); the bin width is the smallest of 10 min, 1 h, 3 h, 6 h,
+1 day, 1 week or 30 days that gives at most :data:`MAX_BINS` bins.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+from pathlib import Path
+
+from botwatch.report.data import COMMENT_KINDS, Capped, ItemCollector, ReportLimits, clip, one, rows
+
+MAX_BINS = 150
+BIN_CHOICES = [
+    ("10 minutes", timedelta(minutes=10)),
+    ("hour", timedelta(hours=1)),
+    ("3 hours", timedelta(hours=3)),
+    ("6 hours", timedelta(hours=6)),
+    ("day", timedelta(days=1)),
+    ("week", timedelta(days=7)),
+    ("30 days", timedelta(days=30)),
+]
+IMAGE_MAGIC = {
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+}
+
+
+def choose_bin(span: timedelta) -> tuple[str, timedelta]:
+    for name, width in BIN_CHOICES:
+        if span / width <= MAX_BINS:
+            return name, width
+    return BIN_CHOICES[-1]
+
+
+def embed_avatar(path_text: str | None, search_dirs: list[Path], max_bytes: int) -> str | None:
+    """A ``data:`` URI for a local PNG/JPEG/GIF/WebP avatar of at most ``max_bytes``, else ``None``.
+    Relative paths are tried against ``search_dirs``; the type comes from the file's magic bytes, never its
+    name, and SVG (which can carry script) is never embedded."""
+    if not path_text:
+        return None
+    candidate = Path(path_text)
+    tries = [candidate] if candidate.is_absolute() else [d / candidate for d in search_dirs]
+    for path in tries:
+        try:
+            if not path.is_file() or path.stat().st_size > max_bytes:
+                continue
+            data = path.read_bytes()
+        except OSError:
+            continue
+        mime = next((m for magic, m in IMAGE_MAGIC.items() if data.startswith(magic)), None)
+        if mime is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+            mime = "image/webp"
+        if mime:
+            return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
+    return None
+
+
+def _timeline(con, campaign_id: str) -> dict | None:
+    span = con.execute(
+        f"""SELECT min(i.created_at), max(i.created_at) FROM items i JOIN rep_members m USING (platform, account_id)
+            WHERE m.campaign_id = ? AND i.kind IN {COMMENT_KINDS}""",
+        [campaign_id],
+    ).fetchone()
+    if span[0] is None:
+        return None
+    pad = max((span[1] - span[0]) * 0.1, timedelta(minutes=30))
+    start, end = span[0] - pad, span[1] + pad
+    bin_name, width = choose_bin(end - start)
+    got = con.execute(
+        f"""WITH c AS (
+              SELECT i.platform, i.account_id, coalesce(i.root_id, i.parent_id) AS post, i.created_at
+              FROM items i WHERE i.kind IN {COMMENT_KINDS} AND i.created_at BETWEEN ? AND ?),
+            mem AS (SELECT platform, account_id FROM rep_members WHERE campaign_id = ?),
+            worked AS (SELECT DISTINCT c.platform, c.post FROM c JOIN mem USING (platform, account_id))
+            SELECT floor(epoch(c.created_at - ?::TIMESTAMP) / ?)::BIGINT AS b,
+                   count(*) FILTER (WHERE mem.account_id IS NOT NULL) AS n_campaign,
+                   count(*) FILTER (WHERE mem.account_id IS NULL AND f.account_id IS NULL) AS n_organic
+            FROM c SEMI JOIN worked ON c.platform = worked.platform AND c.post IS NOT DISTINCT FROM worked.post
+            LEFT JOIN mem USING (platform, account_id)
+            LEFT JOIN rep_flagged f USING (platform, account_id)
+            GROUP BY b ORDER BY b""",
+        [start, end, campaign_id, start, width.total_seconds()],
+    ).fetchall()
+    n_bins = int((end - start) / width) + 1
+    campaign, organic = [0] * n_bins, [0] * n_bins
+    for b, n_c, n_o in got:
+        if 0 <= b < n_bins:
+            campaign[b], organic[b] = n_c, n_o
+    return {"start": start, "width": width, "bin": bin_name, "campaign": campaign, "organic": organic}
+
+
+def _posts(con, campaign_id: str, limit: int, ids) -> Capped:
+    got = rows(
+        con,
+        f"""WITH c AS (
+              SELECT i.platform, i.channel, coalesce(i.root_id, i.parent_id) AS post, i.account_id, i.created_at,
+                     m.account_id IS NOT NULL AS is_member
+              FROM items i LEFT JOIN (SELECT platform, account_id FROM rep_members WHERE campaign_id = ?) m
+                USING (platform, account_id) WHERE i.kind IN {COMMENT_KINDS}),
+            g AS (
+              SELECT platform, post, any_value(channel) AS channel, count(*) FILTER (WHERE is_member) AS n_campaign,
+                     count(*) AS n_all, min(created_at) FILTER (WHERE is_member) AS first_at,
+                     max(created_at) FILTER (WHERE is_member) AS last_at
+              FROM c GROUP BY platform, post HAVING count(*) FILTER (WHERE is_member) > 0)
+            SELECT g.*, p.text AS post_text, count(*) OVER () AS total
+            FROM g LEFT JOIN items p ON p.platform = g.platform AND p.item_id = g.post
+            ORDER BY n_campaign DESC, g.platform, g.post LIMIT ?""",
+        [campaign_id, limit],
+    )
+    for r in got:
+        r["post_text"] = clip(ids.text(r["post_text"]), 160)
+    return Capped(got, got[0]["total"] if got else 0)
+
+
+def _templates(con, run_id: int, campaign: dict, limits: ReportLimits, ids, collector: ItemCollector) -> Capped:
+    cluster_ids = list(campaign.get("cluster_ids") or [])
+    if not cluster_ids:
+        cluster_ids = [
+            r[0]
+            for r in con.execute(
+                """SELECT DISTINCT ci.cluster_id FROM cluster_items ci JOIN rep_members m USING (platform, account_id)
+                   WHERE ci.run_id = ? AND m.campaign_id = ?""",
+                [run_id, campaign["campaign_id"]],
+            ).fetchall()
+        ]
+    if not cluster_ids:
+        return Capped([], 0)
+    clusters = rows(
+        con,
+        """SELECT * FROM text_clusters WHERE run_id = ? AND list_contains(?, cluster_id)
+           ORDER BY n_items DESC NULLS LAST, cluster_id""",
+        [run_id, cluster_ids],
+    )
+    total = len(clusters)
+    for cl in clusters[: limits.templates_per_campaign]:
+        cl["template"] = clip(ids.text(cl["template"]), limits.text_chars)
+        cl["example_text"] = clip(ids.text(cl["example_text"]), limits.text_chars)
+        matches = rows(
+            con,
+            """SELECT ci.platform, ci.item_id, coalesce(i.account_id, ci.account_id) AS account_id, i.created_at,
+                      i.text, ci.similarity, i.channel, count(*) OVER () AS total
+               FROM cluster_items ci LEFT JOIN items i USING (platform, item_id)
+               WHERE ci.run_id = ? AND ci.cluster_id = ?
+               ORDER BY i.created_at NULLS LAST, ci.item_id LIMIT ?""",
+            [run_id, cl["cluster_id"], limits.comments_per_template],
+        )
+        for m in matches:
+            m["text"] = clip(ids.text(m["text"]), limits.text_chars)
+            m["linked"] = collector.want(m["platform"], m["item_id"])
+        cl["matches"] = Capped(matches, matches[0]["total"] if matches else 0)
+    return Capped(clusters[: limits.templates_per_campaign], total)
+
+
+def _members(con, campaign_id: str, limits: ReportLimits, ids, search_dirs) -> dict:
+    members = rows(
+        con,
+        """SELECT m.platform, m.account_id, a.handle, a.display_name, a.created_at, a.avatar_url, a.avatar_path,
+                  a.n_items, s.score, coalesce(s.flagged, false) AS flagged, count(*) OVER () AS total
+           FROM rep_members m LEFT JOIN accounts a USING (platform, account_id)
+           LEFT JOIN rep_scores s USING (platform, account_id)
+           WHERE m.campaign_id = ? ORDER BY s.score DESC NULLS LAST, m.platform, m.account_id""",
+        [campaign_id],
+    )
+    created = [r["created_at"] for r in members if r["created_at"] is not None]
+    avatars = []
+    for r in members:
+        r["handle"] = ids.handle(r["handle"])
+        r["display_name"] = ids.name(r["display_name"])
+        if ids.pseudonymized:
+            r["avatar_url"] = r["avatar_path"] = None
+        if len(avatars) < limits.avatars_per_campaign and (r["avatar_url"] or r["avatar_path"]):
+            avatars.append({**r, "data_uri": embed_avatar(r["avatar_path"], search_dirs, limits.avatar_bytes)})
+    n_avatars = sum(1 for r in members if r["avatar_url"] or r["avatar_path"])
+    return {
+        "table": Capped(members[: limits.rows_per_table], len(members)),
+        "created": created,
+        "avatars": Capped(avatars, n_avatars),
+    }
+
+
+def _hour_of_week(con, campaign_id: str, timezone: str) -> list[list[int]]:
+    """7×24 counts (Monday first) of the members' items, in ``timezone``."""
+    got = con.execute(
+        """WITH t AS (SELECT (i.created_at AT TIME ZONE 'UTC') AT TIME ZONE ? AS local
+                      FROM items i JOIN rep_members m USING (platform, account_id) WHERE m.campaign_id = ?)
+           SELECT isodow(local), hour(local), count(*) FROM t GROUP BY ALL""",
+        [timezone, campaign_id],
+    ).fetchall()
+    grid = [[0] * 24 for _ in range(7)]
+    for dow, hour, n in got:
+        grid[dow - 1][hour] = n
+    return grid
+
+
+def load_campaigns(con, run_id: int, limits: ReportLimits, ids, collector, timezone: str, search_dirs):
+    """The run's campaigns, largest first, each with its detailed views; and how many exist in all."""
+    campaigns = rows(
+        con,
+        "SELECT * FROM campaigns WHERE run_id = ? ORDER BY n_accounts DESC NULLS LAST, campaign_id",
+        [run_id],
+    )
+    total = len(campaigns)
+    out = []
+    for c in campaigns[: limits.campaigns]:
+        cid = c["campaign_id"]
+        c["anchor"] = ids._anchor("campaign", "", cid)
+        c["n_members"] = one(con, "SELECT count(*) FROM rep_members WHERE campaign_id = ?", [cid])
+        c["timeline"] = _timeline(con, cid)
+        c["posts"] = _posts(con, cid, limits.rows_per_table, ids)
+        c["templates"] = _templates(con, run_id, c, limits, ids, collector)
+        c.update(_members(con, cid, limits, ids, search_dirs))
+        c["hour_of_week"] = _hour_of_week(con, cid, timezone)
+        c["evidence"] = rows(
+            con,
+            """SELECT * FROM evidence WHERE run_id = ? AND campaign_id = ? AND account_id IS NULL
+               ORDER BY weight DESC NULLS LAST, evidence_id LIMIT ?""",
+            [run_id, cid, limits.evidence_per_account],
+        )
+        c["description"] = ids.text(c.get("description"))
+        for ev in c["evidence"]:
+            ev["description"] = ids.text(ev["description"])
+            ev["items"] = [
+                (ev["platform"], i, collector.want(ev["platform"], i))
+                for i in (ev["item_ids"] or [])[: limits.items_per_evidence]
+            ]
+        out.append(c)
+    return out, total

@@ -1,0 +1,439 @@
+"""MinHash signatures and LSH banding over many texts at once, in vectorised numpy.
+
+The pipeline for near-duplicate search (see :func:`near_duplicate_pairs`):
+
+1. :func:`shingle_texts` turns each (already normalised) text into a set of 64-bit shingle hashes: word
+   ``k``-grams, or character ``char_k``-grams for texts too short to give ``min_word_shingles`` word shingles.
+   Token hashes are FNV-1a 64 over the UTF-8 bytes with a splitmix64 finaliser, computed once per distinct token
+   in numpy: deterministic across runs and machines (Python's salted ``hash()`` is never used).
+2. :class:`MinHasher` computes ``num_perm`` MinHash values per text. Permutation ``p`` is the strongly universal
+   multiply-add-shift hash ``h_p(x) = ((a_p * x + b_p) mod 2**64) >> 32`` (Dietzfelbinger 1996) on the 32-bit
+   fold ``x`` of each shingle hash, with ``a_p, b_p`` drawn from ``numpy.random.default_rng(seed)``: the
+   power-of-two form of ``(a*x + b) mod p``, without the slow division. Signatures remember their seed and refuse
+   to be compared with signatures made with another seed or ``num_perm`` (as datasketch does).
+3. :func:`lsh_candidate_pairs` cuts signatures into ``bands`` bands of ``rows`` values, hashes each band, sorts
+   the band hashes and pairs the texts that share one. No all-pairs comparison: the cost is a sort per band plus
+   the pairs inside buckets. A bucket larger than ``max_bucket`` (a big family of near-copies) is linked as a
+   star and a chain instead of all its pairs, so a 10,000-copy template costs 20,000 pairs, not 50 million.
+4. :func:`jaccard_pairs` verifies candidates with the exact Jaccard similarity of their shingle sets.
+
+:func:`choose_bands` picks ``bands × rows = num_perm`` for a Jaccard threshold the way datasketch does
+(minimising the weighted areas of false positives and false negatives under the S-curve), with false negatives
+weighted higher because every candidate is verified exactly afterwards.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from botwatch.errors import BotwatchError
+
+__all__ = [
+    "MinHasher",
+    "Shingles",
+    "Signatures",
+    "choose_bands",
+    "connected_components",
+    "hash_strings",
+    "jaccard_pairs",
+    "lsh_candidate_pairs",
+    "near_duplicate_pairs",
+    "shingle_texts",
+]
+
+_U64 = np.uint64
+_FNV_OFFSET = _U64(0xCBF29CE484222325)
+_FNV_PRIME = _U64(0x100000001B3)
+_GOLDEN = _U64(0x9E3779B97F4A7C15)
+
+
+def _splitmix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: a fast bijective mix of 64-bit values (arrays only, wraps modulo 2**64)."""
+    x = x.astype(_U64, copy=True)
+    x ^= x >> _U64(30)
+    x *= _U64(0xBF58476D1CE4E5B9)
+    x ^= x >> _U64(27)
+    x *= _U64(0x94D049BB133111EB)
+    x ^= x >> _U64(31)
+    return x
+
+
+def _string_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    arr = arr.cast(pa.large_string()) if not pa.types.is_large_string(arr.type) else arr
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    data_buf = arr.buffers()[2]
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    return offsets, data
+
+
+def hash_strings(strings: pa.Array | list[str]) -> np.ndarray:
+    """Deterministic 64-bit hashes of strings: FNV-1a over UTF-8 bytes, then splitmix64.
+
+    Vectorised across strings: one numpy step per byte position, over the strings still that long.
+    """
+    arr = strings if isinstance(strings, pa.Array) else pa.array(strings, type=pa.string())
+    arr = pc.fill_null(arr, "")
+    n = len(arr)
+    if n == 0:
+        return np.zeros(0, dtype=_U64)
+    offsets, data = _string_buffers(arr)
+    lengths = np.diff(offsets)
+    order = np.argsort(-lengths, kind="stable")
+    starts = offsets[:-1][order]
+    desc_lengths = lengths[order]
+    h = np.full(n, _FNV_OFFSET, dtype=_U64)
+    longest = int(desc_lengths[0])
+    # number of strings longer than j, for every j (lengths are sorted descending)
+    still = np.searchsorted(-desc_lengths, -np.arange(longest), side="left")
+    for j in range(longest):
+        m = int(still[j])
+        part = h[:m]
+        part ^= data[starts[:m] + j].astype(_U64)
+        part *= _FNV_PRIME
+    out = np.empty(n, dtype=_U64)
+    out[order] = _splitmix(h ^ desc_lengths.astype(_U64))
+    return out
+
+
+@dataclass(frozen=True)
+class Shingles:
+    """Per-text sets of shingle hashes in CSR form: text ``i`` owns ``values[offsets[i]:offsets[i+1]]``
+    (sorted, unique). ``values`` keep the top ``value_bits`` bits of the 64-bit shingle hashes."""
+
+    offsets: np.ndarray
+    values: np.ndarray
+    value_bits: int
+    kind: np.ndarray  # per text: 0 = no shingles, 1 = word shingles, 2 = character shingles
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def of(self, i: int) -> np.ndarray:
+        return self.values[self.offsets[i] : self.offsets[i + 1]]
+
+
+def _as_string_array(texts) -> pa.Array:
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    if not isinstance(texts, pa.Array):
+        texts = pa.array(list(texts), type=pa.string())
+    return pc.fill_null(texts, "")
+
+
+def shingle_texts(texts, *, k: int = 2, char_k: int = 4, min_word_shingles: int = 3) -> Shingles:
+    """Shingle normalised texts (whitespace-separated tokens).
+
+    A text with at least ``min_word_shingles`` word ``k``-grams is shingled by words; a shorter non-empty text
+    by character ``char_k``-grams (spaces included), so "спасибо большое" still gets a graded similarity. Word
+    and character shingles never match each other. An empty text gets no shingles (and no candidates).
+    """
+    if k < 1 or char_k < 1:
+        raise BotwatchError("shingle sizes must be at least 1")
+    arr = _as_string_array(texts)
+    n = len(arr)
+    tokens = pc.utf8_split_whitespace(arr)
+    flat = pc.list_flatten(tokens)
+    nonblank = pc.greater(pc.binary_length(flat), 0)
+    flat = flat.filter(nonblank)
+    parents = pc.list_parent_indices(tokens).filter(nonblank).to_numpy(zero_copy_only=False)
+    n_tok = np.bincount(parents, minlength=n).astype(np.int64)
+    kind = np.zeros(n, dtype=np.int8)
+    word_doc = n_tok - k + 1 >= min_word_shingles
+    kind[word_doc] = 1
+    kind[(~word_doc) & (n_tok > 0)] = 2
+
+    doc_parts: list[np.ndarray] = []
+    hash_parts: list[np.ndarray] = []
+    if len(flat) and word_doc.any():
+        encoded = pc.dictionary_encode(flat)
+        tok_h = hash_strings(encoded.dictionary)[encoded.indices.to_numpy(zero_copy_only=False)]
+        tok_doc = np.repeat(np.arange(n, dtype=np.int64), n_tok)
+        tok_start = np.repeat(np.cumsum(n_tok) - n_tok, n_tok)
+        pos = np.arange(len(tok_h), dtype=np.int64) - tok_start
+        valid = word_doc[tok_doc] & (pos <= n_tok[tok_doc] - k)
+        padded = np.concatenate([tok_h, np.zeros(k, dtype=_U64)])
+        idx = np.flatnonzero(valid)
+        h = padded[idx]
+        for j in range(1, k):
+            h = _splitmix(h * _GOLDEN + padded[idx + j])
+        doc_parts.append(tok_doc[idx])
+        hash_parts.append(h)
+    short = np.flatnonzero(kind == 2)
+    if len(short):
+        strings = arr.take(pa.array(short)).to_pylist()
+        lengths = np.array([len(s) for s in strings], dtype=np.int64)
+        cps = np.frombuffer("".join(strings).encode("utf-32-le"), dtype=np.uint32).astype(_U64)
+        n_grams = np.maximum(lengths - char_k + 1, 1)
+        gram_doc = np.repeat(short, n_grams)
+        gram_pos = np.arange(n_grams.sum()) - np.repeat(np.cumsum(n_grams) - n_grams, n_grams)
+        gram_start = np.repeat(np.cumsum(lengths) - lengths, n_grams) + gram_pos
+        gram_len = np.minimum(np.repeat(lengths, n_grams), char_k)
+        padded = np.concatenate([cps, np.zeros(char_k, dtype=_U64)])
+        h = np.full(len(gram_start), _U64(0x2545F4914F6CDD1D), dtype=_U64)
+        for j in range(char_k):
+            c = np.where(j < gram_len, padded[gram_start + j], _U64(0))
+            h = _splitmix(h * _GOLDEN + c)
+        doc_parts.append(gram_doc)
+        hash_parts.append(h)
+
+    doc_bits = max(1, int(n).bit_length())
+    value_bits = 64 - doc_bits
+    if doc_parts:
+        docs = np.concatenate(doc_parts).astype(_U64)
+        hashes = np.concatenate(hash_parts)
+        packed = np.unique((docs << _U64(value_bits)) | (hashes >> _U64(doc_bits)))
+        owner = (packed >> _U64(value_bits)).astype(np.int64)
+        values = packed & _U64((1 << value_bits) - 1)
+        counts = np.bincount(owner, minlength=n)
+    else:
+        values = np.zeros(0, dtype=_U64)
+        counts = np.zeros(n, dtype=np.int64)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return Shingles(offsets=offsets, values=values, value_bits=value_bits, kind=kind)
+
+
+@dataclass(frozen=True)
+class Signatures:
+    """MinHash signatures, one row of ``num_perm`` uint32 values per text. Rows of texts without shingles are
+    all ``0xFFFFFFFF`` and ``empty`` marks them."""
+
+    values: np.ndarray
+    seed: int
+    empty: np.ndarray
+
+    @property
+    def num_perm(self) -> int:
+        return self.values.shape[1]
+
+    def _check(self, other: Signatures) -> None:
+        if other.seed != self.seed or other.num_perm != self.num_perm:
+            raise BotwatchError(
+                f"cannot compare MinHash signatures made with different seeds or num_perm "
+                f"(seed {self.seed} vs {other.seed}, num_perm {self.num_perm} vs {other.num_perm})"
+            )
+
+    def similarity(self, i: int, j: int, other: Signatures | None = None) -> float:
+        """Estimated Jaccard similarity of text ``i`` here and text ``j`` in ``other`` (default: here)."""
+        other = self if other is None else other
+        self._check(other)
+        if self.empty[i] or other.empty[j]:
+            return 0.0
+        return float(np.mean(self.values[i] == other.values[j]))
+
+
+class MinHasher:
+    """Draws ``num_perm`` universal hash functions from ``seed`` and signs shingle sets with them.
+
+    More permutations estimate Jaccard more precisely (standard error about ``sqrt(J(1-J)/num_perm)``) and give
+    LSH finer bands, at a cost linear in ``num_perm``.
+    """
+
+    def __init__(self, num_perm: int = 64, seed: int = 1):
+        if num_perm < 1:
+            raise BotwatchError("num_perm must be at least 1")
+        self.num_perm = int(num_perm)
+        self.seed = int(seed)
+        rng = np.random.default_rng(self.seed)
+        self.a = rng.integers(1, 2**63, size=self.num_perm, dtype=np.uint64) | _U64(1)
+        self.b = rng.integers(0, 2**63, size=self.num_perm, dtype=np.uint64)
+
+    def signatures(self, shingles: Shingles, block: int = 1 << 19) -> Signatures:
+        n = len(shingles)
+        sizes = shingles.sizes
+        empty = sizes == 0
+        sig = np.full((n, self.num_perm), 0xFFFFFFFF, dtype=np.uint32)
+        nonempty = np.flatnonzero(~empty)
+        if len(nonempty) == 0:
+            return Signatures(values=sig, seed=self.seed, empty=empty)
+        shift = _U64(max(shingles.value_bits - 32, 0))
+        x = (shingles.values >> shift) & _U64(0xFFFFFFFF)
+        # blocks of whole texts, so that one pass over a block stays in cache for every permutation
+        starts = shingles.offsets[nonempty]
+        cut = np.searchsorted(starts, np.arange(0, len(x), block), side="left")
+        cut = np.unique(np.append(cut, len(nonempty)))
+        buf = np.empty(min(len(x), block * 2) or 1, dtype=_U64)
+        for lo, hi in zip(cut[:-1], cut[1:]):
+            docs = nonempty[lo:hi]
+            x_lo = shingles.offsets[docs[0]]
+            x_hi = shingles.offsets[docs[-1] + 1]
+            xs = x[x_lo:x_hi]
+            local = starts[lo:hi] - x_lo
+            if len(buf) < len(xs):
+                buf = np.empty(len(xs), dtype=_U64)
+            out = buf[: len(xs)]
+            for p in range(self.num_perm):
+                np.multiply(xs, self.a[p], out=out)
+                out += self.b[p]
+                sig[docs, p] = (np.minimum.reduceat(out, local) >> _U64(32)).astype(np.uint32)
+        return Signatures(values=sig, seed=self.seed, empty=empty)
+
+
+def _false_positive_area(threshold: float, b: int, r: int) -> float:
+    x = np.linspace(0.0, threshold, 201)
+    return float(np.trapezoid(1 - (1 - x**r) ** b, x))
+
+
+def _false_negative_area(threshold: float, b: int, r: int) -> float:
+    x = np.linspace(threshold, 1.0, 201)
+    return float(np.trapezoid(1 - (1 - (1 - x**r) ** b), x))
+
+
+@functools.lru_cache(maxsize=64)
+def choose_bands(
+    threshold: float, num_perm: int, fp_weight: float = 0.3, fn_weight: float = 0.7
+) -> tuple[int, int]:
+    """``(bands, rows)`` with ``bands * rows <= num_perm`` minimising the weighted false-positive and
+    false-negative areas of the LSH S-curve ``1 - (1 - J**rows)**bands`` around ``threshold``."""
+    best, best_err = (num_perm, 1), float("inf")
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            err = fp_weight * _false_positive_area(threshold, b, r) + fn_weight * _false_negative_area(
+                threshold, b, r
+            )
+            if err < best_err - 1e-12:
+                best, best_err = (b, r), err
+    return best
+
+
+def _pairs_in_runs(order: np.ndarray, run_starts: np.ndarray, run_sizes: np.ndarray) -> np.ndarray:
+    """All pairs inside each run of ``order`` (``order[run_starts[i] : run_starts[i] + run_sizes[i]]``)."""
+    if len(run_sizes) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    members = np.repeat(run_starts, run_sizes) + (
+        np.arange(run_sizes.sum()) - np.repeat(np.cumsum(run_sizes) - run_sizes, run_sizes)
+    )
+    later = np.repeat(run_starts + run_sizes, run_sizes) - members - 1  # partners after each member
+    left = np.repeat(members, later)
+    step = np.arange(later.sum()) - np.repeat(np.cumsum(later) - later, later) + 1
+    right = left + step
+    return np.stack([order[left], order[right]], axis=1)
+
+
+def lsh_candidate_pairs(
+    signatures: Signatures, bands: int, rows: int, *, max_bucket: int = 200
+) -> np.ndarray:
+    """Candidate pairs ``(i, j)`` with ``i < j`` (unique, sorted) that share at least one band.
+
+    Buckets of up to ``max_bucket`` texts contribute all their pairs; a larger bucket links each member to the
+    bucket's first member and to its neighbour in text order (star + chain), which keeps its texts connected
+    for clustering while bounding the work.
+    """
+    if bands * rows > signatures.num_perm:
+        raise BotwatchError(f"bands * rows = {bands * rows} exceeds num_perm = {signatures.num_perm}")
+    docs = np.flatnonzero(~signatures.empty)
+    n = len(signatures.values)
+    if len(docs) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    sig = signatures.values[docs].astype(_U64)
+    doc_bits = max(1, int(len(docs)).bit_length())
+    doc_mask = _U64((1 << doc_bits) - 1)
+    local = np.arange(len(docs), dtype=_U64)
+    codes: list[np.ndarray] = []
+    for band in range(bands):
+        cols = sig[:, band * rows : (band + 1) * rows]
+        key = np.full(len(docs), ((band + 1) * int(_GOLDEN)) % 2**64, dtype=_U64)
+        for c in range(rows):
+            key = _splitmix(key ^ cols[:, c])
+        packed = np.sort((key & ~doc_mask) | local)
+        bucket = packed >> _U64(doc_bits)
+        order = (packed & doc_mask).astype(np.int64)
+        boundary = np.flatnonzero(np.diff(bucket) != 0) + 1
+        run_starts = np.concatenate([[0], boundary])
+        run_sizes = np.diff(np.append(run_starts, len(packed)))
+        multi = run_sizes >= 2
+        small = multi & (run_sizes <= max_bucket)
+        pairs = _pairs_in_runs(order, run_starts[small], run_sizes[small])
+        big = np.flatnonzero(multi & (run_sizes > max_bucket))
+        if len(big):
+            extra = []
+            for s, m in zip(run_starts[big], run_sizes[big]):
+                members = np.sort(order[s : s + m])
+                extra.append(np.stack([np.full(m - 1, members[0]), members[1:]], axis=1))
+                extra.append(np.stack([members[1:-1], members[2:]], axis=1))
+            pairs = np.concatenate([pairs, *extra])
+        if len(pairs):
+            a, b = docs[pairs[:, 0]], docs[pairs[:, 1]]
+            codes.append(np.minimum(a, b) * n + np.maximum(a, b))
+    if not codes:
+        return np.zeros((0, 2), dtype=np.int64)
+    code = np.unique(np.concatenate(codes))
+    return np.stack([code // n, code % n], axis=1)
+
+
+def jaccard_pairs(shingles: Shingles, pairs: np.ndarray, batch: int = 1 << 20) -> np.ndarray:
+    """Exact Jaccard similarity of the shingle sets of each pair (0.0 when either set is empty)."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    out = np.zeros(len(pairs), dtype=np.float64)
+    sizes = shingles.sizes
+    pair_bits = max(1, int(min(batch, max(len(pairs), 1))).bit_length())
+    keep_bits = 64 - pair_bits
+    drop = _U64(max(shingles.value_bits - keep_bits, 0))
+    for lo in range(0, len(pairs), batch):
+        chunk = pairs[lo : lo + batch]
+        keys = []
+        for side in (0, 1):
+            doc = chunk[:, side]
+            size = sizes[doc]
+            pid = np.repeat(np.arange(len(chunk), dtype=np.int64), size)
+            pos = np.repeat(shingles.offsets[doc], size) + (
+                np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size)
+            )
+            keys.append((pid.astype(_U64) << _U64(keep_bits)) | (shingles.values[pos] >> drop))
+        merged = np.sort(np.concatenate(keys))
+        same = merged[1:] == merged[:-1]
+        inter = np.bincount((merged[1:][same] >> _U64(keep_bits)).astype(np.int64), minlength=len(chunk))
+        union = sizes[chunk[:, 0]] + sizes[chunk[:, 1]] - inter
+        out[lo : lo + len(chunk)] = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
+    return out
+
+
+def connected_components(n: int, pairs: np.ndarray) -> np.ndarray:
+    """Component label of each of ``n`` nodes, the smallest node index in its component (union-find by
+    repeated min-label hooking and pointer jumping, vectorised)."""
+    parent = np.arange(n, dtype=np.int64)
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    if len(pairs) == 0:
+        return parent
+    u, v = pairs[:, 0], pairs[:, 1]
+    while True:
+        pu, pv = parent[u], parent[v]
+        if np.array_equal(pu, pv):
+            return parent
+        lo, hi = np.minimum(pu, pv), np.maximum(pu, pv)
+        np.minimum.at(parent, hi, lo)
+        while True:
+            jumped = parent[parent]
+            if np.array_equal(jumped, parent):
+                break
+            parent = jumped
+
+
+def near_duplicate_pairs(
+    shingles: Shingles,
+    *,
+    threshold: float = 0.6,
+    num_perm: int = 64,
+    seed: int = 1,
+    max_bucket: int = 200,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of texts whose exact shingle Jaccard is at least ``threshold``, found through MinHash LSH.
+
+    Returns ``(pairs, similarity)``. Pairs that LSH does not propose are missed; :func:`choose_bands` keeps that
+    rate small just above the threshold (about 5 % at ``threshold``, far less above it).
+    """
+    signatures = MinHasher(num_perm=num_perm, seed=seed).signatures(shingles)
+    bands, rows = choose_bands(threshold, num_perm)
+    pairs = lsh_candidate_pairs(signatures, bands, rows, max_bucket=max_bucket)
+    sim = jaccard_pairs(shingles, pairs)
+    keep = sim >= threshold
+    return pairs[keep], sim[keep]

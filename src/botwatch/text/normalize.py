@@ -1,0 +1,344 @@
+"""Text normalisation for matching Russian, Kazakh (Cyrillic and Latin) and English comments.
+
+Two comments that a person would call "the same text" should normalise to the same string, even when a bot farm
+varies them on purpose. :func:`normalize_texts` applies, in order:
+
+1. Unicode NFKC (full-width letters, ligatures, styled "𝐌𝐚𝐭𝐡" letters become plain letters), then lower case;
+   invisible characters (zero-width spaces and joiners, soft hyphens, variation selectors) and stray combining
+   marks (stress accents, "zalgo") are always removed. ``ё`` is folded to ``е``.
+2. ``links``: URLs (``https://…``, ``www.…``, bare ``*.kz``/``*.ru``/… domains) are removed.
+   ``mentions``: ``@handles`` are removed.
+3. ``kazakh_latin``: a text written in the Kazakh Latin alphabet (2018 acute version: á ǵ ń ó ú ý ı, sh, ch; or
+   the 2021 version: ä ğ ñ ö ş ū ü ı) is transliterated to Cyrillic, so "Jańa Qazaqstan" and "Жаңа Қазақстан"
+   match. A text counts as Kazakh Latin when at least 40 % of its Latin words carry a Kazakh marker (one of those
+   letters, or ``q`` not followed by ``u``); English texts are left alone.
+4. ``homoglyphs``: look-alike letters are folded per word, by the word's majority script: Latin ``a c e o p x y
+   …`` inside a Cyrillic word become Cyrillic, Cyrillic ``а е о р с …`` inside a Latin word become Latin (Greek
+   look-alikes too). A whole word of look-alikes (a Latin "o" in a Russian sentence) follows the text's majority.
+5. ``emoji``: pictographs and other symbols are removed. ``punctuation``: punctuation and remaining symbols become
+   spaces (apostrophes inside words are dropped: "don't" → "dont").
+6. ``numbers``: every number ("2024", "12,5", "10:30") becomes the placeholder ``0``.
+7. Whitespace is collapsed and trimmed.
+
+The work runs on Arrow arrays with vectorised kernels (RE2 regular expressions); only texts that mix scripts or
+look Kazakh Latin take a per-word Python pass. About 1M short comments normalise in a few seconds on one core.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["normalize_text", "normalize_texts"]
+
+# -- vectorised patterns (RE2 syntax, used by pyarrow.compute) --------------------------------------------------
+_INVISIBLE_RE = r"[\p{Cf}\p{Mn}\p{Me}\x{FE00}-\x{FE0F}]+"
+_URL_RE = (
+    r"(?i)(?:(?:https?://|www\.)[^\s<>\"]+"
+    r"|[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.(?:kz|ru|com|org|net|gov|edu|info|io|me|ly|su|uz|kg|by|ua|рф|қаз)"
+    r"(?:/[^\s<>\"]*)?(?:[^\p{L}\p{N}]|$))"
+)
+_MENTION_RE = r"@[\p{L}\p{N}_.]*[\p{L}\p{N}_]"
+_EMOJI_RE = r"[\p{So}\x{1F3FB}-\x{1F3FF}]+"
+_PUNCT_RE = r"[\p{P}\p{Sm}\p{Sc}\p{Sk}]+"
+_PUNCT_AND_SYMBOLS_RE = r"[\p{P}\p{S}]+"
+_NUMBER_RE = r"\p{N}+(?:[.,:/]\p{N}+)*"
+_APOSTROPHES = ("'", "\u2019", "\u02bc", "`")
+# texts that need the per-word pass
+_MIXED_RE = (
+    r"\p{Cyrillic}.*[\p{Latin}\p{Greek}]|[\p{Latin}\p{Greek}].*\p{Cyrillic}|\p{Greek}.*\p{Latin}|\p{Latin}.*\p{Greek}"
+)
+_KAZAKH_HINT_RE = r"[áǵńóúýıäğñöşūüç]|q[^u]|q$"
+
+# -- per-word tables (Python) -----------------------------------------------------------------------------------
+_WORD = re.compile(r"[^\W\d_]+")
+_LAT_TO_CYR = str.maketrans(
+    {
+        "a": "а",
+        "b": "в",
+        "c": "с",
+        "e": "е",
+        "h": "н",
+        "i": "і",
+        "k": "к",
+        "m": "м",
+        "o": "о",
+        "p": "р",
+        "t": "т",
+        "x": "х",
+        "y": "у",
+        "ə": "ә",
+        "ɵ": "ө",
+        "ë": "е",
+        "α": "а",
+        "ε": "е",
+        "ο": "о",
+        "ρ": "р",
+        "τ": "т",
+        "κ": "к",
+        "χ": "х",
+        "υ": "у",
+        "ν": "в",
+        "μ": "м",
+        "η": "н",
+        "ι": "і",
+    }
+)
+_CYR_TO_LAT = str.maketrans(
+    {
+        "а": "a",
+        "в": "b",
+        "с": "c",
+        "е": "e",
+        "н": "h",
+        "і": "i",
+        "к": "k",
+        "м": "m",
+        "о": "o",
+        "р": "p",
+        "т": "t",
+        "х": "x",
+        "у": "y",
+        "ј": "j",
+        "ѕ": "s",
+        "ԁ": "d",
+        "ԛ": "q",
+        "ԝ": "w",
+        "һ": "h",
+        "ӏ": "l",
+        "α": "a",
+        "ε": "e",
+        "ο": "o",
+        "ρ": "p",
+        "τ": "t",
+        "κ": "k",
+        "χ": "x",
+        "υ": "u",
+        "ν": "v",
+        "ι": "i",
+    }
+)
+_LAT_LOOKALIKES = frozenset("abcehikmoptxyəɵë")
+_CYR_LOOKALIKES = frozenset("авсеніокмортхујѕԁԛԝһӏ")
+
+_KZ_MARKER = re.compile(r"[áǵńóúýıäğñöşūüç]|q(?!u)")
+_KZ_2021 = re.compile(r"[äğñöşūüç]")
+_KZ_COMMON = {
+    "a": "а",
+    "b": "б",
+    "c": "ц",
+    "d": "д",
+    "e": "е",
+    "f": "ф",
+    "g": "г",
+    "h": "х",
+    "i": "і",
+    "j": "ж",
+    "k": "к",
+    "l": "л",
+    "m": "м",
+    "n": "н",
+    "o": "о",
+    "p": "п",
+    "q": "қ",
+    "r": "р",
+    "s": "с",
+    "t": "т",
+    "v": "в",
+    "w": "у",
+    "x": "х",
+    "z": "з",
+}
+# 2018 (acute) alphabet: ı = и/й, y = ы, u = ұ, ý = у
+_KZ_2018 = {**_KZ_COMMON, "á": "ә", "ǵ": "ғ", "ń": "ң", "ó": "ө", "ú": "ү", "ý": "у", "u": "ұ", "y": "ы"}
+_KZ_2018_DIGRAPHS = (("sh", "ш"), ("ch", "ч"), ("ıa", "я"), ("ıý", "ю"), ("ıo", "е"))
+# 2021 alphabet: ı = ы, y = и/й, u = у, ū = ұ, ü = ү
+_KZ_2021_MAP = {
+    **_KZ_COMMON,
+    "ä": "ә",
+    "ğ": "ғ",
+    "ñ": "ң",
+    "ö": "ө",
+    "ş": "ш",
+    "ç": "ч",
+    "ū": "ұ",
+    "ü": "ү",
+    "u": "у",
+    "ı": "ы",
+}
+_KZ_2021_DIGRAPHS = (("sh", "ш"), ("ch", "ч"))
+_CYR_VOWELS = frozenset("аәеёиоөуұүыіэюя")
+
+
+def _is_cyr(ch: str) -> bool:
+    return "\u0400" <= ch <= "\u052f"
+
+
+def _is_lat(ch: str) -> bool:
+    return ch.isascii() or "\u00c0" <= ch <= "\u02af" or "\u1e00" <= ch <= "\u1eff"
+
+
+def _is_greek(ch: str) -> bool:
+    return "\u0370" <= ch <= "\u03ff"
+
+
+def _cyrillic_majority(letters: str, tie: bool) -> bool:
+    """Whether ``letters`` are mostly Cyrillic, judged first by the letters that have no look-alike in the
+    other script (``д``, ``и``, ``s``, ``l``), then by all letters, then ``tie``."""
+    cyr = sum(1 for c in letters if _is_cyr(c) and c not in _CYR_LOOKALIKES)
+    lat = sum(1 for c in letters if _is_lat(c) and c not in _LAT_LOOKALIKES)
+    if cyr == lat:
+        cyr = sum(1 for c in letters if _is_cyr(c))
+        lat = sum(1 for c in letters if _is_lat(c) or _is_greek(c))
+    return cyr > lat if cyr != lat else tie
+
+
+def _kazakh_word(word: str, modern: bool) -> str:
+    """Transliterate one lower-case Kazakh Latin word to Cyrillic."""
+    table = _KZ_2021_MAP if modern else _KZ_2018
+    for latin, cyrillic in _KZ_2021_DIGRAPHS if modern else _KZ_2018_DIGRAPHS:
+        word = word.replace(latin, cyrillic)
+    out: list[str] = []
+    i_or_short_i = "y" if modern else "ı"
+    for ch in word:
+        if ch == i_or_short_i:
+            out.append("й" if out and out[-1] in _CYR_VOWELS else "и")
+        else:
+            out.append(table.get(ch, ch))
+    return "".join(out)
+
+
+def _fold_text(text: str, homoglyphs: bool, kazakh_latin: bool) -> str:
+    """The per-word pass for texts that mix scripts or look Kazakh Latin."""
+    words = _WORD.findall(text)
+    if kazakh_latin:
+        latin = [w for w in words if all(_is_lat(c) for c in w)]
+        markers = sum(1 for w in latin if _KZ_MARKER.search(w))
+        if latin and markers and markers / len(latin) >= 0.4:
+            modern = bool(_KZ_2021.search(text))
+            text = _WORD.sub(
+                lambda m: _kazakh_word(m.group(), modern) if all(_is_lat(c) for c in m.group()) else m.group(),
+                text,
+            )
+            words = _WORD.findall(text)
+    if not homoglyphs:
+        return text
+    letters = "".join(words)
+    text_is_cyrillic = _cyrillic_majority(letters, False)
+
+    def fold(m: re.Match) -> str:
+        word = m.group()
+        has_cyr = any(_is_cyr(c) for c in word)
+        has_other = any(_is_lat(c) or _is_greek(c) for c in word)
+        if has_cyr and has_other:
+            return word.translate(_LAT_TO_CYR if _cyrillic_majority(word, text_is_cyrillic) else _CYR_TO_LAT)
+        if has_other and not has_cyr:
+            if any(_is_greek(c) for c in word) and not all(_is_greek(c) for c in word):
+                return word.translate(_CYR_TO_LAT)
+            if text_is_cyrillic and set(word) <= _LAT_LOOKALIKES:
+                return word.translate(_LAT_TO_CYR)
+        if has_cyr and not has_other and not text_is_cyrillic and set(word) <= _CYR_LOOKALIKES:
+            return word.translate(_CYR_TO_LAT)
+        return word
+
+    return _WORD.sub(fold, text)
+
+
+def _as_arrow(texts) -> pa.Array:
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks() if texts.num_chunks != 1 else texts.chunk(0)
+    if not isinstance(texts, pa.Array):
+        texts = pa.array(list(texts), type=pa.string())
+    if pa.types.is_large_string(texts.type) or pa.types.is_string_view(texts.type):
+        texts = texts.cast(pa.string())
+    return pc.fill_null(texts, "")
+
+
+def normalize_texts(
+    texts: Sequence[str | None] | pa.Array | pa.ChunkedArray,
+    *,
+    mentions: bool = True,
+    links: bool = True,
+    emoji: bool = True,
+    punctuation: bool = True,
+    numbers: bool = True,
+    homoglyphs: bool = True,
+    kazakh_latin: bool = True,
+) -> list[str] | pa.Array:
+    """Normalise many texts at once (see the module docstring for the steps and switches).
+
+    Returns a ``list[str]`` for a list input and a ``pyarrow.StringArray`` for an Arrow input; a missing text
+    becomes ``""``.
+
+    >>> normalize_texts(["Молoдец, @akim! 👍 https://t.me/x", "Jańa Qazaqstan úshin!"])
+    ['молодец', 'жаңа қазақстан үшін']
+    """
+    arrow_in = isinstance(texts, pa.Array | pa.ChunkedArray)
+    arr = _as_arrow(texts)
+    if len(arr) == 0:
+        return arr if arrow_in else []
+    arr = pc.utf8_normalize(arr, "NFKC")
+    arr = pc.replace_substring_regex(arr, _INVISIBLE_RE, "")
+    removals = []
+    if links:
+        removals.append(_URL_RE)
+    if mentions:
+        removals.append(_MENTION_RE)
+    if removals:
+        arr = pc.replace_substring_regex(arr, "|".join(removals), " ")
+    arr = pc.utf8_lower(arr)
+    # lower() can produce combining marks (e.g. "İ" -> "i" + U+0307); drop them again.
+    arr = pc.replace_substring_regex(arr, r"\p{Mn}+", "")
+    arr = pc.replace_substring(arr, "ё", "е")
+    if homoglyphs or kazakh_latin:
+        patterns = []
+        if homoglyphs:
+            patterns.append(_MIXED_RE)
+        if kazakh_latin:
+            patterns.append(_KAZAKH_HINT_RE)
+        needs_pass = pc.match_substring_regex(arr, "|".join(patterns))
+        if pc.any(needs_pass).as_py():
+            fixed = [_fold_text(t, homoglyphs, kazakh_latin) for t in arr.filter(needs_pass).to_pylist()]
+            arr = pc.replace_with_mask(arr, needs_pass, pa.array(fixed, type=pa.string()))
+    if emoji:
+        arr = pc.replace_substring_regex(arr, _EMOJI_RE, " ")
+    if numbers:
+        arr = pc.replace_substring_regex(arr, _NUMBER_RE, " 0 ")
+    if punctuation:
+        for apostrophe in _APOSTROPHES:
+            arr = pc.replace_substring(arr, apostrophe, "")
+        arr = pc.replace_substring_regex(arr, _PUNCT_AND_SYMBOLS_RE if emoji else _PUNCT_RE, " ")
+    arr = pc.replace_substring_regex(arr, r"\s+", " ")
+    arr = pc.utf8_trim_whitespace(arr)
+    return arr if arrow_in else arr.to_pylist()
+
+
+def normalize_text(
+    text: str | None,
+    *,
+    mentions: bool = True,
+    links: bool = True,
+    emoji: bool = True,
+    punctuation: bool = True,
+    numbers: bool = True,
+    homoglyphs: bool = True,
+    kazakh_latin: bool = True,
+) -> str:
+    """Normalise one text; the same result as :func:`normalize_texts` gives for it.
+
+    >>> normalize_text("Спасибо Президенту за заботу о народе!!! 🇰🇿")
+    'спасибо президенту за заботу о народе'
+    """
+    return normalize_texts(
+        [text],
+        mentions=mentions,
+        links=links,
+        emoji=emoji,
+        punctuation=punctuation,
+        numbers=numbers,
+        homoglyphs=homoglyphs,
+        kazakh_latin=kazakh_latin,
+    )[0]

@@ -1,0 +1,254 @@
+"""CoActionDetector on planted signals with known answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from botwatch import BotwatchError, Case
+from botwatch.detectors import RunContext, get_detector_class
+from botwatch.detectors.coaction import CoActionDetector
+
+T0 = dt.datetime(2024, 3, 1, 8, 0, 0)
+RUN = 1
+
+
+def insert_items(case: Case, rows: list[dict]) -> None:
+    """Insert item rows (platform, item_id, account_id, kind, created_at, and optional fields) into a case."""
+    cols = ["platform", "item_id", "account_id", "kind", "parent_id", "root_id", "created_at", "text"]
+    lists = ["links", "hashtags"]
+    data = {c: [r.get(c) for r in rows] for c in cols + ["repost_of"]}
+    data.update({c: pa.array([r.get(c) for r in rows], pa.list_(pa.string())) for c in lists})
+    data["platform"] = [r.get("platform", "test") for r in rows]
+    data["created_at"] = pa.array(data["created_at"], pa.timestamp("us"))
+    case.con.register("_rows", pa.table(data))
+    names = ", ".join(data)
+    case.con.execute(f"INSERT INTO items ({names}) SELECT {names} FROM _rows")
+    case.con.unregister("_rows")
+
+
+def comment(item_id, account, post, seconds, **extra) -> dict:
+    return {
+        "item_id": item_id,
+        "account_id": account,
+        "kind": "comment",
+        "parent_id": post,
+        "created_at": T0 + dt.timedelta(seconds=float(seconds)),
+        **extra,
+    }
+
+
+def planted_comments(seed: int = 7) -> tuple[list[dict], list[str]]:
+    """300 organic accounts commenting at random times over a day under 6 busy posts (~1,500 comments), and 10
+    coordinated accounts that comment within 30 s of each other under 8 other posts, plus a busy organic
+    minority that comments a lot under the same busy posts."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    busy = [f"busy{i}" for i in range(6)]
+    for a in range(300):
+        n = 2 + rng.poisson(3) if a >= 30 else 25  # the first 30 accounts are heavy commenters
+        for j in range(n):
+            rows.append(comment(f"o{a}_{j}", f"org{a:03d}", busy[rng.integers(6)], rng.uniform(0, 86400)))
+    bots = [f"bot{i:02d}" for i in range(10)]
+    for p in range(8):
+        start = 3600 * (p + 1) + rng.uniform(0, 600)
+        for b, bot in enumerate(bots):
+            rows.append(comment(f"b{p}_{b}", bot, f"target{p}", start + rng.uniform(0, 30)))
+        # organic background under the coordinated posts too
+        for j in range(20):
+            rows.append(comment(f"ob{p}_{j}", f"org{rng.integers(300):03d}", f"target{p}", rng.uniform(0, 86400)))
+    return rows, bots
+
+
+def run_detector(case: Case, **params) -> dict:
+    det = CoActionDetector(**params)
+    return det.run(RunContext(con=case.con, run_id=RUN, seed=0))
+
+
+def edges(case: Case, layer: str) -> list[dict]:
+    cur = case.con.execute(
+        "SELECT * FROM edges WHERE run_id = ? AND layer = ? ORDER BY account_a, account_b", [RUN, layer]
+    )
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+@pytest.fixture
+def planted(tmp_path):
+    rows, bots = planted_comments()
+    case = Case(tmp_path / "c.duckdb")
+    insert_items(case, rows)
+    yield case, bots
+    case.close()
+
+
+def test_registered():
+    assert get_detector_class("coaction") is CoActionDetector
+
+
+def test_coordinated_pairs_significant_and_no_organic_pair(planted):
+    case, bots = planted
+    summary = run_detector(case, layers=["co_reply"], co_reply_window_s=60.0)
+    got = edges(case, "co_reply")
+    significant = {(e["account_a"], e["account_b"]) for e in got if e["significant"]}
+    assert significant == set(itertools.combinations(bots, 2))
+    # organic pairs do meet (heavy commenters under the same busy posts) but none passes the test
+    organic = [e for e in got if not e["account_a"].startswith("bot") or not e["account_b"].startswith("bot")]
+    assert organic, "the fixture should produce chance meetings among heavy organic commenters"
+    assert not any(e["significant"] for e in organic)
+    s = summary["co_reply"]
+    assert s["significant"] == 45 and s["pairs_tested"] == len(got) and s["hypotheses"] >= s["pairs_met"]
+    bot_edge = next(e for e in got if e["account_a"] == "bot00" and e["account_b"] == "bot01")
+    assert bot_edge["weight"] == 8 and bot_edge["null_model"] and bot_edge["expected"] < 1.0
+    assert bot_edge["p_value"] < 1e-5 and bot_edge["q_value"] <= 0.01
+    assert sorted(bot_edge["targets"]) == [f"target{p}" for p in range(8)]
+    assert sorted(bot_edge["evidence_item_ids"]) == sorted([f"b{p}_{b}" for p in range(8) for b in (0, 1)])
+    assert bot_edge["median_lag_s"] <= 30 and bot_edge["a_leads"] + bot_edge["b_leads"] == 8
+
+
+def test_deterministic_and_rerun_replaces(planted):
+    case, _ = planted
+    run_detector(case, layers=["co_reply"])
+    first = edges(case, "co_reply")
+    run_detector(case, layers=["co_reply"])
+    assert edges(case, "co_reply") == first
+
+
+def test_lead_lag_and_evidence(tmp_path):
+    rows = []
+    for p in range(5):  # "lead" comments 10 s before "follow" on 5 posts; on a 6th, "follow" is first
+        rows += [comment(f"l{p}", "lead", f"p{p}", 1000 * p), comment(f"f{p}", "follow", f"p{p}", 1000 * p + 10)]
+    rows += [comment("f5", "follow", "p5", 9000), comment("l5", "lead", "p5", 9004)]
+    rows += [comment("far", "lead", "p0", 50_000)]  # a second comment far away: not evidence
+    with Case(tmp_path / "c.duckdb") as case:
+        insert_items(case, rows)
+        run_detector(case, layers=["co_reply"], co_reply_window_s=60.0)
+        (e,) = edges(case, "co_reply")
+    assert (e["account_a"], e["account_b"]) == ("follow", "lead")
+    assert (e["a_leads"], e["b_leads"]) == (1, 5) and e["weight"] == 6
+    assert e["median_lag_s"] == 10.0
+    assert e["evidence_item_ids"][:2] == ["l0", "f0"] and "far" not in e["evidence_item_ids"]
+    assert e["first_at"] == T0 and e["last_at"] == T0 + dt.timedelta(seconds=9004)
+    # tiny targets whose items all lie within the window: the null explains the meetings entirely (on p0 the
+    # follower lands next to one of lead's two comments with probability 2/3)
+    assert e["expected"] == pytest.approx(5 + 2 / 3) and not e["significant"]
+
+
+def test_co_link_ignores_empty_links_and_normalises(tmp_path):
+    rows = []
+    for i in range(4):  # the same link, written two ways, shared by two accounts 20 s apart, 4 times
+        rows += [
+            {**comment(f"x{i}", "sharer1", None, 5000 * i), "kind": "post", "links": [f"https://WWW.Example.com/B?x={i}#f"]},
+            {**comment(f"y{i}", "sharer2", None, 5000 * i + 20), "kind": "post", "links": [f"http://example.com/B?x={i}/"] * 2},
+        ]
+    for i in range(40):  # many accounts posting without a link, or with an empty-string link, at the same time
+        rows.append({**comment(f"n{i}", f"nolink{i}", None, i), "kind": "post", "links": [""] if i % 2 else []})
+    with Case(tmp_path / "c.duckdb") as case:
+        insert_items(case, rows)
+        summary = run_detector(case, layers=["co_link"])
+        got = edges(case, "co_link")
+    assert [(e["account_a"], e["account_b"], e["weight"]) for e in got] == [("sharer1", "sharer2", 4)]
+    assert got[0]["targets"] == [f"example.com/B?x={i}" for i in range(4)]
+    assert summary["co_link"]["events"] == 8
+
+
+def test_co_repost_and_co_hashtag_planted(tmp_path):
+    rng = np.random.default_rng(3)
+    rows = []
+    for i in range(6):  # two accounts repost the same 6 items within seconds; 30 others repost at random
+        rows += [
+            {**comment(f"r1_{i}", "rp1", None, 20_000 * i), "kind": "repost", "repost_of": f"orig{i}"},
+            {**comment(f"r2_{i}", "rp2", None, 20_000 * i + 5), "kind": "repost", "repost_of": f"orig{i}"},
+        ]
+    for j in range(60):
+        rows.append(
+            {
+                **comment(f"rr{j}", f"user{j % 30}", None, rng.uniform(0, 120_000)),
+                "kind": "repost",
+                "repost_of": f"orig{rng.integers(6)}",
+            }
+        )
+    for i in range(5):  # the same hashtag sequence, in the same order, within a minute, 5 times
+        tags = ["#Vote", "#Tokayev", f"#day{i}"]
+        rows += [
+            {**comment(f"h1_{i}", "tag1", None, 30_000 * i), "kind": "post", "hashtags": tags},
+            {**comment(f"h2_{i}", "tag2", None, 30_000 * i + 40), "kind": "post", "hashtags": [t.lower() for t in tags]},
+            {**comment(f"h3_{i}", "tag3", None, 30_000 * i + 30), "kind": "post", "hashtags": tags[::-1]},
+            {**comment(f"h4_{i}", "tag4", None, 30_000 * i + 30), "kind": "post", "hashtags": ["#vote"]},
+        ]
+    with Case(tmp_path / "c.duckdb") as case:
+        insert_items(case, rows)
+        run_detector(case, layers=["co_repost", "co_hashtag"])
+        reposts = edges(case, "co_repost")
+        tags = edges(case, "co_hashtag")
+    sig = [(e["account_a"], e["account_b"]) for e in reposts if e["significant"]]
+    assert sig == [("rp1", "rp2")]
+    assert next(e for e in reposts if e["account_a"] == "rp1")["a_leads"] == 6
+    assert [(e["account_a"], e["account_b"], e["weight"]) for e in tags] == [("tag1", "tag2", 5)]
+    assert tags[0]["targets"][0] == "vote tokayev day0"
+
+
+def test_co_text_uses_clusters_then_falls_back(tmp_path):
+    rows = []
+    for i in range(3):
+        rows += [
+            {**comment(f"a{i}", "ta", f"p{i}", 10_000 * i), "text": f"Great news for Kazakhstan number {i}!"},
+            {**comment(f"b{i}", "tb", f"q{i}", 10_000 * i + 100), "text": f"  great news for kazakhstan NUMBER {i}!"},
+            {**comment(f"c{i}", "tc", f"r{i}", 10_000 * i + 50), "text": f"Great news for Kazakhstan, no {i}"},
+        ]
+    with Case(tmp_path / "c.duckdb") as case:
+        insert_items(case, rows)
+        s = run_detector(case, layers=["co_text"])
+        assert s["co_text"]["target_source"] == "exact_text"
+        assert [(e["account_a"], e["account_b"], e["weight"]) for e in edges(case, "co_text")] == [("ta", "tb", 3)]
+        case.con.execute(
+            "INSERT INTO cluster_items SELECT 1, 'cl' || right(item_id, 1), platform, item_id, account_id, 1.0 "
+            "FROM items"
+        )
+        s = run_detector(case, layers=["co_text"])
+        assert s["co_text"]["target_source"] == "cluster_items"
+        got = [(e["account_a"], e["account_b"], e["weight"]) for e in edges(case, "co_text")]
+    assert got == [("ta", "tb", 3), ("ta", "tc", 3), ("tb", "tc", 3)]
+
+
+def test_parameter_validation():
+    with pytest.raises(BotwatchError, match="'co_reply_window_s' parameter of coaction must be a float"):
+        CoActionDetector(co_reply_window_s=-1.0).validate_params()
+    with pytest.raises(BotwatchError, match="'layers' parameter"):
+        CoActionDetector(layers=["co_follow"]).validate_params()
+    with pytest.raises(BotwatchError, match="unknown parameter"):
+        CoActionDetector(window=3)
+
+
+def generate_comments(n: int, seed: int = 0, planted_share: float = 0.01) -> pa.Table:
+    """``n`` comments under ``n / 200`` news posts with heavy-tailed popularity (Pareto 1.5) and comments
+    decaying over hours after publication, by ``n / 10`` accounts with heavy-tailed activity; ``planted_share``
+    of the comments come from 20-account squads that each hit 20 posts within 30 s of each other."""
+    rng = np.random.default_rng(seed)
+    n_posts, n_acc = max(10, n // 200), max(50, n // 10)
+    pop = rng.pareto(1.5, n_posts) + 1
+    post = rng.choice(n_posts, n, p=pop / pop.sum())
+    post_t = rng.uniform(0, 30 * 86400, n_posts)
+    t = post_t[post] + rng.exponential(6 * 3600, n)
+    act = rng.pareto(1.5, n_acc) + 1
+    accounts = np.char.add("u", rng.choice(n_acc, n, p=act / act.sum()).astype(str)).astype(object)
+    n_plant = int(n * planted_share)
+    n_squads = max(1, n_plant // 400)
+    squad, member = rng.integers(0, n_squads, n_plant), rng.integers(0, 20, n_plant)
+    post[:n_plant] = rng.integers(0, n_posts, (n_squads, 20))[squad, rng.integers(0, 20, n_plant)]
+    t[:n_plant] = post_t[post[:n_plant]] + 600 + rng.uniform(0, 30, n_plant)
+    accounts[:n_plant] = [f"squad{s}_{m}" for s, m in zip(squad, member)]
+    return pa.table(
+        {
+            "platform": pa.array(["test"] * n),
+            "item_id": pa.array(np.char.add("c", np.arange(n).astype(str))),
+            "account_id": pa.array(accounts.astype(str)),
+            "kind": pa.array(["comment"] * n),
+            "parent_id": pa.array(np.char.add("p", post.astype(str))),
+            "created_at": pa.array((1.7e15 + t * 1e6).astype("int64"), pa.timestamp("us")),
+        }
+    )
