@@ -216,22 +216,29 @@ def test_discussion_group_alone_hangs_comments_under_the_forward(tmp_path):
     ]
 
 
-def test_full_export_links_comments_to_the_channel_posts(tmp_path):
+def test_full_export_links_group_threads_to_the_channel_posts(tmp_path):
     case, s = ingest(tmp_path, "full_export.json")
     assert (s.records_read, s.items_stored, s.quarantined, s.accounts_stored) == (9, 9, 0, 0)
-    post11, post12 = "1500000001/11", "1500000001/12"
+    post11, post12, fwd11, fwd12 = "1500000001/11", "1500000001/12", "1500000002/101", "1500000002/106"
     got = {r[0]: r[1:6] for r in rows(case)}
+    # the forwards now name the channel posts they copy; comments keep the same parents as in the group alone
     assert got == {
         post11: ("channel1500000001", "post", None, None, None),
         post12: ("channel1500000001", "post", None, None, None),
-        "1500000002/101": ("channel1500000001", "repost", None, None, post11),
-        "1500000002/102": ("user5000000001", "comment", post11, post11, None),
-        "1500000002/103": ("user5000000002", "comment", post11, post11, None),
-        "1500000002/104": ("user5000000003", "reply", "1500000002/102", post11, None),
-        "1500000002/106": ("channel1500000001", "repost", None, None, post12),
-        "1500000002/107": ("user5000000004", "comment", post12, post12, None),
+        fwd11: ("channel1500000001", "repost", None, None, post11),
+        "1500000002/102": ("user5000000001", "comment", fwd11, fwd11, None),
+        "1500000002/103": ("user5000000002", "comment", fwd11, fwd11, None),
+        "1500000002/104": ("user5000000003", "reply", "1500000002/102", fwd11, None),
+        fwd12: ("channel1500000001", "repost", None, None, post12),
+        "1500000002/107": ("user5000000004", "comment", fwd12, fwd12, None),
         "1700000001/5": ("user5000000003", "message", None, None, None),
     }
+    under_post = case.con.execute(
+        """SELECT list(c.item_id ORDER BY c.item_id) FROM items c JOIN items f ON c.root_id = f.item_id
+           WHERE f.repost_of = ? AND c.kind IN ('comment', 'reply')""",
+        [post11],
+    ).fetchone()[0]
+    assert under_post == ["1500000002/102", "1500000002/103", "1500000002/104"]
     # the exporter's own personal_information is not an account record
     assert case.con.execute("SELECT count(*) FROM account_observations WHERE is_profile").fetchone()[0] == 0
 

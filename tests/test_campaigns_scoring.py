@@ -19,8 +19,27 @@ HUMANS = [f"h{i}" for i in range(10)]
 
 def _edge(run, a, b, layer, weight, sig=True):
     a, b = sorted([a, b])
-    return (run, "vk", a, b, layer, weight, 60.0, T0, T0, 1, 1, 12.0, 0.1, 1e-6 if sig else 0.4,
-            1e-5 if sig else 0.9, sig, "test", ["p1", "p2"], [f"i-{a}", f"i-{b}"])
+    return (
+        run,
+        "vk",
+        a,
+        b,
+        layer,
+        weight,
+        60.0,
+        T0,
+        T0,
+        1,
+        1,
+        12.0,
+        0.1,
+        1e-6 if sig else 0.4,
+        1e-5 if sig else 0.9,
+        sig,
+        "test",
+        ["p1", "p2"],
+        [f"i-{a}", f"i-{b}"],
+    )
 
 
 @pytest.fixture
@@ -66,7 +85,9 @@ def test_campaigns_are_the_planted_groups(case):
 def test_scores_flag_bots_not_humans_and_cite_evidence(case):
     assemble_campaigns(case.con, 1, seed=7)
     summary = score_accounts(case.con, 1)
-    flagged = {r[0] for r in case.con.execute("SELECT account_id FROM account_scores WHERE flagged").fetchall()}
+    flagged = {
+        r[0] for r in case.con.execute("SELECT account_id FROM account_scores WHERE flagged").fetchall()
+    }
     assert flagged == set(BOTS_A + BOTS_B)
     assert summary["flagged"] == 10
     # the pair of humans with one significant edge gets a low score and is not flagged

@@ -60,7 +60,9 @@ def planted_comments(seed: int = 7) -> tuple[list[dict], list[str]]:
             rows.append(comment(f"b{p}_{b}", bot, f"target{p}", start + rng.uniform(0, 30)))
         # organic background under the coordinated posts too
         for j in range(20):
-            rows.append(comment(f"ob{p}_{j}", f"org{rng.integers(300):03d}", f"target{p}", rng.uniform(0, 86400)))
+            rows.append(
+                comment(f"ob{p}_{j}", f"org{rng.integers(300):03d}", f"target{p}", rng.uniform(0, 86400))
+            )
     return rows, bots
 
 
@@ -121,7 +123,10 @@ def test_deterministic_and_rerun_replaces(planted):
 def test_lead_lag_and_evidence(tmp_path):
     rows = []
     for p in range(5):  # "lead" comments 10 s before "follow" on 5 posts; on a 6th, "follow" is first
-        rows += [comment(f"l{p}", "lead", f"p{p}", 1000 * p), comment(f"f{p}", "follow", f"p{p}", 1000 * p + 10)]
+        rows += [
+            comment(f"l{p}", "lead", f"p{p}", 1000 * p),
+            comment(f"f{p}", "follow", f"p{p}", 1000 * p + 10),
+        ]
     rows += [comment("f5", "follow", "p5", 9000), comment("l5", "lead", "p5", 9004)]
     rows += [comment("far", "lead", "p0", 50_000)]  # a second comment far away: not evidence
     with Case(tmp_path / "c.duckdb") as case:
@@ -142,11 +147,23 @@ def test_co_link_ignores_empty_links_and_normalises(tmp_path):
     rows = []
     for i in range(4):  # the same link, written two ways, shared by two accounts 20 s apart, 4 times
         rows += [
-            {**comment(f"x{i}", "sharer1", None, 5000 * i), "kind": "post", "links": [f"https://WWW.Example.com/B?x={i}#f"]},
-            {**comment(f"y{i}", "sharer2", None, 5000 * i + 20), "kind": "post", "links": [f"http://example.com/B?x={i}/"] * 2},
+            {
+                **comment(f"x{i}", "sharer1", None, 5000 * i),
+                "kind": "post",
+                "links": [f"https://WWW.Example.com/B?x={i}#f"],
+            },
+            {
+                **comment(f"y{i}", "sharer2", None, 5000 * i + 20),
+                "kind": "post",
+                "links": [f"http://example.com/B?x={i}/"] * 2,
+            },
         ]
-    for i in range(40):  # many accounts posting without a link, or with an empty-string link, at the same time
-        rows.append({**comment(f"n{i}", f"nolink{i}", None, i), "kind": "post", "links": [""] if i % 2 else []})
+    for i in range(
+        40
+    ):  # many accounts posting without a link, or with an empty-string link, at the same time
+        rows.append(
+            {**comment(f"n{i}", f"nolink{i}", None, i), "kind": "post", "links": [""] if i % 2 else []}
+        )
     with Case(tmp_path / "c.duckdb") as case:
         insert_items(case, rows)
         summary = run_detector(case, layers=["co_link"])
@@ -176,7 +193,11 @@ def test_co_repost_and_co_hashtag_planted(tmp_path):
         tags = ["#Vote", "#Tokayev", f"#day{i}"]
         rows += [
             {**comment(f"h1_{i}", "tag1", None, 30_000 * i), "kind": "post", "hashtags": tags},
-            {**comment(f"h2_{i}", "tag2", None, 30_000 * i + 40), "kind": "post", "hashtags": [t.lower() for t in tags]},
+            {
+                **comment(f"h2_{i}", "tag2", None, 30_000 * i + 40),
+                "kind": "post",
+                "hashtags": [t.lower() for t in tags],
+            },
             {**comment(f"h3_{i}", "tag3", None, 30_000 * i + 30), "kind": "post", "hashtags": tags[::-1]},
             {**comment(f"h4_{i}", "tag4", None, 30_000 * i + 30), "kind": "post", "hashtags": ["#vote"]},
         ]
@@ -197,14 +218,22 @@ def test_co_text_uses_clusters_then_falls_back(tmp_path):
     for i in range(3):
         rows += [
             {**comment(f"a{i}", "ta", f"p{i}", 10_000 * i), "text": f"Great news for Kazakhstan number {i}!"},
-            {**comment(f"b{i}", "tb", f"q{i}", 10_000 * i + 100), "text": f"  great news for kazakhstan NUMBER {i}!"},
-            {**comment(f"c{i}", "tc", f"r{i}", 10_000 * i + 50), "text": f"Great news for Kazakhstan, no {i}"},
+            {
+                **comment(f"b{i}", "tb", f"q{i}", 10_000 * i + 100),
+                "text": f"  great news for kazakhstan NUMBER {i}!",
+            },
+            {
+                **comment(f"c{i}", "tc", f"r{i}", 10_000 * i + 50),
+                "text": f"Great news for Kazakhstan, no {i}",
+            },
         ]
     with Case(tmp_path / "c.duckdb") as case:
         insert_items(case, rows)
         s = run_detector(case, layers=["co_text"])
         assert s["co_text"]["target_source"] == "exact_text"
-        assert [(e["account_a"], e["account_b"], e["weight"]) for e in edges(case, "co_text")] == [("ta", "tb", 3)]
+        assert [(e["account_a"], e["account_b"], e["weight"]) for e in edges(case, "co_text")] == [
+            ("ta", "tb", 3)
+        ]
         case.con.execute(
             "INSERT INTO cluster_items SELECT 1, 'cl' || right(item_id, 1), platform, item_id, account_id, 1.0 "
             "FROM items"

@@ -131,11 +131,11 @@ def case_salt(con) -> str:
     """The case's pseudonymisation salt, generated and stored in ``settings`` on first use."""
     has = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'settings'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if has:
-        row = con.execute("SELECT value FROM settings WHERE key = ?", [SALT_KEY]).fetchone()
-        if row:
-            return row[0]
+        rows = con.execute("SELECT value FROM settings WHERE key = ?", [SALT_KEY]).fetchall()
+        if rows:
+            return rows[0][0]
     salt = secrets.token_hex(16)
     con.execute("CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR)")
     con.execute("INSERT INTO settings VALUES (?, ?)", [SALT_KEY, salt])
@@ -146,9 +146,9 @@ def has_case_salt(con) -> bool:
     """Whether the case already stores a salt (so a read-only connection is enough)."""
     has = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'settings'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     return bool(has) and bool(
-        con.execute("SELECT count(*) FROM settings WHERE key = ?", [SALT_KEY]).fetchone()[0]
+        con.execute("SELECT count(*) FROM settings WHERE key = ?", [SALT_KEY]).fetchall()[0][0]
     )
 
 

@@ -17,7 +17,15 @@ from botwatch.demo.benchmark import generate_benchmark
 from botwatch.demo.campaigns import CAMPAIGNS, CampaignSpec
 from botwatch.demo.world import SIZES, TIMEZONE, World, build_world
 
-__all__ = ["CAMPAIGNS", "SIZES", "CampaignSpec", "DemoFiles", "build_world", "generate_benchmark", "generate_demo"]
+__all__ = [
+    "CAMPAIGNS",
+    "SIZES",
+    "CampaignSpec",
+    "DemoFiles",
+    "build_world",
+    "generate_benchmark",
+    "generate_demo",
+]
 
 GENERATOR_VERSION = 1  # bump when the same seed would produce different data
 

@@ -129,7 +129,6 @@ class World:
     posts: list[Post] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     accounts: list[Account] = field(default_factory=list)
-    service: list[tuple[str, int, Account]] = field(default_factory=list)  # (page, t, actor): group joins
 
 
 def _local_offset(t: int) -> int:
@@ -159,8 +158,13 @@ def _id_for_date(t: float, platform: str) -> float:
     """Account ids grow with registration date on both platforms; batch-made accounts get near ids."""
     years = 1970 + t / (365.25 * 86400)
     if platform == "telegram":
-        return float(np.interp(years, [2013.7, 2016, 2018, 2020, 2021, 2022, 2023], [1e7, 2.5e8, 6e8, 1.2e9,
-                                                                                     1.7e9, 5.0e9, 6.0e9]))
+        return float(
+            np.interp(
+                years,
+                [2013.7, 2016, 2018, 2020, 2021, 2022, 2023],
+                [1e7, 2.5e8, 6e8, 1.2e9, 1.7e9, 5.0e9, 6.0e9],
+            )
+        )
     return float(np.interp(years, [2006.8, 2010, 2013, 2016, 2019, 2022, 2023], [1, 1e8, 2.2e8, 4e8, 5.6e8,
                                                                                 7.5e8, 8e8]))  # fmt: skip
 
@@ -297,9 +301,11 @@ class _Builder:
         rng = self.rng
         bank = phrases.ORGANIC[acc.lang]
         if target_is_bot and rng.random() < 0.5:
-            text = {"ru": "Опять боты пишут одно и то же", "kk": "Тағы боттар жазып жатыр", "en": "Bots again"}[
-                acc.lang
-            ]
+            text = {
+                "ru": "Опять боты пишут одно и то же",
+                "kk": "Тағы боттар жазып жатыр",
+                "en": "Bots again",
+            }[acc.lang]
         else:
             if tone is None:
                 tone = str(rng.choice(["critical", "neutral", "support", "short"], p=[0.32, 0.36, 0.1, 0.22]))
@@ -468,11 +474,6 @@ class _Builder:
                     if acc.latin:
                         text = phrases.kazakh_to_latin(text)
                 self.world.comments.append(Comment(page.key, None, acc, int(t), text, reply_to))
-        joiners = rng.choice(len(members), size=min(12, len(members)), replace=False)
-        for a in joiners:
-            self.world.service.append(
-                (page.key, int(self.world.start + rng.integers(0, self.world.days * 86400)), members[int(a)])
-            )
 
 
 def build_world(seed: int = 7, size: str = "small") -> World:
@@ -495,6 +496,6 @@ def build_world(seed: int = 7, size: str = "small") -> World:
             b.chat(page, people)
         else:
             b.organic_comments(page, people)
-    commenters = {id(c.author) for c in w.comments} | {id(s[2]) for s in w.service}
+    commenters = {id(c.author) for c in w.comments}
     w.accounts = [a for a in tg_people + vk_people + bots if id(a) in commenters]
     return w

@@ -4,9 +4,10 @@
   (the channel post auto-forwarded, then comments replying to it, ``reply_to_message_id``), one per plain group.
   ``date`` is the exporter's local time (Asia/Almaty) without a zone; ``date_unixtime`` is epoch seconds as a
   string, as in Telegram Desktop 3.7+.
-* VK API JSON: ``wall.get`` (``extended=1``) per community, one ``wall.getComments`` response per post
-  (v5.131, ``extended=1``, ``thread_items_count=10``, replies nested in ``thread.items``) and ``users.get``
-  for every commenter (``photo_200``, ``domain``...). VK returns no account creation date.
+* VK API JSON: ``wall.get`` (``extended=1``) per community, ``wall.getComments`` responses (v5.131,
+  ``extended=1``, ``thread_items_count=10``, replies nested in ``thread.items``; one response per post and
+  page of 100, saved as JSON Lines) and ``users.get`` for every commenter (``photo_200``, ``domain``...).
+  A single response is a ``.json`` file, several are ``.jsonl``. VK returns no account creation date.
 * Ground truth CSV ``platform,account_id,label,group,created_at``: ``created_at`` (UTC) is known only here.
 """
 
@@ -108,31 +109,24 @@ def write_telegram(world: World, out: Path) -> list[dict]:
             files.append({"path": path, "format": "telegram-desktop", "platform": "telegram",
                           "records": {"posts": len(channel_msgs)}})  # fmt: skip
         events += [(world.comments[c].t, 1, "comment", c) for c in comments]
-        events += [(t, 2, "service", n) for n, (key, t, _) in enumerate(world.service) if key == page.key]
         events.sort()
         group_id = page.chat_id or page.page_id
         msgs, forward_id, comment_id = [], {}, {}
         next_id = 20000 + group_id % 9000
-        counts = {"forwards": 0, "comments": 0, "service": 0}
+        counts = {"forwards": 0, "comments": 0}
         for t, _, what, i in events:
             if what == "forward":
                 post = world.posts[i]
                 forward_id[i] = next_id
                 msgs.append(_tg_message(next_id, t, page.name, channel_author, _post_parts(post),
                                         forwarded_from=page.name, photo=post.photo))  # fmt: skip
-            elif what == "comment":
+            else:
                 c = world.comments[i]
                 comment_id[i] = next_id
                 reply_to = comment_id[c.reply_to] if c.reply_to is not None else forward_id.get(c.post)
                 msgs.append(_tg_message(next_id, c.t, c.author.display_name, c.author.account_id,
                                         _comment_parts(c), reply_to=reply_to, edited=c.edited))  # fmt: skip
-            else:
-                actor = world.service[i][2]
-                msgs.append({"id": next_id, "type": "service", "date": _local(t), "date_unixtime": str(t),
-                             "actor": actor.display_name, "actor_id": actor.account_id,
-                             "action": "join_group_by_link", "inviter": "Group", "text": "",
-                             "text_entities": []})  # fmt: skip
-            counts[what + "s" if what != "service" else "service"] += 1
+            counts[what + "s"] += 1
             next_id += 1
         name = page.chat_name or page.name
         path = _write(out / "telegram" / f"{page.screen_name}_{'chat' if page.chat_id else 'group'}.json",
@@ -171,12 +165,17 @@ def _vk_profile(acc: Account, full: bool) -> dict:
     if full:
         p["has_photo"] = int(has_photo)
         p["followers_count"] = acc.followers
-        p["city"] = {"id": 1526384 if acc.followers % 3 else 1526273, "title": "Алматы" if acc.followers % 3 else "Астана"}
+        p["city"] = {
+            "id": 1526384 if acc.followers % 3 else 1526273,
+            "title": "Алматы" if acc.followers % 3 else "Астана",
+        }
     p["online"] = 0
     return p
 
 
-def _vk_comment(c: Comment, cid: int, owner: int, post_id: int, parents: list[int], reply: tuple | None) -> dict:
+def _vk_comment(
+    c: Comment, cid: int, owner: int, post_id: int, parents: list[int], reply: tuple | None
+) -> dict:
     text = c.text + (f" {c.link}" if c.link else "")
     d = {"id": cid, "from_id": int(c.author.account_id), "post_id": post_id, "owner_id": owner,
          "parents_stack": parents, "date": c.t, "text": text}  # fmt: skip
@@ -229,28 +228,49 @@ def write_vk(world: World, out: Path) -> list[dict]:
         signers = sorted({p.signer for _, p in posts if p.signer})
         profiles = [{"id": s, "first_name": editors[s][1], "last_name": editors[s][2], "can_access_closed": True,
                      "is_closed": False, "sex": 1 if editors[s][1].endswith("а") else 2, "online": 0} for s in signers]  # fmt: skip
+        walls = []
         for offset in range(0, len(items), PAGE_SIZE):  # wall.get returns at most 100 posts per call
             page_items = items[offset : offset + PAGE_SIZE]
-            wall = {"response": {"count": len(items), "items": page_items, "profiles": profiles,
-                                 "groups": [_vk_group(page)]}}  # fmt: skip
-            suffix = f"_offset{offset}" if offset else ""
-            path = _write(out / "vk" / f"{page.screen_name}_wall.get{suffix}.json", _vk_json(wall))
-            files.append({"path": path, "format": "vk-api", "platform": "vk", "records": {"posts": len(page_items)}})
-        for i, post in posts:
-            thread_comments = per_post.get(i, [])
-            if not thread_comments:
-                continue
-            files += _write_comments(world, out, page, post_ids[i], thread_comments, comment_ids)
-    people = sorted({int(c.author.account_id): c.author for c in world.comments if c.author.platform == "vk"}.items())
+            walls.append((
+                {"response": {"count": len(items), "items": page_items, "profiles": profiles,
+                              "groups": [_vk_group(page)]}},
+                {"posts": len(page_items)},
+            ))  # fmt: skip
+        files.append(_write_responses(out / "vk" / f"{page.screen_name}_wall.get", walls))
+        responses = []
+        for i, _ in posts:
+            if per_post.get(i):
+                responses += _comment_responses(world, page, post_ids[i], per_post[i], comment_ids)
+        files.append(_write_responses(out / "vk" / f"{page.screen_name}_wall.getComments", responses))
+    people = sorted(
+        {int(c.author.account_id): c.author for c in world.comments if c.author.platform == "vk"}.items()
+    )
+    users = []
     for offset in range(0, len(people), USERS_PER_CALL):  # users.get takes at most 1000 ids per call
         batch = people[offset : offset + USERS_PER_CALL]
-        users = {"response": [_vk_profile(acc, full=True) for _, acc in batch]}
-        path = _write(out / "vk" / f"users.get_{offset // USERS_PER_CALL + 1}.json", _vk_json(users))
-        files.append({"path": path, "format": "vk-api", "platform": "vk", "records": {"profiles": len(batch)}})
+        users.append(
+            ({"response": [_vk_profile(acc, full=True) for _, acc in batch]}, {"profiles": len(batch)})
+        )
+    files.append(_write_responses(out / "vk" / "users.get", users))
     return files
 
 
-def _write_comments(world, out, page, post_id, thread_comments, comment_ids) -> list[dict]:
+def _write_responses(stem: Path, responses: list[tuple[dict, dict]]) -> dict:
+    """One response: ``STEM.json``; several (pages, or one per post): JSON Lines ``STEM.jsonl``, one response
+    a line, as collectors save them."""
+    if len(responses) == 1:
+        path = _write(stem.with_name(stem.name + ".json"), _vk_json(responses[0][0]))
+    else:
+        path = _write(stem.with_name(stem.name + ".jsonl"), "".join(_vk_json(r) for r, _ in responses))
+    records: dict[str, int] = {}
+    for _, counts in responses:
+        for k, v in counts.items():
+            records[k] = records.get(k, 0) + v
+    return {"path": path, "format": "vk-api", "platform": "vk", "records": records}
+
+
+def _comment_responses(world, page, post_id, thread_comments, comment_ids) -> list[tuple[dict, dict]]:
+    """wall.getComments pages for one post: top-level comments with their thread replies nested."""
     owner = -page.page_id
     top, by_root = [], {}
     root_of: dict[int, int] = {}
@@ -267,26 +287,30 @@ def _write_comments(world, out, page, post_id, thread_comments, comment_ids) -> 
         replies = []
         for r in by_root.get(c, []):
             target = world.comments[world.comments[r].reply_to]
-            reply = (int(target.author.account_id), comment_ids[world.comments[r].reply_to], target.author.first_name)
-            replies.append(_vk_comment(world.comments[r], comment_ids[r], owner, post_id, [comment_ids[c]], reply))
+            reply = (
+                int(target.author.account_id),
+                comment_ids[world.comments[r].reply_to],
+                target.author.first_name,
+            )
+            replies.append(
+                _vk_comment(world.comments[r], comment_ids[r], owner, post_id, [comment_ids[c]], reply)
+            )
         d["thread"] = {"count": len(replies), "items": replies, "can_post": True, "show_reply_button": True,
                        "groups_can_post": True}  # fmt: skip
         items.append(d)
-    files = []
+    responses = []
     for offset in range(0, len(items), PAGE_SIZE):  # wall.getComments returns at most 100 comments per call
         page_items = items[offset : offset + PAGE_SIZE]
         shown = [c for c in thread_comments if comment_ids[root_of[c]] in {d["id"] for d in page_items}]
-        authors = sorted({int(world.comments[c].author.account_id): world.comments[c].author for c in shown}.items())
+        authors = sorted(
+            {int(world.comments[c].author.account_id): world.comments[c].author for c in shown}.items()
+        )
         response = {"response": {"count": len(thread_comments), "items": page_items,
                                  "profiles": [_vk_profile(a, full=False) for _, a in authors],
                                  "groups": [_vk_group(page)], "current_level_count": len(top), "can_post": True,
                                  "show_reply_button": True, "groups_can_post": True}}  # fmt: skip
-        suffix = f"_offset{offset}" if offset else ""
-        path = _write(out / "vk" / f"{page.screen_name}_comments" / f"wall{owner}_{post_id}{suffix}.json",
-                      _vk_json(response))  # fmt: skip
-        files.append({"path": path, "format": "vk-api", "platform": "vk",
-                      "records": {"comments": len(page_items), "replies": len(shown) - len(page_items)}})  # fmt: skip
-    return files
+        responses.append((response, {"comments": len(page_items), "replies": len(shown) - len(page_items)}))
+    return responses
 
 
 # -- ground truth, templates, manifest ------------------------------------------------------------------------

@@ -38,7 +38,13 @@ from botwatch.detectors.significance import NULL_MODEL, fdr_qvalues, poisson_sf
 
 LAYERS = ("co_reply", "co_text", "co_link", "co_repost", "co_hashtag")
 
-DEFAULT_WINDOWS = {"co_reply": 90.0, "co_text": 3600.0, "co_link": 600.0, "co_repost": 600.0, "co_hashtag": 600.0}
+DEFAULT_WINDOWS = {
+    "co_reply": 90.0,
+    "co_text": 3600.0,
+    "co_link": 600.0,
+    "co_repost": 600.0,
+    "co_hashtag": 600.0,
+}
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,9 @@ class CoActionDetector(Detector):
     """
 
     name = "coaction"
-    description = "Pairs of accounts acting on the same posts, texts, links, reposts or hashtags within seconds"
+    description = (
+        "Pairs of accounts acting on the same posts, texts, links, reposts or hashtags within seconds"
+    )
     requires = ("near_duplicate",)
     parameters = {
         "layers": LAYERS,
@@ -173,7 +181,17 @@ class CoActionDetector(Detector):
         try:
             return self._pairs_and_tests(con, run_id, layer, events, w, min_weight)
         finally:
-            for t in ("_ca_ev", "_ca_acc", "_ca_tgt", "_ca_meet", "_ca_pw", "_ca_pt", "_ca_tested", "_ca_at", "_ca_lam"):
+            for t in (
+                "_ca_ev",
+                "_ca_acc",
+                "_ca_tgt",
+                "_ca_meet",
+                "_ca_pw",
+                "_ca_pt",
+                "_ca_tested",
+                "_ca_at",
+                "_ca_lam",
+            ):
                 con.execute(f"DROP TABLE IF EXISTS {t}")
             try:
                 con.unregister("_ca_pv")
@@ -223,7 +241,9 @@ class CoActionDetector(Detector):
         # fixed under the null), bounded above by sum_t C(n_acc_t, 2) / min_weight and by C(A, 2).
         m = con.execute(f"""
             SELECT least((SELECT floor(sum(n_acc * (n_acc - 1) / 2) / {min_weight}) FROM _ca_tgt),
-                         (SELECT count(DISTINCT acc) * (count(DISTINCT acc) - 1) / 2 FROM _ca_ev))""").fetchone()[0]
+                         (SELECT count(DISTINCT acc) * (count(DISTINCT acc) - 1) / 2 FROM _ca_ev))""").fetchone()[
+            0
+        ]
         m = max(int(m or 0), pairs_met)
         con.execute(f"CREATE TEMP TABLE _ca_tested AS SELECT lo, hi, k FROM _ca_pw WHERE k >= {min_weight}")
         con.execute("DROP TABLE _ca_pw")
@@ -255,7 +275,7 @@ class CoActionDetector(Detector):
                      CASE WHEN na.n_targets <= nb.n_targets THEN p.hi ELSE p.lo END AS o
               FROM _ca_tested p JOIN acc_n na ON na.acc = p.lo JOIN acc_n nb ON nb.acc = p.hi)
             SELECT o.lo, o.hi,
-                   sum(least(1.0, t.f * a.n * b.n)) AS lam
+                   list_sum(list(least(1.0, t.f * a.n * b.n) ORDER BY t.tgt)) AS lam  -- ordered: deterministic
             FROM oriented o JOIN _ca_at a ON a.acc = o.s
             JOIN _ca_at b ON b.acc = o.o AND b.tgt = a.tgt
             JOIN _ca_tgt t ON t.tgt = a.tgt

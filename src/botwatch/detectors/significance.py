@@ -82,7 +82,11 @@ def fdr_qvalues(p_values, m: int | None = None, method: str = "bh") -> np.ndarra
         return p.copy()
     scale = float(m)
     if method == "by":
-        scale *= float(np.sum(1.0 / np.arange(1, m + 1))) if m < 10_000_000 else math.log(m) + 0.5772156649 + 0.5 / m
+        scale *= (
+            float(np.sum(1.0 / np.arange(1, m + 1)))
+            if m < 10_000_000
+            else math.log(m) + 0.5772156649 + 0.5 / m
+        )
     elif method != "bh":
         raise ValueError(f"unknown FDR method {method!r}; use 'bh' or 'by'")
     order = np.argsort(p, kind="stable")

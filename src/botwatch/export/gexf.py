@@ -78,7 +78,7 @@ def _format(value) -> str | None:
 
 
 def _attributes(cls: str, spec) -> list[str]:
-    lines = [f'    <attributes class="{cls}" mode="static">']
+    lines = [f'    <attributes class="{cls}">']
     for title, typ, _ in spec:
         lines.append(f'      <attribute id="{title}" title="{title}" type="{typ}"/>')
     lines.append("    </attributes>")

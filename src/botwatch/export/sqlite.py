@@ -191,7 +191,7 @@ def _add_fts(db: sqlite3.Connection) -> bool:
     return True
 
 
-def write_sqlite(con, path: Path, run_id: int | None, pz, *, title: str) -> dict:
+def write_sqlite(con, path: Path, run_id: int | None, pz, *, title: str, db_name: str) -> dict:
     """Write every table of the case (results of ``run_id``) to a new SQLite file; return its metadata."""
     db = sqlite3.connect(path)
     try:
@@ -206,7 +206,7 @@ def write_sqlite(con, path: Path, run_id: int | None, pz, *, title: str) -> dict
     if problems:
         table, _, parent, _ = problems[0]
         raise BotwatchError(f"SQLite export of {title}: {len(problems)} row(s) of {table} point to no {parent} row")
-    return metadata(path.stem, title=title, run_id=run_id, counts=counts, fts=fts, pseudonymized=pz is not None)
+    return metadata(db_name, title=title, run_id=run_id, counts=counts, fts=fts, pseudonymized=pz is not None)
 
 
 def metadata(db_name: str, *, title: str, run_id, counts: dict, fts: bool, pseudonymized: bool) -> dict:

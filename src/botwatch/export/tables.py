@@ -159,11 +159,10 @@ CLUSTER_ITEMS = TableSpec(
 
 SOURCES = TableSpec(
     "sources",
-    """SELECT source_id, file_name, format, format_reason, platform, timezone, records_read, items_stored,
+    """SELECT source_id, format, format_reason, platform, timezone, records_read, items_stored,
          accounts_stored, quarantined, duplicates, sha256, botwatch_version, ingested_at{private}
        FROM sources ORDER BY source_id""",
-    {"file_name": TEXT},
-    private=", path",
+    private=", file_name, path",
     needs_run=False,
     description="The input files, their detected format and what their ingest stored.",
 )
@@ -203,7 +202,7 @@ NETWORK_NODES = TableSpec(
 
 def latest_run(con) -> int | None:
     """The newest run's id (results always come from it), or ``None`` before the first ``botwatch detect``."""
-    return con.execute("SELECT max(run_id) FROM runs").fetchone()[0]
+    return con.execute("SELECT max(run_id) FROM runs").fetchall()[0][0]
 
 
 def require_run(run_id: int | None, case_path, what: str) -> None:
@@ -217,7 +216,9 @@ def read_batches(
     con, spec: TableSpec, run_id: int | None, pz: Pseudonymizer | None
 ) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
     """The table's schema and its record batches, pseudonymised when ``pz`` is given."""
-    reader = con.sql(spec.query(run_id, pz is not None)).to_arrow_reader(BATCH_ROWS)
+    cursor = con.cursor()  # one cursor per reader, so two tables can stream at once
+    cursor.execute("SET TimeZone = 'UTC'")
+    reader = cursor.sql(spec.query(run_id, pz is not None)).to_arrow_reader(BATCH_ROWS)
     if pz is None:
         return reader.schema, iter(reader)
     return reader.schema, (pseudonymize_batch(b, spec.transforms, pz) for b in reader)

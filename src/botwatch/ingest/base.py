@@ -259,7 +259,8 @@ def to_table(rows: pa.Table | list[dict] | None, schema: pa.Schema) -> pa.Table 
     arrays = []
     for f in schema:
         if f.name in rows.column_names:
-            arrays.append(rows.column(f.name).cast(f.type))
+            col = rows.column(f.name)
+            arrays.append(col if col.type == f.type else col.cast(f.type))
         else:
             arrays.append(pa.nulls(rows.num_rows, f.type))
     return pa.table(arrays, schema=schema)

@@ -5,10 +5,11 @@ A single-chat export is ``{name, type, id, messages[]}``; a full-account export 
 ``"<chat id>/<message id>"``; parents and roots use the same scheme.
 
 Channel comments live in the channel's linked discussion group: each channel post appears there as an automatic
-forward sent by the channel, and comments reply to that forward. When the channel itself is in the same file
-(a full-account export holding both), the forward is matched to the channel post by text and time, comments hang
-directly under the channel post, and the forward becomes a ``repost`` of it. When the channel is not in the file,
-comments hang under the forward in the group, which stands in for the post.
+forward sent by the channel, and comments reply to that forward. Comments therefore hang under the forward (their
+parent and root), whichever files were ingested, so re-ingesting a chat never changes a stored row's thread. The
+forward is a ``repost`` whose ``repost_of`` is the channel post when the channel is in the same file (a
+full-account export holding both), matched by channel, text and time; that is what links the group thread to the
+post.
 
 Kinds: ``post`` for channel messages; in groups ``comment`` for a reply to a post (or its forward), ``reply`` for a
 reply to anything else, ``repost`` for the channel's automatic forward, ``message`` otherwise.
@@ -242,7 +243,6 @@ class _ChatMapper:
     """Maps the messages of one chat; knows the chat's messages by id to classify replies and find roots."""
 
     def __init__(self, chat: dict, forwards: _ForwardIndex, platform: str):
-        self.chat = chat
         self.chat_id = chat.get("id")
         self.channel = chat.get("name") if isinstance(chat.get("name"), str) else None
         if self.channel is None and self.chat_id is not None:
@@ -254,22 +254,9 @@ class _ChatMapper:
         for msg in chat["messages"]:
             if isinstance(msg, dict) and _message_id(msg) is not None:
                 self.by_id.setdefault(_message_id(msg), msg)
-        self._resolved: dict[int, str | None] = {}
 
     def item_id(self, message_id: Any) -> str:
         return f"{self.chat_id}/{message_id}"
-
-    def _forward_target(self, mid: int) -> str | None:
-        if mid not in self._resolved:
-            self._resolved[mid] = self.forwards.resolve(self.by_id[mid])
-        return self._resolved[mid]
-
-    def _post_ref(self, mid: int) -> str:
-        """The id under which message ``mid`` is the post of a thread: the channel post it forwards, if known."""
-        msg = self.by_id.get(mid)
-        if msg is not None and not self.is_channel and _is_auto_forward(msg):
-            return self._forward_target(mid) or self.item_id(mid)
-        return self.item_id(mid)
 
     def _is_post(self, mid: int) -> bool:
         msg = self.by_id.get(mid)
@@ -290,7 +277,7 @@ class _ChatMapper:
             ):
                 break
             mid = parent
-        return self._post_ref(mid)
+        return self.item_id(mid)
 
     def map(self, msg: Any):
         if not isinstance(msg, dict):
@@ -314,7 +301,7 @@ class _ChatMapper:
         epoch = _epoch(msg)
         raw_date = msg.get("date") if isinstance(msg.get("date"), str) else None
         text = flatten_text(msg.get("text"))
-        kind, parent_id, root_id, repost_of = self._thread(msg, mid)
+        kind, parent_id, root_id, repost_of = self._thread(msg)
         row = {
             "platform": self.platform,
             "item_id": self.item_id(mid),
@@ -335,7 +322,7 @@ class _ChatMapper:
         }
         yield "item", row
 
-    def _thread(self, msg: dict, mid: int) -> tuple[str, str | None, str | None, str | None]:
+    def _thread(self, msg: dict) -> tuple[str, str | None, str | None, str | None]:
         """(kind, parent_id, root_id, repost_of) for a message of this chat."""
         reply_to = msg.get("reply_to_message_id")
         if reply_to is not None and (not isinstance(reply_to, int) or isinstance(reply_to, bool)):
@@ -349,13 +336,13 @@ class _ChatMapper:
         if self.is_channel:
             if reply_to is None:
                 return "post", None, None, None
-            return "post", self._post_ref(reply_to), self._root(reply_to), None
+            return "post", self.item_id(reply_to), self._root(reply_to), None
         if _is_auto_forward(msg):
-            return "repost", None, None, self._forward_target(mid)
+            return "repost", None, None, self.forwards.resolve(msg)
         if reply_to is None:
             return "message", None, None, None
         kind = "comment" if self._is_post(reply_to) else "reply"
-        return kind, self._post_ref(reply_to), self._root(reply_to), None
+        return kind, self.item_id(reply_to), self._root(reply_to), None
 
 
 def _links(msg: dict) -> list[str] | None:

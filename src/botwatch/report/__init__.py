@@ -18,7 +18,6 @@ import base64
 import datetime as dt
 import hashlib
 import json
-from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
 
@@ -39,7 +38,6 @@ from botwatch.report.data import (
     load_overview,
     load_run,
     make_scoring_tables,
-    one,
 )
 from botwatch.report.identity import Identities
 from botwatch.report.render import (
@@ -69,7 +67,13 @@ def embed_json(value) -> str:
     """JSON safe inside ``<script type="application/json">``: ``<``, ``>``, ``&`` and U+2028/2029 escaped, so no
     string can close the element or open a comment."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for ch, esc in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(ch, esc)
     return text
 
@@ -80,14 +84,18 @@ def _csp_hash(text: str) -> str:
 
 def _search_dirs(con, case_path: Path | None) -> list[Path]:
     dirs = [case_path.parent] if case_path else []
-    for (path,) in con.execute("SELECT DISTINCT path FROM sources WHERE path IS NOT NULL ORDER BY path").fetchall():
+    for (path,) in con.execute(
+        "SELECT DISTINCT path FROM sources WHERE path IS NOT NULL ORDER BY path"
+    ).fetchall():
         parent = Path(path).parent
         if parent not in dirs:
             dirs.append(parent)
     return dirs
 
 
-def collect_report_data(con, *, pseudonymizer=None, limits: ReportLimits | None = None, case_path=None) -> ReportData:
+def collect_report_data(
+    con, *, pseudonymizer=None, limits: ReportLimits | None = None, case_path=None
+) -> ReportData:
     """Everything the page shows, read from an open case connection (temp tables are created on it)."""
     limits = limits or ReportLimits()
     ids = Identities(pseudonymizer)
@@ -116,15 +124,21 @@ def collect_report_data(con, *, pseudonymizer=None, limits: ReportLimits | None 
     campaigns, data.campaigns_total = load_campaigns(
         con, run_id, limits, ids, collector, overview["timezone"], _search_dirs(con, case_path)
     )
-    all_ids = [r[0] for r in con.execute(
-        "SELECT campaign_id FROM campaigns WHERE run_id = ? ORDER BY n_accounts DESC NULLS LAST, campaign_id",
-        [run_id]).fetchall()]
+    all_ids = [
+        r[0]
+        for r in con.execute(
+            "SELECT campaign_id FROM campaigns WHERE run_id = ? ORDER BY n_accounts DESC NULLS LAST, campaign_id",
+            [run_id],
+        ).fetchall()
+    ]
     colours = campaign_colours(all_ids)
     for c in campaigns:
         c["colour"] = colours[c["campaign_id"]]
     data.campaigns = campaigns
     seed = run.get("seed")
-    data.network = load_network(con, run_id, DEFAULT_SEED if seed is None else int(seed), limits, ids, colours)
+    data.network = load_network(
+        con, run_id, DEFAULT_SEED if seed is None else int(seed), limits, ids, colours
+    )
     data.impact = load_impact(con, limits, ids)
     data.items = load_items(con, collector, limits)
     data.items_omitted = len(collector.refused)
@@ -207,8 +221,14 @@ def build_report(data: ReportData) -> str:
 """
 
 
-def write_report(case_path, out_path, pseudonymize: bool = False, *, limits: ReportLimits | None = None,
-                 salt: str | None = None) -> Path:
+def write_report(
+    case_path,
+    out_path,
+    pseudonymize: bool = False,
+    *,
+    limits: ReportLimits | None = None,
+    salt: str | None = None,
+) -> Path:
     """Write the HTML report of the case at ``case_path`` to ``out_path`` and return that path.
 
     ``pseudonymize`` replaces handles, names and ids with salted pseudonyms
@@ -218,7 +238,8 @@ def write_report(case_path, out_path, pseudonymize: bool = False, *, limits: Rep
 
     case_path = Path(case_path)
     out_path = Path(out_path)
-    with Case(case_path, read_only=True) as case:
+    # pseudonymising may store the case's salt on first use, so that case is opened for writing
+    with Case(case_path, read_only=not pseudonymize) as case:
         pseudonymizer = None
         if pseudonymize:
             from botwatch.privacy import Pseudonymizer
@@ -229,7 +250,3 @@ def write_report(case_path, out_path, pseudonymize: bool = False, *, limits: Rep
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(html_text, encoding="utf-8")
     return out_path
-
-
-# referenced so linters keep the imports used by callers of this module's namespace
-_ = (replace, one)

@@ -120,7 +120,9 @@ def _posts(con, campaign_id: str, limit: int, ids) -> Capped:
     return Capped(got, got[0]["total"] if got else 0)
 
 
-def _templates(con, run_id: int, campaign: dict, limits: ReportLimits, ids, collector: ItemCollector) -> Capped:
+def _templates(
+    con, run_id: int, campaign: dict, limits: ReportLimits, ids, collector: ItemCollector
+) -> Capped:
     cluster_ids = list(campaign.get("cluster_ids") or [])
     if not cluster_ids:
         cluster_ids = [
@@ -177,7 +179,9 @@ def _members(con, campaign_id: str, limits: ReportLimits, ids, search_dirs) -> d
         if ids.pseudonymized:
             r["avatar_url"] = r["avatar_path"] = None
         if len(avatars) < limits.avatars_per_campaign and (r["avatar_url"] or r["avatar_path"]):
-            avatars.append({**r, "data_uri": embed_avatar(r["avatar_path"], search_dirs, limits.avatar_bytes)})
+            avatars.append(
+                {**r, "data_uri": embed_avatar(r["avatar_path"], search_dirs, limits.avatar_bytes)}
+            )
     n_avatars = sum(1 for r in members if r["avatar_url"] or r["avatar_path"])
     return {
         "table": Capped(members[: limits.rows_per_table], len(members)),

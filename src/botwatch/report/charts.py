@@ -9,6 +9,7 @@ from html import escape
 
 CAMPAIGN_COLOUR = "#d62728"
 ORGANIC_COLOUR = "#9aa5b1"
+MIN_BINS = 30  # a creation histogram spans at least this many days or months
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
@@ -84,16 +85,18 @@ def creation_histogram_svg(created: list[datetime], width: int = 760, height: in
     lo, hi = min(created), max(created)
     daily = hi - lo <= timedelta(days=90)
     if daily:
-        base = lo.date()
+        span_days = (hi.date() - lo.date()).days + 1
+        base = lo.date() - timedelta(days=max(0, (MIN_BINS - span_days) // 2))
         keys = [(t.date() - base).days for t in created]
-        n_bins = (hi.date() - base).days + 1
+        n_bins = max((hi.date() - base).days + 1, MIN_BINS)
 
         def label(i: int) -> str:
             return (base + timedelta(days=i)).isoformat()
     else:
-        base_m = _month_index(lo)
+        span_months = _month_index(hi) - _month_index(lo) + 1
+        base_m = _month_index(lo) - max(0, (MIN_BINS - span_months) // 2)
         keys = [_month_index(t) - base_m for t in created]
-        n_bins = _month_index(hi) - base_m + 1
+        n_bins = max(_month_index(hi) - base_m + 1, MIN_BINS)
 
         def label(i: int) -> str:
             m = base_m + i
@@ -120,7 +123,9 @@ def creation_histogram_svg(created: list[datetime], width: int = 760, height: in
             )
     body.append(_text(left, height - 10, label(0)))
     body.append(_text(left + plot_w, height - 10, label(n_bins - 1), "end"))
-    body.append(_text(left + plot_w / 2, height - 10, "accounts per " + ("day" if daily else "month"), "middle"))
+    body.append(
+        _text(left + plot_w / 2, height - 10, "accounts per " + ("day" if daily else "month"), "middle")
+    )
     return _svg(width, height, body, "account creation dates")
 
 

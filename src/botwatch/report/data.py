@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 
 COMMENT_KINDS = "('comment', 'reply')"
 

@@ -52,7 +52,14 @@ class Identities:
         key = ("item", platform or "", item_id or "")
         label = self._labels.get(key)
         if label is None:
-            label = self.pseudonymizer.account(platform, "item:" + item_id) if self.pseudonymizer else item_id
+            label = item_id
+            if self.pseudonymizer is not None:
+                item = getattr(self.pseudonymizer, "item", None)
+                label = (
+                    item(platform, item_id)
+                    if item
+                    else self.pseudonymizer.account(platform, "item:" + item_id)
+                )
             self._labels[key] = label
         return label
 

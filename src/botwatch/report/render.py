@@ -255,11 +255,16 @@ def _avatars_html(avatars: Capped, links: Links) -> str:
         else:
             pic = '<div class="ph" aria-hidden="true">?</div>'
         url = f'<div class="avurl">{show(a["avatar_url"])}</div>' if a.get("avatar_url") else ""
-        tiles.append(f'<figure class="av">{pic}<figcaption>{links.account(a["platform"], a["account_id"])}{url}'
-                     "</figcaption></figure>")
+        tiles.append(
+            f'<figure class="av">{pic}<figcaption>{links.account(a["platform"], a["account_id"])}{url}'
+            "</figcaption></figure>"
+        )
     return (
-        "<h4>Avatars</h4><p class=\"muted\">Remote avatars are never loaded: their URL is shown as text; small local "
-        'image files are embedded.</p><div class="avatars">' + "".join(tiles) + "</div>" + capped_note(avatars, "avatars")
+        '<h4>Avatars</h4><p class="muted">Remote avatars are never loaded: their URL is shown as text; small local '
+        'image files are embedded.</p><div class="avatars">'
+        + "".join(tiles)
+        + "</div>"
+        + capped_note(avatars, "avatars")
     )
 
 
@@ -333,8 +338,10 @@ def campaign_html(c: dict, links: Links, timezone: str) -> str:
 
 # -- accounts, items, impact, network, explorer ---------------------------------------------------------------
 def account_html(a: dict, links: Links) -> str:
-    feats = [[show(k), f"<code>{show(json.dumps(v, ensure_ascii=False, default=str))}</code>"]
-             for k, v in list(a["features"].items())[:40]]
+    feats = [
+        [show(k), f"<code>{show(json.dumps(v, ensure_ascii=False, default=str))}</code>"]
+        for k, v in list(a["features"].items())[:40]
+    ]
     reasons = "".join(f"<li>{show(r)}</li>" for r in a["reasons"])
     avatar = ""
     if a.get("avatar_url"):
@@ -410,10 +417,7 @@ went to comments by flagged accounts. Posts without flagged comments are omitted
 
 
 def network_html(network: dict, campaigns: list[dict]) -> str:
-    legend = "".join(
-        f'<li>{swatch(c["colour"])}{show(c["campaign_id"])}</li>'
-        for c in campaigns
-    )
+    legend = "".join(f"<li>{swatch(c['colour'])}{show(c['campaign_id'])}</li>" for c in campaigns)
     note = ""
     if network["nodes_total"] > len(network["nodes"]) or network["edges_total"] > len(network["edges"]):
         note = (

@@ -19,10 +19,15 @@ import pyarrow as pa
 
 from botwatch import __version__
 from botwatch.errors import BotwatchError, CaseVersionError, NeedsTimezoneError
-from botwatch.store.schema import ACCOUNT_FIELDS, ITEM_FIELDS, ITEM_KINDS, MIGRATIONS, SCHEMA_VERSION
+from botwatch.store.schema import ITEM_KINDS, MIGRATIONS, SCHEMA_VERSION
 from botwatch.store.sql import HASHTAG_RE, MENTION_RE, URL_RE, is_naive_expr, sql_str, timestamp_expr
 
 EARLIEST = "2000-01-01"
+ITEM_COLUMNS = (
+    "platform", "item_id", "account_id", "kind", "parent_id", "root_id", "channel", "created_at",
+    "created_at_raw", "text", "lang", "links", "hashtags", "mentions", "media", "repost_of", "reactions",
+    "replies", "reposts", "views", "source_id", "position", "raw", "raw_hash",
+)  # fmt: skip
 
 
 @dataclass
@@ -43,10 +48,6 @@ class IngestSummary:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def _ddl(fields: dict[str, str], name: str) -> str:
-    return f"CREATE TEMP TABLE {name} (" + ", ".join(f'"{k}" {v}' for k, v in fields.items()) + ")"
 
 
 def sha256_file(path: Path) -> str:
@@ -87,6 +88,9 @@ class Case:
         self.con.execute("SET TimeZone='UTC'")
         self.con.execute(f"SET memory_limit='{memory_limit}'")
         self.con.execute("SET preserve_insertion_order=false")
+        if not read_only:
+            # zstd writes text (raw JSON, comments) about twice as fast as the default FSST and smaller.
+            self.con.execute("SET force_compression='zstd'")
         self._migrate(read_only)
 
     # -- lifecycle -------------------------------------------------------------------------------------------
@@ -145,44 +149,57 @@ class Case:
         return row[0] if row else None
 
     def begin_staging(self) -> None:
+        """Start a transaction; staged chunks are kept as Arrow tables until :meth:`commit_staging`."""
         con = self.con
         con.execute("BEGIN")
-        for name in ("stage_items", "stage_accounts", "stage_rejects"):
-            con.execute(f"DROP TABLE IF EXISTS {name}")
-        con.execute(_ddl(ITEM_FIELDS, "stage_items"))
-        con.execute(_ddl(ACCOUNT_FIELDS, "stage_accounts"))
+        self._staged: dict[str, list[pa.Table]] = {"items": [], "accounts": []}
+        con.execute("DROP TABLE IF EXISTS stage_rejects")
         con.execute(
             "CREATE TEMP TABLE stage_rejects (position BIGINT, position_kind VARCHAR, reason VARCHAR, raw VARCHAR)"
         )
 
     def stage(self, items: pa.Table | None, accounts: pa.Table | None, rejects) -> None:
-        con = self.con
+        """Keep one chunk (tables already conformed to the canonical Arrow schema) for the commit."""
         if items is not None:
-            con.register("_chunk_items", items)
-            con.execute("INSERT INTO stage_items SELECT * FROM _chunk_items")
-            con.unregister("_chunk_items")
+            self._staged["items"].append(items)
         if accounts is not None:
-            con.register("_chunk_accounts", accounts)
-            con.execute("INSERT INTO stage_accounts SELECT * FROM _chunk_accounts")
-            con.unregister("_chunk_accounts")
+            self._staged["accounts"].append(accounts)
         if rejects:
             tbl = pa.table(
                 {
-                    "position": [r.position for r in rejects],
+                    "position": pa.array([r.position for r in rejects], pa.int64()),
                     "position_kind": [r.position_kind for r in rejects],
                     "reason": [r.reason for r in rejects],
                     "raw": [r.raw for r in rejects],
                 }
             )
-            con.register("_chunk_rejects", tbl)
-            con.execute("INSERT INTO stage_rejects SELECT * FROM _chunk_rejects")
-            con.unregister("_chunk_rejects")
+            self.con.register("_chunk_rejects", tbl)
+            self.con.execute("INSERT INTO stage_rejects SELECT * FROM _chunk_rejects")
+            self.con.unregister("_chunk_rejects")
+
+    def _register_staged(self) -> None:
+        from botwatch.ingest.base import ACCOUNT_SCHEMA, ITEM_SCHEMA
+
+        for name, schema in (("items", ITEM_SCHEMA), ("accounts", ACCOUNT_SCHEMA)):
+            tables = self._staged[name]
+            table = pa.concat_tables(tables) if tables else schema.empty_table()
+            self.con.register(f"stage_{name}", table)
+        self._staged = {"items": [], "accounts": []}
+
+    def _drop_staged(self) -> None:
+        for name in ("stage_items", "stage_accounts"):
+            try:
+                self.con.unregister(name)
+            except duckdb.Error:
+                pass
+        self._staged = {"items": [], "accounts": []}
 
     def rollback(self) -> None:
         try:
             self.con.execute("ROLLBACK")
         except duckdb.Error:
             pass
+        self._drop_staged()
 
     def commit_staging(
         self,
@@ -197,6 +214,7 @@ class Case:
     ) -> IngestSummary:
         """Validate the staged rows, quarantine failures, merge the rest, record the source; then COMMIT."""
         con = self.con
+        self._register_staged()
         tz = sql_str(timezone)
         naive = con.execute(
             f"SELECT created_at_raw FROM stage_items WHERE {is_naive_expr('created_at_raw', 'created_at_epoch')} LIMIT 1"
@@ -210,86 +228,75 @@ class Case:
         summary.source_id = source_id
         ts = timestamp_expr("created_at_raw", "created_at_epoch", tz)
         kinds = ", ".join(sql_str(k) for k in ITEM_KINDS)
+        text = "coalesce(text, '')"
+        # One pass over the staged rows: derived columns, the reason a row is unusable (NULL when fine) and
+        # the raw hash that decides, independently of file order, which copy of a duplicate is kept.
         con.execute(f"""
-            CREATE TEMP TABLE stage_v AS
-            WITH t AS (
-              SELECT *, {ts} AS created_at,
-                coalesce(nullif(trim(kind), ''), CASE WHEN repost_of IS NOT NULL AND repost_of <> '' THEN 'repost'
-                     WHEN parent_id IS NOT NULL AND parent_id <> '' THEN 'comment' ELSE 'post' END) AS kind2
-              FROM stage_items)
+            CREATE TEMP TABLE stage_ok AS
             SELECT *, CASE
-              WHEN item_id IS NULL OR trim(item_id) = '' THEN 'missing item id'
-              WHEN account_id IS NULL OR trim(account_id) = '' THEN 'missing account id'
-              WHEN platform IS NULL OR trim(platform) = '' THEN 'missing platform (pass --platform)'
-              WHEN created_at_raw IS NULL AND created_at_epoch IS NULL THEN 'missing timestamp'
-              WHEN created_at IS NULL THEN 'unparseable timestamp: ' || coalesce(created_at_raw, CAST(created_at_epoch AS VARCHAR))
+              WHEN item_id IS NULL OR item_id = '' THEN 'missing item id'
+              WHEN account_id IS NULL OR account_id = '' THEN 'missing account id'
+              WHEN platform IS NULL OR platform = '' THEN 'missing platform (pass --platform)'
+              WHEN raw_created_at IS NULL AND epoch IS NULL THEN 'missing timestamp'
+              WHEN created_at IS NULL THEN 'unparseable timestamp: ' || coalesce(raw_created_at, CAST(epoch AS VARCHAR))
               WHEN created_at < TIMESTAMP '{EARLIEST}' THEN 'timestamp before {EARLIEST[:4]}: ' || CAST(created_at AS VARCHAR)
               WHEN created_at > now()::TIMESTAMP + INTERVAL 1 DAY THEN 'timestamp in the future: ' || CAST(created_at AS VARCHAR)
-              WHEN kind2 NOT IN ({kinds}) THEN 'unknown item kind: ' || kind2
+              WHEN kind NOT IN ({kinds}) THEN 'unknown item kind: ' || kind
             END AS reason
-            FROM t""")
+            FROM (
+              SELECT trim(platform) AS platform, trim(item_id) AS item_id, trim(account_id) AS account_id,
+                coalesce(nullif(trim(kind), ''), CASE WHEN nullif(trim(repost_of), '') IS NOT NULL THEN 'repost'
+                     WHEN nullif(trim(parent_id), '') IS NOT NULL THEN 'comment' ELSE 'post' END) AS kind,
+                nullif(trim(parent_id), '') AS parent_id, nullif(trim(root_id), '') AS root_id,
+                nullif(channel, '') AS channel, {ts} AS created_at,
+                coalesce(created_at_raw, CAST(created_at_epoch AS VARCHAR)) AS created_at_raw, text, lang,
+                coalesce(links, CASE WHEN contains({text}, '://')
+                  THEN regexp_extract_all({text}, {sql_str(URL_RE)}) ELSE [] END) AS links,
+                coalesce(hashtags, CASE WHEN contains({text}, '#')
+                  THEN regexp_extract_all(lower({text}), {sql_str(HASHTAG_RE)}, 1) ELSE [] END) AS hashtags,
+                coalesce(mentions, CASE WHEN contains({text}, '@')
+                  THEN regexp_extract_all({text}, {sql_str(MENTION_RE)}, 1) ELSE [] END) AS mentions,
+                media, nullif(trim(repost_of), '') AS repost_of, reactions, replies, reposts, views,
+                {source_id} AS source_id, position, raw, md5(coalesce(raw, item_id)) AS raw_hash,
+                nullif(trim(handle), '') AS handle, nullif(trim(display_name), '') AS display_name,
+                created_at_raw AS raw_created_at, created_at_epoch AS epoch
+              FROM stage_items)""")
         con.execute(f"""
             INSERT INTO quarantine
             SELECT {source_id}, {sql_str(path.name)}, position, position_kind, reason, raw FROM stage_rejects
             UNION ALL
-            SELECT {source_id}, {sql_str(path.name)}, position, 'record', reason, raw FROM stage_v WHERE reason IS NOT NULL
+            SELECT {source_id}, {sql_str(path.name)}, position, 'record', reason, raw FROM stage_ok WHERE reason IS NOT NULL
             UNION ALL
             SELECT {source_id}, {sql_str(path.name)}, position, 'record', 'account record without account id', raw
               FROM stage_accounts WHERE coalesce(is_profile, true) AND (account_id IS NULL OR trim(account_id) = '')""")
-        con.execute(f"""
-            CREATE TEMP TABLE stage_ok AS
-            SELECT trim(platform) AS platform, trim(item_id) AS item_id, trim(account_id) AS account_id,
-              kind2 AS kind, nullif(trim(parent_id), '') AS parent_id, nullif(trim(root_id), '') AS root_id,
-              nullif(channel, '') AS channel, created_at,
-              coalesce(created_at_raw, CAST(created_at_epoch AS VARCHAR)) AS created_at_raw, text, lang,
-              coalesce(links, regexp_extract_all(coalesce(text, ''), {sql_str(URL_RE)})) AS links,
-              coalesce(hashtags, regexp_extract_all(lower(coalesce(text, '')), {sql_str(HASHTAG_RE)}, 1)) AS hashtags,
-              coalesce(mentions, regexp_extract_all(coalesce(text, ''), {sql_str(MENTION_RE)}, 1)) AS mentions,
-              media, nullif(trim(repost_of), '') AS repost_of, reactions, replies, reposts, views,
-              {source_id} AS source_id, position, raw, md5(coalesce(raw, item_id)) AS raw_hash,
-              nullif(trim(handle), '') AS handle, nullif(trim(display_name), '') AS display_name,
-              row_number() OVER (PARTITION BY trim(platform), trim(item_id) ORDER BY md5(coalesce(raw, item_id)), position) AS rn
-            FROM stage_v WHERE reason IS NULL""")
-        item_cols = [
-            "platform",
-            "item_id",
-            "account_id",
-            "kind",
-            "parent_id",
-            "root_id",
-            "channel",
-            "created_at",
-            "created_at_raw",
-            "text",
-            "lang",
-            "links",
-            "hashtags",
-            "mentions",
-            "media",
-            "repost_of",
-            "reactions",
-            "replies",
-            "reposts",
-            "views",
-            "source_id",
-            "position",
-            "raw",
-            "raw_hash",
-        ]
-        cols = ", ".join(item_cols)
+        con.execute("DELETE FROM stage_ok WHERE reason IS NOT NULL")
         n_ok = con.execute("SELECT count(*) FROM stage_ok").fetchone()[0]
+        # Duplicates inside this file: keep the copy with the smallest (raw hash, position); the rest are
+        # dropped. Only keys that occur more than once are sorted, so a clean file costs one hash aggregate.
+        con.execute("""
+            DELETE FROM stage_ok WHERE rowid IN (
+              SELECT rid FROM (
+                SELECT s.rowid AS rid, row_number() OVER (PARTITION BY s.platform, s.item_id
+                                                          ORDER BY s.raw_hash, s.position) AS rn
+                FROM stage_ok s SEMI JOIN (SELECT platform, item_id FROM stage_ok GROUP BY ALL HAVING count(*) > 1) d
+                  ON s.platform = d.platform AND s.item_id = d.item_id)
+              WHERE rn > 1)""")
+        n_first = con.execute("SELECT count(*) FROM stage_ok").fetchone()[0]
         # A record already stored (from any file) is a duplicate; keep whichever version has the smaller hash so
         # the result does not depend on ingest order.
-        existing = con.execute("""
-            SELECT count(*) FROM stage_ok s WHERE rn = 1 AND EXISTS (
-              SELECT 1 FROM items i WHERE i.platform = s.platform AND i.item_id = s.item_id)""").fetchone()[0]
         con.execute("""
-            DELETE FROM items USING stage_ok s
-            WHERE s.rn = 1 AND items.platform = s.platform AND items.item_id = s.item_id AND items.raw_hash > s.raw_hash""")
-        con.execute(f"""
-            INSERT INTO items SELECT {cols} FROM stage_ok s WHERE rn = 1
-              AND NOT EXISTS (SELECT 1 FROM items i WHERE i.platform = s.platform AND i.item_id = s.item_id)""")
-        n_first = con.execute("SELECT count(*) FROM stage_ok WHERE rn = 1").fetchone()[0]
+            CREATE TEMP TABLE stage_clash AS
+            SELECT s.platform, s.item_id, s.raw_hash AS new_hash, i.raw_hash AS old_hash
+            FROM stage_ok s JOIN items i ON i.platform = s.platform AND i.item_id = s.item_id""")
+        existing = con.execute("SELECT count(*) FROM stage_clash").fetchone()[0]
+        if existing:
+            con.execute("""
+                DELETE FROM items USING stage_clash c
+                WHERE items.platform = c.platform AND items.item_id = c.item_id AND c.old_hash > c.new_hash""")
+            con.execute("""
+                DELETE FROM stage_ok USING stage_clash c
+                WHERE stage_ok.platform = c.platform AND stage_ok.item_id = c.item_id AND c.old_hash <= c.new_hash""")
+        con.execute(f"INSERT INTO items SELECT {', '.join(ITEM_COLUMNS)} FROM stage_ok")
         summary.items_stored = n_first - existing
         item_dups = n_ok - summary.items_stored
 
@@ -358,8 +365,9 @@ class Case:
             ],
         )
         self._rebuild_accounts()
-        for name in ("stage_items", "stage_accounts", "stage_rejects", "stage_v", "stage_ok", "stage_obs"):
+        for name in ("stage_rejects", "stage_ok", "stage_clash", "stage_obs"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
+        self._drop_staged()
         con.execute("COMMIT")
         return summary
 

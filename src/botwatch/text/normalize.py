@@ -41,16 +41,18 @@ _URL_RE = (
     r"|[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.(?:kz|ru|com|org|net|gov|edu|info|io|me|ly|su|uz|kg|by|ua|рф|қаз)"
     r"(?:/[^\s<>\"]*)?(?:[^\p{L}\p{N}]|$))"
 )
-_MENTION_RE = r"@[\p{L}\p{N}_.]*[\p{L}\p{N}_]"
+# @handle, and VK's reply mention "[id123|Name]" / "[club123|Page]"
+_MENTION_RE = r"@[\p{L}\p{N}_.]*[\p{L}\p{N}_]|\[(?:id|club|public|event)[\p{L}\p{N}_]+\|[^\]\n]{0,100}\]"
 _EMOJI_RE = r"[\p{So}\x{1F3FB}-\x{1F3FF}]+"
 _PUNCT_RE = r"[\p{P}\p{Sm}\p{Sc}\p{Sk}]+"
 _PUNCT_AND_SYMBOLS_RE = r"[\p{P}\p{S}]+"
 _NUMBER_RE = r"\p{N}+(?:[.,:/]\p{N}+)*"
 _APOSTROPHES = ("'", "\u2019", "\u02bc", "`")
-# texts that need the per-word pass
-_MIXED_RE = (
-    r"\p{Cyrillic}.*[\p{Latin}\p{Greek}]|[\p{Latin}\p{Greek}].*\p{Cyrillic}|\p{Greek}.*\p{Latin}|\p{Latin}.*\p{Greek}"
-)
+# texts that need the per-word pass: a word mixing scripts, a word made only of look-alikes of the other script,
+# or a Kazakh Latin hint
+_MIXED_WORD_RE = r"\p{Cyrillic}[\p{Latin}\p{Greek}]|[\p{Latin}\p{Greek}]\p{Cyrillic}|\p{Greek}\p{Latin}|\p{Latin}\p{Greek}"
+_LAT_LOOKALIKE_WORD_RE = r"(?:^|[^\p{L}])[abcehikmoptxyəɵë]+(?:[^\p{L}]|$)"
+_CYR_LOOKALIKE_WORD_RE = r"(?:^|[^\p{L}])[авсеніокмортхујѕԁԛԝһӏ]+(?:[^\p{L}]|$)"
 _KAZAKH_HINT_RE = r"[áǵńóúýıäğñöşūüç]|q[^u]|q$"
 
 # -- per-word tables (Python) -----------------------------------------------------------------------------------
@@ -173,26 +175,34 @@ _KZ_2021_DIGRAPHS = (("sh", "ш"), ("ch", "ч"))
 _CYR_VOWELS = frozenset("аәеёиоөуұүыіэюя")
 
 
-def _is_cyr(ch: str) -> bool:
-    return "\u0400" <= ch <= "\u052f"
-
-
-def _is_lat(ch: str) -> bool:
-    return ch.isascii() or "\u00c0" <= ch <= "\u02af" or "\u1e00" <= ch <= "\u1eff"
-
-
-def _is_greek(ch: str) -> bool:
-    return "\u0370" <= ch <= "\u03ff"
+_CYR_CLASS = "\u0400-\u052f"
+_LAT_CLASS = "a-z\u00c0-\u024f\u0250-\u02af\u1e00-\u1eff"
+_GREEK_CLASS = "\u0370-\u03ff"
+_CYR = re.compile(f"[{_CYR_CLASS}]")
+_LAT_OR_GREEK = re.compile(f"[{_LAT_CLASS}{_GREEK_CLASS}]")
+_ALL_LATIN = re.compile(f"[{_LAT_CLASS}]+")
+_UNAMBIGUOUS_CYR = re.compile("[" + "".join(c for c in map(chr, range(0x400, 0x530)) if c not in _CYR_LOOKALIKES) + "]")
+_UNAMBIGUOUS_LAT = re.compile(
+    "[" + "".join(c for c in map(chr, range(0x61, 0x7B)) if c not in _LAT_LOOKALIKES) + "\u00c0-\u02af\u1e00-\u1eff]"
+)
+_LETTER = r"[^\W\d_]"
+_MIXED_WORD = re.compile(
+    f"{_LETTER}*(?:[{_CYR_CLASS}][{_LAT_CLASS}{_GREEK_CLASS}]|[{_LAT_CLASS}{_GREEK_CLASS}][{_CYR_CLASS}]"
+    f"|[{_LAT_CLASS}][{_GREEK_CLASS}]|[{_GREEK_CLASS}][{_LAT_CLASS}]){_LETTER}*"
+)
+_LAT_LOOKALIKE_WORD = re.compile(f"(?<!{_LETTER})[abcehikmoptxyəɵë]+(?!{_LETTER})")
+_CYR_LOOKALIKE_WORD = re.compile(f"(?<!{_LETTER})[авсеніокмортхујѕԁԛԝһӏ]+(?!{_LETTER})")
+_KZ_HINT = re.compile(r"[áǵńóúýıäğñöşūüç]|q(?!u)")
 
 
 def _cyrillic_majority(letters: str, tie: bool) -> bool:
     """Whether ``letters`` are mostly Cyrillic, judged first by the letters that have no look-alike in the
     other script (``д``, ``и``, ``s``, ``l``), then by all letters, then ``tie``."""
-    cyr = sum(1 for c in letters if _is_cyr(c) and c not in _CYR_LOOKALIKES)
-    lat = sum(1 for c in letters if _is_lat(c) and c not in _LAT_LOOKALIKES)
+    cyr = len(_UNAMBIGUOUS_CYR.findall(letters))
+    lat = len(_UNAMBIGUOUS_LAT.findall(letters))
     if cyr == lat:
-        cyr = sum(1 for c in letters if _is_cyr(c))
-        lat = sum(1 for c in letters if _is_lat(c) or _is_greek(c))
+        cyr = len(_CYR.findall(letters))
+        lat = len(_LAT_OR_GREEK.findall(letters))
     return cyr > lat if cyr != lat else tie
 
 
@@ -213,38 +223,28 @@ def _kazakh_word(word: str, modern: bool) -> str:
 
 def _fold_text(text: str, homoglyphs: bool, kazakh_latin: bool) -> str:
     """The per-word pass for texts that mix scripts or look Kazakh Latin."""
-    words = _WORD.findall(text)
-    if kazakh_latin:
-        latin = [w for w in words if all(_is_lat(c) for c in w)]
+    if kazakh_latin and _KZ_HINT.search(text):
+        latin = [w for w in _WORD.findall(text) if _ALL_LATIN.fullmatch(w)]
         markers = sum(1 for w in latin if _KZ_MARKER.search(w))
         if latin and markers and markers / len(latin) >= 0.4:
             modern = bool(_KZ_2021.search(text))
             text = _WORD.sub(
-                lambda m: _kazakh_word(m.group(), modern) if all(_is_lat(c) for c in m.group()) else m.group(),
-                text,
+                lambda m: _kazakh_word(m.group(), modern) if _ALL_LATIN.fullmatch(m.group()) else m.group(), text
             )
-            words = _WORD.findall(text)
     if not homoglyphs:
         return text
-    letters = "".join(words)
-    text_is_cyrillic = _cyrillic_majority(letters, False)
+    text_is_cyrillic = _cyrillic_majority(text, False)
 
-    def fold(m: re.Match) -> str:
+    def fold_mixed(m: re.Match) -> str:
         word = m.group()
-        has_cyr = any(_is_cyr(c) for c in word)
-        has_other = any(_is_lat(c) or _is_greek(c) for c in word)
-        if has_cyr and has_other:
-            return word.translate(_LAT_TO_CYR if _cyrillic_majority(word, text_is_cyrillic) else _CYR_TO_LAT)
-        if has_other and not has_cyr:
-            if any(_is_greek(c) for c in word) and not all(_is_greek(c) for c in word):
-                return word.translate(_CYR_TO_LAT)
-            if text_is_cyrillic and set(word) <= _LAT_LOOKALIKES:
-                return word.translate(_LAT_TO_CYR)
-        if has_cyr and not has_other and not text_is_cyrillic and set(word) <= _CYR_LOOKALIKES:
+        if not _CYR.search(word):  # Latin with Greek look-alikes
             return word.translate(_CYR_TO_LAT)
-        return word
+        return word.translate(_LAT_TO_CYR if _cyrillic_majority(word, text_is_cyrillic) else _CYR_TO_LAT)
 
-    return _WORD.sub(fold, text)
+    text = _MIXED_WORD.sub(fold_mixed, text)
+    if text_is_cyrillic:
+        return _LAT_LOOKALIKE_WORD.sub(lambda m: m.group().translate(_LAT_TO_CYR), text)
+    return _CYR_LOOKALIKE_WORD.sub(lambda m: m.group().translate(_CYR_TO_LAT), text)
 
 
 def _as_arrow(texts) -> pa.Array:
@@ -294,19 +294,25 @@ def normalize_texts(
     arr = pc.replace_substring_regex(arr, r"\p{Mn}+", "")
     arr = pc.replace_substring(arr, "ё", "е")
     if homoglyphs or kazakh_latin:
-        patterns = []
+        needs_pass = pc.match_substring_regex(arr, _KAZAKH_HINT_RE) if kazakh_latin else None
         if homoglyphs:
-            patterns.append(_MIXED_RE)
-        if kazakh_latin:
-            patterns.append(_KAZAKH_HINT_RE)
-        needs_pass = pc.match_substring_regex(arr, "|".join(patterns))
+            has_cyr = pc.match_substring_regex(arr, r"\p{Cyrillic}")
+            has_lat = pc.match_substring_regex(arr, r"\p{Latin}")
+            mixed = pc.or_(
+                pc.match_substring_regex(arr, _MIXED_WORD_RE),
+                pc.or_(
+                    pc.and_(has_cyr, pc.match_substring_regex(arr, _LAT_LOOKALIKE_WORD_RE)),
+                    pc.and_(has_lat, pc.match_substring_regex(arr, _CYR_LOOKALIKE_WORD_RE)),
+                ),
+            )
+            needs_pass = mixed if needs_pass is None else pc.or_(needs_pass, mixed)
         if pc.any(needs_pass).as_py():
             fixed = [_fold_text(t, homoglyphs, kazakh_latin) for t in arr.filter(needs_pass).to_pylist()]
             arr = pc.replace_with_mask(arr, needs_pass, pa.array(fixed, type=pa.string()))
     if emoji:
         arr = pc.replace_substring_regex(arr, _EMOJI_RE, " ")
     if numbers:
-        arr = pc.replace_substring_regex(arr, _NUMBER_RE, " 0 ")
+        arr = pc.replace_substring_regex(arr, _NUMBER_RE, "0")
     if punctuation:
         for apostrophe in _APOSTROPHES:
             arr = pc.replace_substring(arr, apostrophe, "")

@@ -121,7 +121,7 @@
       tbody.textContent = "";
       tbody.appendChild(frag);
       document.getElementById(countId).textContent =
-        n > MAX_ROWS ? "(" + n + " match; first " + MAX_ROWS + " shown)" : "(" + n + " match)";
+        (n === 1 ? "(1 match" : "(" + n + " matches") + (n > MAX_ROWS ? "; first " + MAX_ROWS + " shown)" : ")");
     }
 
     function accountRow(r) {

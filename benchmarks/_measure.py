@@ -1,0 +1,139 @@
+"""Run a command in a child process and measure its wall time and peak memory, with a timeout.
+
+Peak memory is reported two ways, because some tools (coordination-network-toolkit) fan out to worker processes:
+
+``peak_rss_mb``       the largest resident set of any single process in the tree, from the kernel
+                      (``os.wait4`` rusage: max of the child and every descendant it waited for), exact;
+``peak_tree_rss_mb``  the largest sum of resident sets over the whole process tree, sampled from ``/proc`` every
+                      ``sample_s`` seconds (may miss short spikes; 0 where ``/proc`` is absent).
+
+On timeout the whole process group gets SIGTERM, then SIGKILL after 5 s; the result says ``timed_out``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+@dataclass
+class Measurement:
+    cmd: list[str]
+    wall_s: float
+    peak_rss_mb: float
+    peak_tree_rss_mb: float
+    returncode: int | None
+    timed_out: bool
+    stdout_path: str
+    stderr_path: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def tail(self, n_chars: int = 2000) -> str:
+        out = []
+        for p in (self.stdout_path, self.stderr_path):
+            try:
+                out.append(Path(p).read_text(encoding="utf-8", errors="replace")[-n_chars:])
+            except OSError:
+                pass
+        return "\n".join(out)
+
+
+def _tree_rss_bytes(root: int) -> int:
+    """Sum of RSS over ``root`` and all its descendants, from /proc (0 when unavailable)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0
+    for name in entries:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                stat = fh.read()
+            # the command name is in parentheses and may contain spaces; fields after ")" are fixed
+            fields = stat[stat.rfind(b")") + 2 :].split()
+            ppid, rss_pages = int(fields[1]), int(fields[21])
+        except (OSError, ValueError, IndexError):
+            continue
+        pid = int(name)
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = rss_pages * PAGE
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, ()))
+    return total
+
+
+def run_measured(
+    cmd: list[str],
+    *,
+    timeout_s: float,
+    log_prefix: str | Path,
+    env: dict | None = None,
+    cwd: str | Path | None = None,
+    sample_s: float = 0.25,
+) -> Measurement:
+    """Run ``cmd``; stdout/stderr go to ``<log_prefix>.out`` / ``.err``. Never raises on failure or timeout."""
+    out_path, err_path = Path(f"{log_prefix}.out"), Path(f"{log_prefix}.err")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(out_path, "wb") as fo, open(err_path, "wb") as fe:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=fo, stderr=fe, env=env, cwd=cwd, start_new_session=True)
+        peak_tree, timed_out, killed_at = 0, False, None
+        status, usage = None, None
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid == proc.pid:
+                break
+            peak_tree = max(peak_tree, _tree_rss_bytes(proc.pid))
+            elapsed = time.perf_counter() - t0
+            if not timed_out and elapsed > timeout_s:
+                timed_out, killed_at = True, time.perf_counter()
+                _signal_group(proc.pid, signal.SIGTERM)
+            elif timed_out and time.perf_counter() - killed_at > 5:
+                _signal_group(proc.pid, signal.SIGKILL)
+            time.sleep(sample_s)
+        wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    # leftovers of the group (workers that outlived their parent) are ended too
+    _signal_group(proc.pid, signal.SIGKILL)
+    return Measurement(
+        cmd=[str(c) for c in cmd],
+        wall_s=round(wall, 3),
+        peak_rss_mb=round(usage.ru_maxrss / 1024, 1),  # Linux reports KiB
+        peak_tree_rss_mb=round(max(peak_tree / 2**20, usage.ru_maxrss / 1024), 1),
+        returncode=proc.returncode,
+        timed_out=timed_out,
+        stdout_path=str(out_path),
+        stderr_path=str(err_path),
+    )
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+if __name__ == "__main__":  # python benchmarks/_measure.py -- CMD...: quick manual check
+    import json
+    import sys
+
+    args = sys.argv[1:]
+    if args[:1] == ["--"]:
+        args = args[1:]
+    m = run_measured(args, timeout_s=3600, log_prefix="/tmp/_measure")
+    print(json.dumps(m.as_dict(), indent=2))

@@ -1,0 +1,120 @@
+"""Exports of a case's results: CSV, JSON Lines, Parquet, GEXF (Gephi) and SQLite (Datasette).
+
+``export(case, what, fmt, out)`` writes one table (``accounts``, ``edges``, ``campaigns``, ``evidence`` or
+``items``) as CSV, JSONL or Parquet; the account network as GEXF (``what`` = ``edges`` or ``accounts``); or the
+whole case as one SQLite file (any ``what``). Results always come from the latest run. With
+``pseudonymize=True`` every id, handle and name becomes a salted token (see :mod:`botwatch.privacy`), so a file
+can be shared without the people in it. Columns and attributes are listed in ``docs/exports.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+from botwatch.errors import BotwatchError
+from botwatch.export.flat import neutralize_formula, write_csv, write_jsonl, write_parquet
+from botwatch.export.gexf import write_gexf
+from botwatch.export.sqlite import write_sqlite
+from botwatch.export.tables import EDGES, FLAT_TABLES, NETWORK_NODES, latest_run, read_batches, require_run
+from botwatch.privacy import Pseudonymizer, has_case_salt
+
+WHATS = ("accounts", "edges", "campaigns", "evidence", "items")
+FORMATS = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet", "gexf": ".gexf", "sqlite": ".db"}
+FLAT_WRITERS = {"csv": write_csv, "jsonl": write_jsonl, "parquet": write_parquet}
+
+
+def _target(out, case_path: Path, what: str, fmt: str) -> Path:
+    as_folder = str(out).endswith(("/", os.sep))
+    out = Path(out)
+    if out.is_dir() or as_folder or not out.suffix:
+        stem = case_path.stem if fmt == "sqlite" else what
+        out = out / f"{stem}{FORMATS[fmt]}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _open(case_path: Path, pseudonymize: bool, salt: str | None):
+    """Open the case read-only, or writable once when a salt has to be created and stored."""
+    from botwatch.store.case import Case
+
+    case = Case(case_path, read_only=True)
+    if pseudonymize and salt is None and not has_case_salt(case.con):
+        case.close()
+        with Case(case_path) as writable:
+            Pseudonymizer.for_case(writable.con)  # creates and stores the salt
+        case = Case(case_path, read_only=True)
+    return case
+
+
+def export(case_path, what: str, fmt: str, out, pseudonymize: bool = False, salt: str | None = None) -> Path:
+    """Write ``what`` from the case at ``case_path`` as ``fmt`` to ``out`` (a file, or a folder to write
+    ``<what>.<ext>`` into) and return the path written.
+
+    Parameters
+    ----------
+    what : {"accounts", "edges", "campaigns", "evidence", "items"}
+        The table. GEXF takes ``edges`` or ``accounts`` and writes the network; SQLite writes every table.
+    fmt : {"csv", "jsonl", "parquet", "gexf", "sqlite"}
+    pseudonymize : bool
+        Replace ids, handles and names by salted tokens and drop avatars, bios, media and file paths.
+    salt : str, optional
+        The secret for the tokens; by default a random salt stored in the case, so exports of a case agree.
+    """
+    if what not in WHATS:
+        raise BotwatchError(f"cannot export {what!r}; choose one of: {', '.join(WHATS)}")
+    if fmt not in FORMATS:
+        raise BotwatchError(f"unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+    if fmt == "gexf" and what not in ("edges", "accounts"):
+        raise BotwatchError(f"GEXF holds the account network; use --what edges (not {what}) with --format gexf")
+    case_path = Path(case_path)
+    target = _target(out, case_path, what, fmt)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    with _open(case_path, pseudonymize, salt) as case:
+        con = case.con
+        pz = Pseudonymizer.for_case(con, salt) if pseudonymize else None
+        run_id = latest_run(con)
+        try:
+            if fmt in FLAT_WRITERS:
+                spec = FLAT_TABLES[what]
+                if spec.needs_run:
+                    require_run(run_id, case_path, what)
+                schema, batches = read_batches(con, spec, run_id, pz)
+                FLAT_WRITERS[fmt](schema, batches, partial)
+            elif fmt == "gexf":
+                require_run(run_id, case_path, "a network")
+                _, nodes = read_batches(con, NETWORK_NODES, run_id, pz)
+                _, edges = read_batches(con, EDGES, run_id, pz)
+                write_gexf(nodes, edges, partial, description=_description(con, case_path, run_id, pz), date=_run_date(con, run_id))
+            else:
+                title = "botwatch case" if pz else f"botwatch case {case_path.stem}"
+                meta = write_sqlite(con, partial, run_id, pz, title=title, db_name=target.stem)
+                _write_json(target.parent / "metadata.json", meta)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    os.replace(partial, target)
+    return target
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _run_date(con, run_id: int) -> dt.date:
+    rows = con.execute("SELECT coalesce(finished_at, started_at) FROM runs WHERE run_id = ?", [run_id]).fetchall()
+    return rows[0][0].date() if rows and rows[0][0] else dt.datetime.now(dt.UTC).date()
+
+
+def _description(con, case_path: Path, run_id: int, pz) -> str:
+    where = "a pseudonymised case" if pz else f"case {case_path.stem}"
+    return (
+        f"Coordination network of {where}, botwatch run {run_id}. Nodes are accounts; edges join two accounts "
+        "that acted together, one edge per pair and layer (kind = layer, weight = co-actions). Times are UTC."
+    )
+
+
+__all__ = ["export", "neutralize_formula", "WHATS", "FORMATS"]

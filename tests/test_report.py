@@ -1,0 +1,229 @@
+"""The HTML report over a small case with known results (see tests/report_case.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from report_case import build_report_case
+
+from botwatch.report import ReportLimits, collect_report_data, embed_json, write_report
+from botwatch.report.identity import Identities
+from botwatch.report.render import safe_url, show, template_html
+from botwatch.store.case import Case
+
+PAYLOADS = json.loads(
+    (Path(__file__).parent / "fixtures" / "report" / "xss_payloads.json").read_text("utf-8")
+)
+
+
+class Page(HTMLParser):
+    """Tags, ids, fragment links and attributes of a page."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.ids: set[str] = set()
+        self.fragments: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append((tag, a))
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "a" and (a.get("href") or "").startswith("#"):
+            self.fragments.append(a["href"][1:])
+
+
+@pytest.fixture(scope="module")
+def case_path(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("report")
+    build_report_case(root / "case.duckdb", avatar_dir=root / "avatars")
+    return root / "case.duckdb"
+
+
+@pytest.fixture(scope="module")
+def html(case_path) -> str:
+    out = write_report(case_path, case_path.parent / "out" / "report.html")
+    return out.read_text("utf-8")
+
+
+def test_overview_counts_known_answers(html):
+    assert '<b id="n-campaigns">2</b>' in html
+    assert '<b id="n-flagged">6</b>' in html
+    assert '<b id="share-flagged">50.0%</b>' in html
+    assert '<dd id="run-id">2</dd>' in html and '<dd id="run-seed">7</dd>' in html
+    assert "missing account id" in html and ">2</td>" in html
+    assert "comments.csv" in html and "Asia/Almaty" in html
+    assert "stale-run-9" not in html and "OLDCAMP9" not in html  # run 1's results do not show
+
+
+def test_every_fragment_link_resolves(html):
+    page = Page(html)
+    assert len(page.fragments) > 40
+    missing = sorted(set(page.fragments) - page.ids)
+    assert missing == []
+    for anchor in ["account-bot1", "account-bot6", "item-c1", "item-c10", "item-ghost-item"]:
+        assert anchor in page.ids
+    assert all(re.fullmatch(r"[A-Za-z0-9_.-]+", i) for i in page.ids)
+
+
+def test_page_is_self_contained_and_locked_down(html):
+    page = Page(html)
+    csp = next(
+        a["content"] for t, a in page.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"
+    )
+    assert "default-src 'none'" in csp and "http" not in csp and "unsafe" not in csp
+    assert not any(t in ("link", "iframe", "object", "embed", "base") for t, _ in page.tags)
+    assert [a.get("type") for t, a in page.tags if t == "script"] == [
+        "application/json",
+        "application/json",
+        None,
+        None,
+    ]
+    for tag, attrs in page.tags:
+        assert not any(k.startswith("on") for k in attrs), (tag, attrs)
+        assert "style" not in attrs, tag  # inline styles would need 'unsafe-inline'
+        if tag == "img":
+            assert attrs["src"].startswith("data:image/png;base64,")
+        if tag == "a" and not attrs["href"].startswith("#"):
+            assert attrs["href"].startswith("https://") and attrs["rel"] == "noopener noreferrer"
+
+
+def test_campaign_views(html):
+    assert '<mark class="slot"><bdi>{Акиму/мэру}</bdi></mark>' in html
+    assert html.count('<section class="campaign"') == 2
+    assert "activity timeline" in html and "hour-of-week" in html and "account creation dates" in html
+    # bot1's small local avatar is embedded once; bot3's is over 200 KB; bot2's remote URL is text only
+    assert html.count("data:image/png;base64,") == 1
+    assert "https://cdn.example.org/bot2.jpg" in html and 'src="https://cdn' not in html
+
+
+def test_impact_per_page(html):
+    # news_official: 8 of 15 comments flagged, 8 of 29 reactions; city_news: 2 of 5
+    row = re.search(
+        r"<td><bdi>news_official</bdi></td><td>15</td><td>8</td><td>53\.3%.*?</td><td>29</td><td>27\.6%", html
+    )
+    assert row, "news_official impact row"
+    assert re.search(r"<td><bdi>city_news</bdi></td><td>5</td><td>2</td><td>40\.0%", html)
+
+
+def test_network_data(html):
+    data = json.loads(re.search(r'id="bw-network-data">(.*?)</script>', html).group(1))
+    assert len(data["nodes"]) == 6 and len(data["edges"]) == 7  # the edge to unflagged h1 is left out
+    colours = {n["id"]: n["colour"] for n in data["nodes"]}
+    assert colours["account-bot1"] == colours["account-bot4"] != colours["account-bot5"]
+
+
+def test_caps_are_announced_and_links_still_resolve(case_path, tmp_path):
+    limits = ReportLimits(rows_per_table=1, comments_per_template=2, evidence_items=3, account_sections=2)
+    text = write_report(case_path, tmp_path / "r.html", limits=limits).read_text("utf-8")
+    page = Page(text)
+    assert set(page.fragments) <= page.ids
+    assert "Showing the first 2 of 8 matching comments" in text
+    assert "Showing the first 2 of 6 accounts" in text
+    assert "further evidence items are not listed" in text
+    assert len([i for i in page.ids if i.startswith("item-")]) == 3
+
+
+def test_case_without_detection_run(tmp_path):
+    path = tmp_path / "empty.duckdb"
+    Case(path).close()
+    text = write_report(path, tmp_path / "r.html").read_text("utf-8")
+    assert "No detection run in this case yet" in text
+
+
+def test_payloads_stay_text(tmp_path, html):
+    path = tmp_path / "case.duckdb"
+    build_report_case(path, payloads=PAYLOADS)
+    text = write_report(path, tmp_path / "r.html").read_text("utf-8")
+    page = Page(text)
+    # the payloads add no element type the clean report does not have, and no script
+    assert {t for t, _ in page.tags} <= {t for t, _ in Page(html).tags}
+    assert sum(1 for t, _ in page.tags if t == "script") == 4
+    for _tag, attrs in page.tags:
+        assert not any(k.startswith("on") for k in attrs)
+    assert set(page.fragments) <= page.ids
+    hrefs = [a["href"] for t, a in page.tags if t == "a"]
+    assert all(h.startswith(("#", "https://", "http://")) for h in hrefs)
+    assert "javascript:" not in "".join(hrefs).lower()
+    for block in re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', text, re.S):
+        assert "<" not in block and "\u2028" not in block
+        json.loads(block)
+
+
+def test_embed_json_cannot_close_its_element():
+    text = embed_json({"a": "</script><!--\u2028&"})
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text) == {"a": "</script><!--\u2028&"}
+
+
+def test_urls_and_text_helpers():
+    assert safe_url("https://example.org/a?b=1") == "https://example.org/a?b=1"
+    for bad in [
+        "javascript:alert(1)",
+        " https://x.org",
+        "data:text/html,x",
+        'https://x.org/"a',
+        "//x.org",
+        "http:/x",
+    ]:
+        assert safe_url(bad) is None, bad
+    assert show("<b>\u202e") == "<bdi>&lt;b&gt;[U+202E]</bdi>"
+    assert (
+        template_html("a {x/y} <b>")
+        == '<bdi>a </bdi><mark class="slot"><bdi>{x/y}</bdi></mark><bdi> &lt;b&gt;</bdi>'
+    )
+
+
+def test_anchors_are_safe_and_unique():
+    ids = Identities()
+    assert ids.account_anchor("vk", "123") == "account-123"
+    weird = ids.account_anchor("vk", '1" onclick="x')
+    assert re.fullmatch(r"account-[A-Za-z0-9_.-]+", weird)
+    assert ids.account_anchor("vk", "1_ onclick_x") != weird
+    assert ids.account_anchor("tg", "123") != "account-123"
+
+
+class FakePseudonymizer:
+    def account(self, platform, account_id):
+        return "acct_" + str(abs(hash((platform, account_id))) % 10**8)
+
+    def name(self, text):
+        return "name_" + str(abs(hash(text)) % 10**6)
+
+    def text(self, text):
+        return re.sub(r"bot\d|h\d", "[user]", text)
+
+
+def test_pseudonymized_report_hides_identities(case_path):
+    with Case(case_path, read_only=True) as case:
+        data = collect_report_data(case.con, pseudonymizer=FakePseudonymizer(), case_path=case_path)
+    from botwatch.report import build_report
+
+    text = build_report(data)
+    for secret in [
+        "@bot1",
+        "Name bot1",
+        "bio of bot1",
+        "account-bot1",
+        ">bot1<",
+        "cdn.example.org",
+        "data:image",
+    ]:
+        assert secret not in text, secret
+    page = Page(text)
+    assert set(page.fragments) <= page.ids and "pseudonymised" in text
+
+
+def test_write_report_pseudonymize_with_privacy_module(case_path, tmp_path):
+    pytest.importorskip("botwatch.privacy")
+    text = write_report(case_path, tmp_path / "p.html", pseudonymize=True).read_text("utf-8")
+    assert "@bot1" not in text and "Name bot1" not in text and "data:image" not in text
+    assert "account-bot1" not in text and "item-c1" not in text
+    page = Page(text)
+    assert set(page.fragments) <= page.ids
