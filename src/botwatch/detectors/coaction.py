@@ -125,7 +125,9 @@ class CoActionDetector(Detector):
     target count as a meeting) and ``L_min_weight`` (minimum number of distinct targets where a pair met for it
     to be tested and stored). ``fdr`` is the false-discovery rate per layer; ``fdr_method`` is ``"bh"`` or
     ``"by"``; ``co_text_min_chars`` is the shortest text the exact-text fallback compares; ``max_targets`` and
-    ``max_evidence_items`` cap the lists stored on each edge.
+    ``max_evidence_items`` cap the lists stored on each edge. ``hypotheses``: ``"selected"`` (default) tests
+    each stored pair with the selective p-value ``P(K >= k | K >= min_weight)`` and counts the tested pairs as
+    the hypotheses; ``"all"`` uses the unconditional tail and bounds the number of pairs that could have met.
     """
 
     name = "coaction"
@@ -139,6 +141,7 @@ class CoActionDetector(Detector):
         "co_text_min_chars": 20,
         "fdr": 0.01,
         "fdr_method": "bh",
+        "hypotheses": "selected",
         "max_targets": 20,
         "max_evidence_items": 50,
     }
@@ -148,6 +151,7 @@ class CoActionDetector(Detector):
         "co_text_min_chars": Interval(int, 1, None),
         "fdr": Interval(float, 0, 1, closed="neither"),
         "fdr_method": OneOf(("bh", "by")),
+        "hypotheses": OneOf(("selected", "all")),
         "max_targets": Interval(int, 1, 10_000),
         "max_evidence_items": Interval(int, 2, 10_000),
     }
@@ -286,6 +290,11 @@ class CoActionDetector(Detector):
         k = tested.column("k").to_numpy()
         lam = tested.column("lam").to_numpy()
         pv = poisson_sf(k, lam)
+        if p["hypotheses"] == "selected":
+            # Selective inference: only pairs with k >= min_weight are tested, so condition on that selection:
+            # p = P(K >= k | K >= min_weight) under the null, and the hypotheses are the tested pairs.
+            pv = np.minimum(1.0, pv / np.maximum(poisson_sf(np.full_like(k, min_weight), lam), 1e-300))
+            m = n_tested
         qv = fdr_qvalues(pv, m, p["fdr_method"])
         pv_table = pa.table(
             {

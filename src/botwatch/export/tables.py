@@ -21,7 +21,7 @@ from botwatch.privacy import Pseudonymizer
 BATCH_ROWS = 20_000
 
 # How a column is pseudonymised: the kind of token (for id and name columns) or text rewriting.
-ACCOUNT, ITEM, EVIDENCE, NAME, TEXT = "account", "item", "evidence", "name", "text"
+ACCOUNT_ID, ITEM_ID, EVIDENCE_ID, NAME, TEXT = "account", "item", "evidence", "name", "text"
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ ACCOUNTS = TableSpec(
        FROM accounts a
        LEFT JOIN (SELECT * FROM account_scores WHERE run_id = {run}) s USING (platform, account_id)
        ORDER BY s.score DESC NULLS LAST, a.platform, a.account_id""",
-    {"account_id": ACCOUNT, "handle": NAME, "display_name": NAME, "reasons": TEXT},
+    {"account_id": ACCOUNT_ID, "handle": NAME, "display_name": NAME, "reasons": TEXT},
     private=", a.bio, a.avatar_url, a.avatar_path",
     needs_run=False,
     description="One row per account: profile fields, the latest run's score, flag, campaign and reasons.",
@@ -71,12 +71,12 @@ EDGES = TableSpec(
        WHERE e.run_id = {run}
        ORDER BY e.platform, e.layer, e.account_a, e.account_b""",
     {
-        "account_a": ACCOUNT,
-        "account_b": ACCOUNT,
+        "account_a": ACCOUNT_ID,
+        "account_b": ACCOUNT_ID,
         "handle_a": NAME,
         "handle_b": NAME,
-        "targets": ITEM,
-        "evidence_item_ids": ITEM,
+        "targets": ITEM_ID,
+        "evidence_item_ids": ITEM_ID,
     },
     description="One row per account pair and layer: how often they acted together, and how surprising that is.",
 )
@@ -94,7 +94,7 @@ CAMPAIGNS = TableSpec(
        FROM campaigns c LEFT JOIN m USING (campaign_id) LEFT JOIN t USING (campaign_id)
        WHERE c.run_id = {run}
        ORDER BY n_accounts DESC, c.campaign_id""",
-    {"targets": ITEM, "templates": TEXT, "description": TEXT},
+    {"targets": ITEM_ID, "templates": TEXT, "description": TEXT},
     description="One row per campaign: members, layers, time span, pages (channels) and text templates.",
 )
 
@@ -105,7 +105,7 @@ EVIDENCE = TableSpec(
        FROM evidence ev LEFT JOIN accounts a USING (platform, account_id)
        WHERE ev.run_id = {run}
        ORDER BY ev.platform, ev.account_id, ev.evidence_id""",
-    {"evidence_id": EVIDENCE, "account_id": ACCOUNT, "handle": NAME, "description": TEXT, "item_ids": ITEM},
+    {"evidence_id": EVIDENCE_ID, "account_id": ACCOUNT_ID, "handle": NAME, "description": TEXT, "item_ids": ITEM_ID},
     description="One row per signal behind a score, with the items that show it.",
 )
 
@@ -117,12 +117,12 @@ ITEMS = TableSpec(
        FROM items i LEFT JOIN accounts a USING (platform, account_id)
        ORDER BY i.platform, i.created_at, i.item_id""",
     {
-        "item_id": ITEM,
-        "account_id": ACCOUNT,
+        "item_id": ITEM_ID,
+        "account_id": ACCOUNT_ID,
         "handle": NAME,
-        "parent_id": ITEM,
-        "root_id": ITEM,
-        "repost_of": ITEM,
+        "parent_id": ITEM_ID,
+        "root_id": ITEM_ID,
+        "repost_of": ITEM_ID,
         "text": TEXT,
         "links": TEXT,
         "mentions": NAME,
@@ -136,7 +136,7 @@ CAMPAIGN_ACCOUNTS = TableSpec(
     "campaign_accounts",
     """SELECT campaign_id, platform, account_id FROM campaign_accounts WHERE run_id = {run}
        ORDER BY campaign_id, platform, account_id""",
-    {"account_id": ACCOUNT},
+    {"account_id": ACCOUNT_ID},
     description="Which accounts belong to which campaign.",
 )
 
@@ -153,7 +153,7 @@ CLUSTER_ITEMS = TableSpec(
     "cluster_items",
     """SELECT cluster_id, platform, item_id, account_id, similarity FROM cluster_items WHERE run_id = {run}
        ORDER BY cluster_id, platform, item_id""",
-    {"item_id": ITEM, "account_id": ACCOUNT},
+    {"item_id": ITEM_ID, "account_id": ACCOUNT_ID},
     description="Which items belong to which text cluster, and how close each is to the template.",
 )
 
@@ -196,7 +196,7 @@ NETWORK_NODES = TableSpec(
        FROM ids LEFT JOIN accounts a USING (platform, account_id)
        LEFT JOIN (SELECT * FROM account_scores WHERE run_id = {run}) s USING (platform, account_id)
        ORDER BY ids.platform, ids.account_id""",
-    {"account_id": ACCOUNT, "handle": NAME, "display_name": NAME},
+    {"account_id": ACCOUNT_ID, "handle": NAME, "display_name": NAME},
 )
 
 
@@ -225,11 +225,11 @@ def read_batches(
 
 
 def _mapper(kind: str, pz: Pseudonymizer) -> Callable[[str | None, str], str | None]:
-    if kind == ACCOUNT:
+    if kind == ACCOUNT_ID:
         return pz.account
-    if kind == ITEM:
+    if kind == ITEM_ID:
         return pz.item
-    if kind == EVIDENCE:
+    if kind == EVIDENCE_ID:
         return lambda platform, value: pz.token("ev", platform, value)
     if kind == NAME:
         return lambda platform, value: pz.name(value)
