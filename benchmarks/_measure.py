@@ -2,8 +2,8 @@
 
 Peak memory is reported two ways, because some tools (coordination-network-toolkit) fan out to worker processes:
 
-``peak_rss_mb``       the largest resident set of any single process in the tree, from the kernel
-                      (``os.wait4`` rusage: max of the child and every descendant it waited for), exact;
+``peak_rss_mb``       the largest resident set of any single process in the tree, from the kernel via GNU
+                      ``/usr/bin/time -f %M`` (max of the command and every descendant it waited for), exact;
 ``peak_tree_rss_mb``  the largest sum of resident sets over the whole process tree, sampled from ``/proc`` every
                       ``sample_s`` seconds (may miss short spikes; 0 where ``/proc`` is absent).
 
@@ -19,6 +19,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -87,10 +88,14 @@ def run_measured(
 ) -> Measurement:
     """Run ``cmd``; stdout/stderr go to ``<log_prefix>.out`` / ``.err``. Never raises on failure or timeout."""
     out_path, err_path = Path(f"{log_prefix}.out"), Path(f"{log_prefix}.err")
+    time_path = Path(f"{log_prefix}.time")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with open(out_path, "wb") as fo, open(err_path, "wb") as fe:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=fo, stderr=fe, env=env, cwd=cwd, start_new_session=True)
+        # GNU time forks the command from a small process: a child forked straight from this (large) Python
+        # process would inherit its RSS high-water mark across exec and report it as its own peak
+        timed = [TIME, "-f", "%e %M", "-o", str(time_path), *map(str, cmd)] if TIME else list(cmd)
+        proc = subprocess.Popen(timed, stdout=fo, stderr=fe, env=env, cwd=cwd, start_new_session=True)
         peak_tree, timed_out, killed_at = 0, False, None
         status, usage = None, None
         while True:
@@ -109,11 +114,16 @@ def run_measured(
     proc.returncode = os.waitstatus_to_exitcode(status)
     # leftovers of the group (workers that outlived their parent) are ended too
     _signal_group(proc.pid, signal.SIGKILL)
+    peak_kib = usage.ru_maxrss  # Linux reports KiB; inflated without GNU time (see above)
+    try:
+        peak_kib = int(time_path.read_text().split()[-1])
+    except (OSError, ValueError, IndexError):
+        pass
     return Measurement(
         cmd=[str(c) for c in cmd],
         wall_s=round(wall, 3),
-        peak_rss_mb=round(usage.ru_maxrss / 1024, 1),  # Linux reports KiB
-        peak_tree_rss_mb=round(max(peak_tree / 2**20, usage.ru_maxrss / 1024), 1),
+        peak_rss_mb=round(peak_kib / 1024, 1),
+        peak_tree_rss_mb=round(max(peak_tree / 2**20, peak_kib / 1024), 1),
         returncode=proc.returncode,
         timed_out=timed_out,
         stdout_path=str(out_path),

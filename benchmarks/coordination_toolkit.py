@@ -110,7 +110,16 @@ def cnt_network(base_db: Path, task: str, args, run_dir: Path, timeout: float, c
     db = run_dir / "cnt.db"
     shutil.copyfile(base_db, db)
     out = run_dir / "edges.csv"
-    cmd = [CNT, str(db), "compute", TASKS[task], "--time_window", str(args.window), "--min_edge_weight", "2"]
+    cmd = [
+        CNT,
+        str(db),
+        "compute",
+        TASKS[task],
+        "--time_window",
+        str(int(args.window)),
+        "--min_edge_weight",
+        "2",
+    ]
     cmd += ["--similarity_threshold", str(args.jaccard), "--output_file", str(out), "--output_format", "csv"]
     m = run_measured(cmd, timeout_s=timeout, log_prefix=run_dir / "cnt")
     row = {"tool": "cnt", "task": task, "variant": f"window {args.window:g} s", **_m(m)}
