@@ -89,8 +89,13 @@ def load_overview(con, limits: ReportLimits) -> dict:
     lim = limits.rows_per_table
     sources = rows(
         con,
-        """SELECT source_id, file_name, format, platform, timezone, records_read, items_stored,
-                  accounts_stored, quarantined, duplicates, ingested_at FROM sources ORDER BY source_id""",
+        """SELECT s.source_id, s.file_name, s.format,
+                  coalesce(s.platform, (SELECT string_agg(DISTINCT p.platform, ', ' ORDER BY p.platform) FROM (
+                    SELECT platform FROM items WHERE source_id = s.source_id
+                    UNION SELECT platform FROM account_observations WHERE source_id = s.source_id) p)) AS platform,
+                  s.timezone, s.records_read, s.items_stored, s.accounts_stored, s.quarantined, s.duplicates,
+                  s.ingested_at
+           FROM sources s ORDER BY s.source_id""",
     )
     platforms = rows(
         con,

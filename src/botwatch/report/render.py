@@ -32,8 +32,10 @@ def show(value) -> str:
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, float):
         return f"{value:.3g}"
-    if isinstance(value, bool | int):
-        return escape(str(value))
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return f"{value:,}"
     return "<bdi>" + escape(visible_controls(str(value))) + "</bdi>"
 
 
