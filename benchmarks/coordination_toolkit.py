@@ -107,9 +107,14 @@ def cnt_preprocess(csv: str, db: Path, logs: Path, timeout: float) -> dict:
 
 
 def cnt_network(base_db: Path, task: str, args, run_dir: Path, timeout: float, con, n_planted: int) -> dict:
+    """One CNT network on a fresh copy of the preprocessed database.
+
+    CNT 1.5.2's CSV output is broken (``compute --output_file X --output_format csv`` and ``export_network``
+    raise ``TypeError: output_gephi_csv() got an unexpected keyword argument 'n_messages'`` after computing), so
+    the network is computed into its SQLite table and the edges are read from there outside the measurement.
+    """
     db = run_dir / "cnt.db"
     shutil.copyfile(base_db, db)
-    out = run_dir / "edges.csv"
     cmd = [
         CNT,
         str(db),
@@ -120,21 +125,36 @@ def cnt_network(base_db: Path, task: str, args, run_dir: Path, timeout: float, c
         "--min_edge_weight",
         "2",
     ]
-    cmd += ["--similarity_threshold", str(args.jaccard), "--output_file", str(out), "--output_format", "csv"]
+    cmd += ["--similarity_threshold", str(args.jaccard)]
     m = run_measured(cmd, timeout_s=timeout, log_prefix=run_dir / "cnt")
     row = {"tool": "cnt", "task": task, "variant": f"window {args.window:g} s", **_m(m)}
     progress = re.findall(r"Completed (\d+) / (\d+)", Path(m.stdout_path).read_text(errors="replace"))
     if progress:
         row["progress"] = f"{progress[-1][0]} of {progress[-1][1]} user batches"
-    if m.returncode == 0 and out.exists():
-        row.update(
-            score_pairs(
-                con, f"SELECT source AS a, target AS b FROM read_csv('{out}', all_varchar=true)", n_planted
-            )
-        )
+    if m.returncode == 0:
+        load_sqlite_pairs(con, db, f"{TASKS[task]}_network")
+        row.update(score_pairs(con, "SELECT a, b FROM _cnt_edges", n_planted))
+        con.execute("DROP TABLE _cnt_edges")
     db.unlink(missing_ok=True)
-    out.unlink(missing_ok=True)
     return row
+
+
+def load_sqlite_pairs(con: duckdb.DuckDBPyConnection, db: Path, table: str, batch: int = 500_000) -> None:
+    """Copy CNT's ``user_1, user_2`` pairs (loops dropped, as its exporter does) into DuckDB ``_cnt_edges``."""
+    import sqlite3
+
+    import pyarrow as pa
+
+    con.execute("CREATE OR REPLACE TEMP TABLE _cnt_edges (a VARCHAR, b VARCHAR)")
+    src = sqlite3.connect(db)
+    try:
+        cur = src.execute(f"SELECT user_1, user_2 FROM {table} WHERE user_1 != user_2")
+        while rows := cur.fetchmany(batch):
+            a, b = zip(*rows)
+            chunk = pa.table({"a": pa.array(map(str, a)), "b": pa.array(map(str, b))})
+            con.execute("INSERT INTO _cnt_edges SELECT * FROM chunk")
+    finally:
+        src.close()
 
 
 # -- botwatch ---------------------------------------------------------------------------------------------------
