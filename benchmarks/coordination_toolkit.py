@@ -126,7 +126,8 @@ def cnt_network(base_db: Path, task: str, args, run_dir: Path, timeout: float, c
         "2",
     ]
     cmd += ["--similarity_threshold", str(args.jaccard)]
-    m = run_measured(cmd, timeout_s=timeout, log_prefix=run_dir / "cnt")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # its progress lines must survive a timeout kill
+    m = run_measured(cmd, timeout_s=timeout, log_prefix=run_dir / "cnt", env=env)
     row = {"tool": "cnt", "task": task, "variant": f"window {args.window:g} s", **_m(m)}
     progress = re.findall(r"Completed (\d+) / (\d+)", Path(m.stdout_path).read_text(errors="replace"))
     if progress:
@@ -151,8 +152,9 @@ def load_sqlite_pairs(con: duckdb.DuckDBPyConnection, db: Path, table: str, batc
         cur = src.execute(f"SELECT user_1, user_2 FROM {table} WHERE user_1 != user_2")
         while rows := cur.fetchmany(batch):
             a, b = zip(*rows)
-            chunk = pa.table({"a": pa.array(map(str, a)), "b": pa.array(map(str, b))})
-            con.execute("INSERT INTO _cnt_edges SELECT * FROM chunk")
+            con.register("_chunk", pa.table({"a": pa.array(map(str, a)), "b": pa.array(map(str, b))}))
+            con.execute("INSERT INTO _cnt_edges SELECT * FROM _chunk")
+            con.unregister("_chunk")
     finally:
         src.close()
 
@@ -232,6 +234,7 @@ def botwatch_child(case: str, cfg: str, only: str, seed: str, summary: str) -> N
 # -- driver -----------------------------------------------------------------------------------------------------
 def _m(m) -> dict:
     d = {
+        "load_1min": round(os.getloadavg()[0], 2),
         "wall_s": m.wall_s,
         "peak_rss_mb": m.peak_rss_mb,
         "peak_tree_rss_mb": m.peak_tree_rss_mb,
@@ -321,8 +324,20 @@ def run_size(n: int, args, results: dict) -> None:
                     break  # a timeout or failure is not repeated
             row = median_row(rows)
             res["rows"][f"{task}|{tool}|{row['variant']}"] = row
-            args.results_path.write_text(json.dumps(results, indent=1, default=str))
+            save(args.results_path, results)
     con.close()
+
+
+def save(path: Path, results: dict) -> None:
+    """Merge ``results`` into the file (another invocation may have written other rows meanwhile)."""
+    disk = json.loads(path.read_text()) if path.exists() else {}
+    for n, res in results.items():
+        into = disk.setdefault(n, {"rows": {}})
+        into.update({k: v for k, v in res.items() if k != "rows"})
+        into.setdefault("rows", {}).update(res.get("rows", {}))
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(disk, indent=1, default=str))
+    tmp.replace(path)
 
 
 def _brief(r: dict) -> str:
@@ -419,13 +434,13 @@ def main() -> None:
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     args.results_path = args.work / "cnt_results.json"
-    results = json.loads(args.results_path.read_text()) if args.results_path.exists() else {}
+    results: dict = {}
     if not args.markdown_only:
         print(f"load: {os.getloadavg()}; cnt: {_cnt_version()}", flush=True)
         for n in args.sizes:
             run_size(n, args, results)
-            args.results_path.write_text(json.dumps(results, indent=1, default=str))
-    print(markdown(results))
+            save(args.results_path, results)
+    print(markdown(json.loads(args.results_path.read_text()) if args.results_path.exists() else results))
 
 
 def _cnt_version() -> str:

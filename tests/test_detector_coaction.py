@@ -132,7 +132,7 @@ def test_lead_lag_and_evidence(tmp_path):
     rows += [comment("far", "lead", "p0", 50_000)]  # a second comment far away: not evidence
     with Case(tmp_path / "c.duckdb") as case:
         insert_items(case, rows)
-        run_detector(case, layers=["co_reply"], co_reply_window_s=60.0)
+        run_detector(case, layers=["co_reply"], co_reply_window_s=60.0, null="exchangeable")
         (e,) = edges(case, "co_reply")
     assert (e["account_a"], e["account_b"]) == ("follow", "lead")
     assert (e["a_leads"], e["b_leads"]) == (1, 5) and e["weight"] == 6
@@ -290,3 +290,32 @@ def test_unconditional_mode_counts_every_pair_that_could_meet(planted):
     assert summary["hypotheses"] >= summary["pairs_met"] > summary["pairs_tested"]
     significant = {(e["account_a"], e["account_b"]) for e in edges(case, "co_reply") if e["significant"]}
     assert significant <= set(itertools.combinations(bots, 2))  # stricter: never more than the planted pairs
+
+
+def test_jitter_null_sees_a_burst_that_dominates_its_threads(tmp_path):
+    """12 accounts flood 6 threads within a minute and make up a third of each thread. Under the exchangeable
+    null their own burst sets the background rate, so they look like chance; the jitter null smooths the rate
+    over 10-minute bins and finds every squad pair, and still no organic pair."""
+    rng = np.random.default_rng(5)
+    rows, squad = [], [f"sq{i:02d}" for i in range(12)]
+    for p in range(6):
+        start = 3600 * 4 * p
+        for j in range(24):
+            rows.append(
+                comment(f"o{p}_{j}", f"org{rng.integers(60):02d}", f"t{p}", start + rng.uniform(0, 7200))
+            )
+        for i, acct in enumerate(squad):
+            rows.append(comment(f"s{p}_{i}", acct, f"t{p}", start + 300 + rng.uniform(0, 60)))
+    with Case(tmp_path / "c.duckdb") as case:
+        insert_items(case, rows)
+        pairs = set(itertools.combinations(squad, 2))
+        run_detector(case, layers=["co_reply"], co_reply_window_s=60.0, null="exchangeable")
+        exch = {(e["account_a"], e["account_b"]): e["expected"] for e in edges(case, "co_reply")}
+        run_detector(case, layers=["co_reply"], co_reply_window_s=60.0)
+        got = edges(case, "co_reply")
+    jit = {(e["account_a"], e["account_b"]) for e in got if e["significant"]}
+    assert jit == pairs
+    # the squad's own burst makes the exchangeable background several times higher than the smoothed one
+    for e in got:
+        if (e["account_a"], e["account_b"]) in pairs:
+            assert e["expected"] * 3 < exch[(e["account_a"], e["account_b"])]

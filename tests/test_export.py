@@ -191,7 +191,9 @@ def private_case(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet", "gexf", "sqlite"])
 def test_pseudonymised_exports_hold_no_originals_and_are_stable(private_case, tmp_path, fmt):
-    whats = ["edges"] if fmt in ("gexf", "sqlite") else ["accounts", "edges", "campaigns", "evidence", "items"]
+    whats = (
+        ["edges"] if fmt in ("gexf", "sqlite") else ["accounts", "edges", "campaigns", "evidence", "items"]
+    )
     for what in whats:
         written = export(private_case, what, fmt, tmp_path / f"{what}.{fmt}", pseudonymize=True)
         data = written.read_bytes()

@@ -60,7 +60,11 @@ def test_networkx_reads_nodes_and_edges_with_attributes(gexf_path):
     assert graph.nodes["tg:u1003"]["flagged"] is False and "campaign_id" not in graph.nodes["tg:u1003"]
     layers = sorted(d["layer"] for _, _, d in graph.edges(data=True))
     assert layers == ["co_reply", "co_reply", "template"]  # run 1's decoy edge is not there
-    (pair,) = [d for u, v, d in graph.edges(data=True) if {u, v} == {"tg:u1001", "tg:u1002"} and d["layer"] == "co_reply"]
+    (pair,) = [
+        d
+        for u, v, d in graph.edges(data=True)
+        if {u, v} == {"tg:u1001", "tg:u1002"} and d["layer"] == "co_reply"
+    ]
     assert pair["weight"] == 3.0 and pair["events"] == 3
     assert pair["p_value"] == 0.001 and pair["q_value"] == 0.002 and pair["significant"] is True
     assert pair["first_at"] == "2024-03-01T09:00:00Z" and pair["last_at"] == "2024-03-01T09:00:05Z"
@@ -83,7 +87,9 @@ def test_xml_attr():
 def test_pseudonymised_network_validates(tmp_path, schema):
     with Case(tmp_path / "case.duckdb") as case:
         case.con.execute((FIXTURES / "export" / "case.sql").read_text(encoding="utf-8"))
-    path = export(tmp_path / "case.duckdb", "accounts", "gexf", tmp_path / "p.gexf", pseudonymize=True, salt="s")
+    path = export(
+        tmp_path / "case.duckdb", "accounts", "gexf", tmp_path / "p.gexf", pseudonymize=True, salt="s"
+    )
     assert schema.validate(etree.parse(str(path))), schema.error_log
     graph = nx.read_gexf(path)
     assert all(n.startswith("tg:acct_") for n in graph.nodes)

@@ -49,7 +49,9 @@ def test_tables_keys_and_foreign_keys(db_path):
 
 
 def test_values_lists_and_times(db_path):
-    (row,) = query(db_path, "SELECT score, flagged, reasons, created_at FROM accounts WHERE account_key = 'tg:u1001'")
+    (row,) = query(
+        db_path, "SELECT score, flagged, reasons, created_at FROM accounts WHERE account_key = 'tg:u1001'"
+    )
     assert row[0] == 0.9 and row[1] == 1
     assert json.loads(row[2]) == ["+co-reply with beta_fan_kz", "-negative start"]
     assert row[3] == "2024-02-01T00:00:00Z"
@@ -105,7 +107,15 @@ def _get_json(url: str, deadline: float):
 def test_datasette_serves_the_export(db_path):
     pytest.importorskip("datasette")
     port = _free_port()
-    command = [sys.executable, "-m", "datasette", "serve", str(db_path), "-m", str(db_path.parent / "metadata.json")]
+    command = [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        str(db_path),
+        "-m",
+        str(db_path.parent / "metadata.json"),
+    ]
     command += ["-h", "127.0.0.1", "-p", str(port)]
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

@@ -30,6 +30,10 @@ import re
 import secrets
 from functools import lru_cache
 
+import duckdb
+
+from botwatch.errors import BotwatchError
+
 SALT_KEY = "pseudonym_salt"
 TOKEN_HEX = 16  # 64 bits: the chance that two of a million accounts share a token is about 3 in 100 million
 MIN_WORD = 5  # bare words shorter than this are not replaced even when they equal a known handle or id
@@ -137,8 +141,14 @@ def case_salt(con) -> str:
         if rows:
             return rows[0][0]
     salt = secrets.token_hex(16)
-    con.execute("CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    con.execute("INSERT INTO settings VALUES (?, ?)", [SALT_KEY, salt])
+    try:
+        con.execute("CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        con.execute("INSERT INTO settings VALUES (?, ?)", [SALT_KEY, salt])
+    except duckdb.Error as exc:
+        raise BotwatchError(
+            f"cannot store a pseudonymisation salt in the case ({exc}); open the case writable once, "
+            "or pass a salt"
+        ) from None
     return salt
 
 

@@ -9,6 +9,7 @@ from botwatch.errors import BotwatchError
 
 # name -> "module:Class", in run order (a detector's ``requires`` must come earlier).
 BUILTIN_DETECTORS: dict[str, str] = {
+    "near_duplicate": "botwatch.detectors.near_duplicate:NearDuplicateDetector",
     "coaction": "botwatch.detectors.coaction:CoActionDetector",
 }
 

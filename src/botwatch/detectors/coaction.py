@@ -142,6 +142,9 @@ class CoActionDetector(Detector):
         "fdr": 0.01,
         "fdr_method": "bh",
         "hypotheses": "selected",
+        "null": "jitter",
+        "jitter_factor": 10.0,
+        "co_text_null": "text_rarity",
         "max_targets": 20,
         "max_evidence_items": 50,
     }
@@ -152,6 +155,9 @@ class CoActionDetector(Detector):
         "fdr": Interval(float, 0, 1, closed="neither"),
         "fdr_method": OneOf(("bh", "by")),
         "hypotheses": OneOf(("selected", "all")),
+        "null": OneOf(("jitter", "exchangeable")),
+        "jitter_factor": Interval(float, 1, None),
+        "co_text_null": OneOf(("text_rarity", "timing")),
         "max_targets": Interval(int, 1, 10_000),
         "max_evidence_items": Interval(int, 2, 10_000),
     }
@@ -202,6 +208,28 @@ class CoActionDetector(Detector):
             except Exception:
                 pass
 
+    @staticmethod
+    def _text_rarity_lambda(con) -> None:
+        """Expected shared texts for each tested pair if accounts wrote their texts independently: an item of
+        ``a`` and one of ``b`` fall in the same group with probability ``S = sum_c (n_c / N)^2`` (N = texts of the
+        platform, n_c = texts in group c), so ``lambda = n_a * n_b * S`` with n_a, n_b the accounts' texts.
+        Timing is ignored, which only makes the test more cautious."""
+        con.execute("""
+            CREATE TEMP TABLE _ca_lam AS
+            WITH plat AS (SELECT DISTINCT platform FROM _ca_ev),
+            tot AS (SELECT platform, count(*) AS n_all FROM items
+                    WHERE text IS NOT NULL AND platform IN (SELECT platform FROM plat) GROUP BY 1),
+            per_acc AS (SELECT platform, account_id, count(*) AS n_txt FROM items
+                        WHERE text IS NOT NULL AND platform IN (SELECT platform FROM plat) GROUP BY 1, 2),
+            grp AS (SELECT platform, tgt, count(*) AS n_c FROM _ca_ev GROUP BY 1, 2),
+            s AS (SELECT g.platform, sum((g.n_c / t.n_all) ^ 2) AS s FROM grp g JOIN tot t USING (platform) GROUP BY 1),
+            names AS (SELECT DISTINCT acc, platform, account_id FROM _ca_ev)
+            SELECT p.lo, p.hi, least(1e6, na.n_txt * nb.n_txt * s.s) AS lam
+            FROM _ca_tested p JOIN names a ON a.acc = p.lo JOIN names b ON b.acc = p.hi
+            JOIN per_acc na ON na.platform = a.platform AND na.account_id = a.account_id
+            JOIN per_acc nb ON nb.platform = b.platform AND nb.account_id = b.account_id
+            JOIN s ON s.platform = a.platform""")
+
     def _pairs_and_tests(self, con, run_id, layer, events, w, min_weight) -> dict:
         p = self.params
         # Interned events: acc ranks follow (platform, account_id), so acc order is account_id order.
@@ -226,14 +254,26 @@ class CoActionDetector(Detector):
             FROM _ca_ev x CROSS JOIN (VALUES (0), (1)) d(k)
             JOIN _ca_ev y ON y.tgt = x.tgt AND y.bkt = x.bkt + d.k
             WHERE y.eid > x.eid AND y.t - x.t <= {w}""")
-        con.execute("""
+        # Chance that two given items of a target land within w, under the null (see significance.py):
+        # "exchangeable" uses the target's own timestamps (exact close pairs / all pairs); "jitter" smooths them
+        # into bins of jitter_factor * w first, so a burst finer than the bins (the coordination itself) does
+        # not count as the background rate.
+        h = w * float(p["jitter_factor"])
+        r = min(1.0, w / h)
+        p_same, p_adj = 2 * r - r * r, r * r / 2
+        close = "coalesce(j.jp, 0)" if p["null"] == "jitter" else "coalesce(c.close_pairs, 0)"
+        con.execute(f"""
             CREATE TEMP TABLE _ca_tgt AS
             WITH n AS (SELECT tgt, count(*) AS n_items, count(DISTINCT acc) AS n_acc FROM _ca_ev GROUP BY tgt),
-                 c AS (SELECT tgt, count(*) AS close_pairs FROM _ca_meet GROUP BY tgt)
+                 c AS (SELECT tgt, count(*) AS close_pairs FROM _ca_meet GROUP BY tgt),
+                 b AS (SELECT tgt, CAST(floor(t / {h}) AS BIGINT) AS jb, count(*) AS nb FROM _ca_ev GROUP BY 1, 2),
+                 j AS (SELECT b.tgt, sum(b.nb * (b.nb - 1) / 2.0) * {p_same}
+                                     + sum(b.nb * coalesce(b2.nb, 0)) * {p_adj} AS jp
+                       FROM b LEFT JOIN b b2 ON b2.tgt = b.tgt AND b2.jb = b.jb + 1 GROUP BY b.tgt)
             SELECT n.tgt, n.n_items, n.n_acc, coalesce(c.close_pairs, 0) AS close_pairs,
                    CASE WHEN n.n_items < 2 THEN 0.0
-                        ELSE least(1.0, coalesce(c.close_pairs, 0) / (n.n_items * (n.n_items - 1) / 2.0)) END AS f
-            FROM n LEFT JOIN c USING (tgt)""")
+                        ELSE least(1.0, {close} / (n.n_items * (n.n_items - 1) / 2.0)) END AS f
+            FROM n LEFT JOIN c USING (tgt) LEFT JOIN j USING (tgt)""")
         # Distinct targets per met pair; only pairs with k >= min_weight are tested and detailed.
         con.execute("""
             CREATE TEMP TABLE _ca_pw AS
@@ -271,19 +311,22 @@ class CoActionDetector(Detector):
             CREATE TEMP TABLE _ca_at AS
             SELECT acc, tgt, count(*) AS n, count(*) OVER (PARTITION BY acc) AS n_targets
             FROM _ca_ev GROUP BY acc, tgt""")
-        con.execute("""
-            CREATE TEMP TABLE _ca_lam AS
-            WITH acc_n AS (SELECT DISTINCT acc, n_targets FROM _ca_at),
-            oriented AS (
-              SELECT p.lo, p.hi, CASE WHEN na.n_targets <= nb.n_targets THEN p.lo ELSE p.hi END AS s,
-                     CASE WHEN na.n_targets <= nb.n_targets THEN p.hi ELSE p.lo END AS o
-              FROM _ca_tested p JOIN acc_n na ON na.acc = p.lo JOIN acc_n nb ON nb.acc = p.hi)
-            SELECT o.lo, o.hi,
-                   list_sum(list(least(1.0, t.f * a.n * b.n) ORDER BY t.tgt)) AS lam  -- ordered: deterministic
-            FROM oriented o JOIN _ca_at a ON a.acc = o.s
-            JOIN _ca_at b ON b.acc = o.o AND b.tgt = a.tgt
-            JOIN _ca_tgt t ON t.tgt = a.tgt
-            GROUP BY o.lo, o.hi""")
+        if layer == "co_text" and p["co_text_null"] == "text_rarity":
+            self._text_rarity_lambda(con)
+        else:
+            con.execute("""
+                CREATE TEMP TABLE _ca_lam AS
+                WITH acc_n AS (SELECT DISTINCT acc, n_targets FROM _ca_at),
+                oriented AS (
+                  SELECT p.lo, p.hi, CASE WHEN na.n_targets <= nb.n_targets THEN p.lo ELSE p.hi END AS s,
+                         CASE WHEN na.n_targets <= nb.n_targets THEN p.hi ELSE p.lo END AS o
+                  FROM _ca_tested p JOIN acc_n na ON na.acc = p.lo JOIN acc_n nb ON nb.acc = p.hi)
+                SELECT o.lo, o.hi,
+                       list_sum(list(least(1.0, t.f * a.n * b.n) ORDER BY t.tgt)) AS lam  -- ordered: deterministic
+                FROM oriented o JOIN _ca_at a ON a.acc = o.s
+                JOIN _ca_at b ON b.acc = o.o AND b.tgt = a.tgt
+                JOIN _ca_tgt t ON t.tgt = a.tgt
+                GROUP BY o.lo, o.hi""")
         tested = con.sql("""
             SELECT p.lo, p.hi, p.k, coalesce(l.lam, 0.0) AS lam
             FROM _ca_tested p LEFT JOIN _ca_lam l USING (lo, hi)""").to_arrow_table()

@@ -68,7 +68,9 @@ def export(case_path, what: str, fmt: str, out, pseudonymize: bool = False, salt
     if fmt not in FORMATS:
         raise BotwatchError(f"unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     if fmt == "gexf" and what not in ("edges", "accounts"):
-        raise BotwatchError(f"GEXF holds the account network; use --what edges (not {what}) with --format gexf")
+        raise BotwatchError(
+            f"GEXF holds the account network; use --what edges (not {what}) with --format gexf"
+        )
     case_path = Path(case_path)
     target = _target(out, case_path, what, fmt)
     partial = target.with_name(target.name + ".partial")
@@ -88,7 +90,13 @@ def export(case_path, what: str, fmt: str, out, pseudonymize: bool = False, salt
                 require_run(run_id, case_path, "a network")
                 _, nodes = read_batches(con, NETWORK_NODES, run_id, pz)
                 _, edges = read_batches(con, EDGES, run_id, pz)
-                write_gexf(nodes, edges, partial, description=_description(con, case_path, run_id, pz), date=_run_date(con, run_id))
+                write_gexf(
+                    nodes,
+                    edges,
+                    partial,
+                    description=_description(case_path, run_id, pz),
+                    date=_run_date(con, run_id),
+                )
             else:
                 title = "botwatch case" if pz else f"botwatch case {case_path.stem}"
                 meta = write_sqlite(con, partial, run_id, pz, title=title, db_name=target.stem)
@@ -105,11 +113,13 @@ def _write_json(path: Path, data: dict) -> None:
 
 
 def _run_date(con, run_id: int) -> dt.date:
-    rows = con.execute("SELECT coalesce(finished_at, started_at) FROM runs WHERE run_id = ?", [run_id]).fetchall()
+    rows = con.execute(
+        "SELECT coalesce(finished_at, started_at) FROM runs WHERE run_id = ?", [run_id]
+    ).fetchall()
     return rows[0][0].date() if rows and rows[0][0] else dt.datetime.now(dt.UTC).date()
 
 
-def _description(con, case_path: Path, run_id: int, pz) -> str:
+def _description(case_path: Path, run_id: int, pz) -> str:
     where = "a pseudonymised case" if pz else f"case {case_path.stem}"
     return (
         f"Coordination network of {where}, botwatch run {run_id}. Nodes are accounts; edges join two accounts "

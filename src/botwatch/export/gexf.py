@@ -116,8 +116,12 @@ def write_gexf(
         fh.write(f"    <creator>botwatch {xml_attr(__version__)}</creator>\n")
         fh.write(f"    <description>{xml_attr(description)}</description>\n")
         fh.write("  </meta>\n")
-        fh.write('  <graph defaultedgetype="undirected" mode="static" timeformat="dateTime" timezone="UTC">\n')
-        fh.write("\n".join(_attributes("node", NODE_ATTRIBUTES) + _attributes("edge", EDGE_ATTRIBUTES)) + "\n")
+        fh.write(
+            '  <graph defaultedgetype="undirected" mode="static" timeformat="dateTime" timezone="UTC">\n'
+        )
+        fh.write(
+            "\n".join(_attributes("node", NODE_ATTRIBUTES) + _attributes("edge", EDGE_ATTRIBUTES)) + "\n"
+        )
         fh.write("    <nodes>\n")
         for batch in nodes:
             for row in batch.to_pylist():

@@ -58,7 +58,10 @@ LAYOUTS: dict[str, Layout] = {
     "campaign_accounts": Layout(
         keys={"account_key": ("platform", "account_id")},
         primary_key=("campaign_id", "account_key"),
-        foreign_keys={"campaign_id": ("campaigns", "campaign_id"), "account_key": ("accounts", "account_key")},
+        foreign_keys={
+            "campaign_id": ("campaigns", "campaign_id"),
+            "account_key": ("accounts", "account_key"),
+        },
         indexes=("account_key",),
         facets=("campaign_id",),
     ),
@@ -87,7 +90,10 @@ LAYOUTS: dict[str, Layout] = {
     "evidence": Layout(
         keys={"account_key": ("platform", "account_id")},
         primary_key=("evidence_id",),
-        foreign_keys={"account_key": ("accounts", "account_key"), "campaign_id": ("campaigns", "campaign_id")},
+        foreign_keys={
+            "account_key": ("accounts", "account_key"),
+            "campaign_id": ("campaigns", "campaign_id"),
+        },
         indexes=("account_key", "campaign_id"),
         facets=("detector", "campaign_id"),
     ),
@@ -205,7 +211,9 @@ def write_sqlite(con, path: Path, run_id: int | None, pz, *, title: str, db_name
         db.close()
     if problems:
         table, _, parent, _ = problems[0]
-        raise BotwatchError(f"SQLite export of {title}: {len(problems)} row(s) of {table} point to no {parent} row")
+        raise BotwatchError(
+            f"SQLite export of {title}: {len(problems)} row(s) of {table} point to no {parent} row"
+        )
     return metadata(db_name, title=title, run_id=run_id, counts=counts, fts=fts, pseudonymized=pz is not None)
 
 

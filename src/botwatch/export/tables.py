@@ -105,7 +105,13 @@ EVIDENCE = TableSpec(
        FROM evidence ev LEFT JOIN accounts a USING (platform, account_id)
        WHERE ev.run_id = {run}
        ORDER BY ev.platform, ev.account_id, ev.evidence_id""",
-    {"evidence_id": EVIDENCE_ID, "account_id": ACCOUNT_ID, "handle": NAME, "description": TEXT, "item_ids": ITEM_ID},
+    {
+        "evidence_id": EVIDENCE_ID,
+        "account_id": ACCOUNT_ID,
+        "handle": NAME,
+        "description": TEXT,
+        "item_ids": ITEM_ID,
+    },
     description="One row per signal behind a score, with the items that show it.",
 )
 
@@ -238,7 +244,9 @@ def _mapper(kind: str, pz: Pseudonymizer) -> Callable[[str | None, str], str | N
     raise ValueError(f"unknown pseudonymisation kind {kind!r}")
 
 
-def pseudonymize_batch(batch: pa.RecordBatch, transforms: dict[str, str], pz: Pseudonymizer) -> pa.RecordBatch:
+def pseudonymize_batch(
+    batch: pa.RecordBatch, transforms: dict[str, str], pz: Pseudonymizer
+) -> pa.RecordBatch:
     """``batch`` with every column named in ``transforms`` mapped through the pseudonymizer."""
     names = batch.schema.names
     if not transforms:

@@ -377,9 +377,11 @@ class CsvAdapter(Adapter):
         con = _connect()
         try:
             rejects: list[Reject] = []
-            if not self._load_duckdb(con, source, delim, header):
+            src = self._duckdb_source(con, source, delim, header)
+            if src is None:
                 rejects = self._load_python(con, source, delim, header)
-            yield from _emit(con, "src", items_sql, accounts_sql)
+                src = "src"
+            yield from _emit(con, src, items_sql, accounts_sql)
             if rejects:
                 yield Chunk(rejects=rejects)
         finally:
@@ -400,26 +402,23 @@ class CsvAdapter(Adapter):
             )
         return header
 
-    def _load_duckdb(self, con, source: SourceFile, delim: str, header: list[str]) -> bool:
-        """Fast path: DuckDB reads the whole file; False when its row numbers would not be line numbers."""
+    def _duckdb_source(self, con, source: SourceFile, delim: str, header: list[str]) -> str | None:
+        """Fast path: the SQL that streams the file through DuckDB's CSV reader, or None when the reader
+        rejects a row or its row numbers would not be line numbers (blank lines, fields spanning lines)."""
         cols = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in header) + "}"
         raw = "to_json({" + ", ".join(f"{sql_str(c)}: t.{_quote(c)}" for c in header) + "})"
         compression = "gzip" if source.gzipped else "none"
+        reader = f"""read_csv({sql_str(str(source.path))}, all_varchar=true, header=true, delim={sql_str(delim)},
+            quote='"', escape='"', strict_mode=true, store_rejects=true, max_line_size=20000000,
+            auto_detect=false, compression={sql_str(compression)}, columns={cols})"""
         try:
-            con.execute(f"""CREATE TEMP TABLE src AS
-                SELECT row_number() OVER () + 1 AS position, {raw} AS raw, t.*
-                FROM read_csv({sql_str(str(source.path))}, all_varchar=true, header=true, delim={sql_str(delim)},
-                    quote='"', escape='"', strict_mode=true, store_rejects=true, max_line_size=20000000,
-                    auto_detect=false, compression={sql_str(compression)}, columns={cols}) t""")
+            n_rows = con.execute(f"SELECT count(*) FROM {reader}").fetchall()[0][0]
+            n_rejects = con.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0]
         except duckdb.Error:
-            con.execute("DROP TABLE IF EXISTS src")
-            return False
-        n_rejects = con.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0]
-        n_rows = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
+            return None
         if n_rejects or _count_lines(source) != n_rows + 1:
-            con.execute("DROP TABLE src")
-            return False
-        return True
+            return None
+        return f"(SELECT row_number() OVER () + 1 AS position, {raw} AS raw, t.* FROM {reader} t)"
 
     def _load_python(self, con, source: SourceFile, delim: str, header: list[str]) -> list[Reject]:
         """Robust path: Python's csv module, exact start line of every record, each bad row rejected."""

@@ -2,7 +2,7 @@
 
 Accounts with a section are those flagged in the run or placed in a campaign, highest score first. The network
 holds the flagged accounts (highest score first, capped) and the detectors' edges among them, merged per pair
-across layers; its layout is NetworkX's spring layout with the run's seed, so the same case draws the same
+across layers; its layout is igraph's Fruchterman-Reingold with the run's seed, so the same case draws the same
 picture. Impact counts, per page (channel) and per post, the comments written by flagged accounts, the
 reactions those comments received, and reposts of the post by flagged accounts.
 """
@@ -103,10 +103,35 @@ def load_accounts(con, run_id: int, limits: ReportLimits, ids, collector: ItemCo
     return Capped(got, total)
 
 
+def layout_positions(nodes: list, edges: list, seed: int, size: float = 1000.0) -> dict:
+    """Fruchterman-Reingold positions (igraph) scaled into a ``size`` box, from seeded random starting points and
+    a seeded random generator, so the same graph and seed always give the same drawing."""
+    import random
+
+    import igraph
+    import numpy as np
+
+    if not nodes:
+        return {}
+    index = {key: i for i, key in enumerate(nodes)}
+    graph = igraph.Graph(n=len(nodes), edges=[(index[a], index[b]) for a, b, _ in edges])
+    start = np.random.default_rng(seed).uniform(-1, 1, (len(nodes), 2)).tolist()
+    igraph.set_random_number_generator(random.Random(seed))
+    try:
+        coords = np.array(
+            graph.layout_fruchterman_reingold(
+                seed=start, niter=300, weights=[w for _, _, w in edges] if edges else None
+            ).coords
+        )
+    finally:
+        igraph.set_random_number_generator(random)
+    lo, span = coords.min(axis=0), np.maximum(np.ptp(coords, axis=0), 1e-9)
+    scaled = 20 + (coords - lo) / span * (size - 40)
+    return {key: (round(float(x), 1), round(float(y), 1)) for key, (x, y) in zip(nodes, scaled)}
+
+
 def load_network(con, run_id: int, seed: int, limits: ReportLimits, ids, colours: dict[str, str]) -> dict:
     """Nodes (flagged accounts) with preset positions in a 1000×1000 box, and merged edges among them."""
-    import networkx as nx
-
     nodes = rows(
         con,
         """SELECT f.platform, f.account_id, f.campaign_id, s.score, a.handle, count(*) OVER () AS total
@@ -135,16 +160,15 @@ def load_network(con, run_id: int, seed: int, limits: ReportLimits, ids, colours
            ORDER BY significant DESC, weight DESC NULLS LAST, platform, a, b LIMIT ?""",
         [run_id, limits.network_edges],
     )
-    graph = nx.Graph()
-    for n in nodes:
-        graph.add_node((n["platform"], n["account_id"]))
-    for e in edges:
-        graph.add_edge((e["platform"], e["a"]), (e["platform"], e["b"]), weight=float(e["weight"] or 1))
-    positions = nx.spring_layout(graph, seed=seed, iterations=50) if len(graph) else {}
+    positions = layout_positions(
+        [(n["platform"], n["account_id"]) for n in nodes],
+        [((e["platform"], e["a"]), (e["platform"], e["b"]), float(e["weight"] or 1)) for e in edges],
+        seed,
+    )
     out_nodes = []
     for n in nodes:
         key = (n["platform"], n["account_id"])
-        x, y = positions.get(key, (0.0, 0.0))
+        x, y = positions[key]
         out_nodes.append(
             {
                 "id": ids.account_anchor(*key),
@@ -152,8 +176,8 @@ def load_network(con, run_id: int, seed: int, limits: ReportLimits, ids, colours
                 "campaign": n["campaign_id"] or "",
                 "colour": colours.get(n["campaign_id"], NO_CAMPAIGN_COLOUR),
                 "score": round(float(n["score"]), 3) if n["score"] is not None else None,
-                "x": round(float(x) * 480 + 500, 1),
-                "y": round(float(y) * 480 + 500, 1),
+                "x": x,
+                "y": y,
             }
         )
     out_edges = [

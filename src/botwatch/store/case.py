@@ -107,7 +107,7 @@ class Case:
         con = self.con
         has = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name='schema_migrations'"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         applied: set[int] = set()
         if has:
             applied = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
@@ -188,7 +188,7 @@ class Case:
 
     def _drop_staged(self) -> None:
         for name in ("stage_items", "stage_accounts"):
-            try:
+            try:  # noqa: SIM105
                 self.con.unregister(name)
             except duckdb.Error:
                 pass
@@ -216,15 +216,7 @@ class Case:
         con = self.con
         self._register_staged()
         tz = sql_str(timezone)
-        naive = con.execute(
-            f"SELECT created_at_raw FROM stage_items WHERE {is_naive_expr('created_at_raw', 'created_at_epoch')} LIMIT 1"
-        ).fetchone()
-        if naive and timezone is None:
-            raise NeedsTimezoneError(
-                f"{path.name}: timestamps have no UTC offset (e.g. {naive[0]!r}); pass --timezone with the zone "
-                "they were recorded in, e.g. --timezone Asia/Almaty (Kazakhstan since March 2024) or UTC"
-            )
-        source_id = con.execute("SELECT coalesce(max(source_id), 0) + 1 FROM sources").fetchone()[0]
+        source_id = con.execute("SELECT coalesce(max(source_id), 0) + 1 FROM sources").fetchall()[0][0]
         summary.source_id = source_id
         ts = timestamp_expr("created_at_raw", "created_at_epoch", tz)
         kinds = ", ".join(sql_str(k) for k in ITEM_KINDS)
@@ -257,10 +249,19 @@ class Case:
                 coalesce(mentions, CASE WHEN contains({text}, '@')
                   THEN regexp_extract_all({text}, {sql_str(MENTION_RE)}, 1) ELSE [] END) AS mentions,
                 media, nullif(trim(repost_of), '') AS repost_of, reactions, replies, reposts, views,
-                {source_id} AS source_id, position, raw, md5(coalesce(raw, item_id)) AS raw_hash,
+                {source_id} AS source_id, position, raw, NULL::VARCHAR AS raw_hash,
                 nullif(trim(handle), '') AS handle, nullif(trim(display_name), '') AS display_name,
                 created_at_raw AS raw_created_at, created_at_epoch AS epoch
               FROM stage_items)""")
+        naive = con.execute(
+            f"SELECT raw_created_at FROM stage_ok WHERE created_at IS NULL AND "
+            f"{is_naive_expr('raw_created_at', 'epoch')} LIMIT 1"
+        ).fetchall()
+        if naive and timezone is None:  # only a naive value parses to NULL here
+            raise NeedsTimezoneError(
+                f"{path.name}: timestamps have no UTC offset (e.g. {naive[0][0]!r}); pass --timezone with the zone "
+                "they were recorded in, e.g. --timezone Asia/Almaty (Kazakhstan since March 2024) or UTC"
+            )
         con.execute(f"""
             INSERT INTO quarantine
             SELECT {source_id}, {sql_str(path.name)}, position, position_kind, reason, raw FROM stage_rejects
@@ -269,26 +270,31 @@ class Case:
             UNION ALL
             SELECT {source_id}, {sql_str(path.name)}, position, 'record', 'account record without account id', raw
               FROM stage_accounts WHERE coalesce(is_profile, true) AND (account_id IS NULL OR trim(account_id) = '')""")
+        n_items_staged = con.execute("SELECT count(*) FROM stage_items").fetchall()[0][0]
+        con.unregister("stage_items")  # free the staged Arrow copy before the big insert
+        pa.default_memory_pool().release_unused()
         con.execute("DELETE FROM stage_ok WHERE reason IS NOT NULL")
-        n_ok = con.execute("SELECT count(*) FROM stage_ok").fetchone()[0]
-        # Duplicates inside this file: keep the copy with the smallest (raw hash, position); the rest are
-        # dropped. Only keys that occur more than once are sorted, so a clean file costs one hash aggregate.
+        n_ok = con.execute("SELECT count(*) FROM stage_ok").fetchall()[0][0]
+        # Duplicates inside this file: keep the copy with the smallest (md5 of raw, position); the rest are
+        # dropped. Only keys that occur more than once are hashed and sorted, so a clean file costs one
+        # aggregate. (items.raw_hash stays NULL unless set by an older version; md5 is computed when needed.)
         con.execute("""
             DELETE FROM stage_ok WHERE rowid IN (
               SELECT rid FROM (
                 SELECT s.rowid AS rid, row_number() OVER (PARTITION BY s.platform, s.item_id
-                                                          ORDER BY s.raw_hash, s.position) AS rn
+                                                          ORDER BY md5(coalesce(s.raw, s.item_id)), s.position) AS rn
                 FROM stage_ok s SEMI JOIN (SELECT platform, item_id FROM stage_ok GROUP BY ALL HAVING count(*) > 1) d
                   ON s.platform = d.platform AND s.item_id = d.item_id)
               WHERE rn > 1)""")
-        n_first = con.execute("SELECT count(*) FROM stage_ok").fetchone()[0]
+        n_first = con.execute("SELECT count(*) FROM stage_ok").fetchall()[0][0]
         # A record already stored (from any file) is a duplicate; keep whichever version has the smaller hash so
         # the result does not depend on ingest order.
         con.execute("""
             CREATE TEMP TABLE stage_clash AS
-            SELECT s.platform, s.item_id, s.raw_hash AS new_hash, i.raw_hash AS old_hash
+            SELECT s.platform, s.item_id, md5(coalesce(s.raw, s.item_id)) AS new_hash,
+              coalesce(i.raw_hash, md5(coalesce(i.raw, i.item_id))) AS old_hash
             FROM stage_ok s JOIN items i ON i.platform = s.platform AND i.item_id = s.item_id""")
-        existing = con.execute("SELECT count(*) FROM stage_clash").fetchone()[0]
+        existing = con.execute("SELECT count(*) FROM stage_clash").fetchall()[0][0]
         if existing:
             con.execute("""
                 DELETE FROM items USING stage_clash c
@@ -316,17 +322,17 @@ class Case:
               NULL, NULL, false, {source_id}, NULL, NULL,
               md5(concat_ws('|', platform, account_id, handle, display_name))
             FROM stage_ok""")
-        n_profiles = con.execute("SELECT count(*) FROM stage_obs WHERE is_profile").fetchone()[0]
+        n_profiles = con.execute("SELECT count(*) FROM stage_obs WHERE is_profile").fetchall()[0][0]
         new_profiles = con.execute("""
             INSERT INTO account_observations
             SELECT DISTINCT ON (platform, account_id, raw_hash) * FROM stage_obs s
             WHERE NOT EXISTS (SELECT 1 FROM account_observations o WHERE o.platform = s.platform
                 AND o.account_id = s.account_id AND o.raw_hash = s.raw_hash AND o.is_profile = s.is_profile)
-            ORDER BY platform, account_id, raw_hash""").fetchone()[0]
+            ORDER BY platform, account_id, raw_hash""").fetchall()[0][0]
         del new_profiles
         stored_profiles = con.execute(
             f"SELECT count(*) FROM account_observations WHERE source_id = {source_id} AND is_profile"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         summary.accounts_stored = stored_profiles
         profile_dups = n_profiles - stored_profiles
 
@@ -336,11 +342,10 @@ class Case:
         summary.quarantined = sum(n for _, n in q)
         summary.quarantine_reasons = {r: n for r, n in q}
         summary.duplicates = item_dups + profile_dups
-        n_items_staged = con.execute("SELECT count(*) FROM stage_items").fetchone()[0]
         n_profile_staged = con.execute(
             "SELECT count(*) FROM stage_accounts WHERE coalesce(is_profile, true)"
-        ).fetchone()[0]
-        n_rej = con.execute("SELECT count(*) FROM stage_rejects").fetchone()[0]
+        ).fetchall()[0][0]
+        n_rej = con.execute("SELECT count(*) FROM stage_rejects").fetchall()[0][0]
         summary.records_read = n_items_staged + n_profile_staged + n_rej
         con.execute(
             "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::JSON, ?, ?, ?, ?, ?, ?, ?)",
@@ -411,9 +416,9 @@ class Case:
             "case": str(self.path),
             "botwatch_version": __version__,
             "schema_version": SCHEMA_VERSION,
-            "items": con.execute("SELECT count(*) FROM items").fetchone()[0],
-            "accounts": con.execute("SELECT count(*) FROM accounts").fetchone()[0],
-            "quarantined": con.execute("SELECT count(*) FROM quarantine").fetchone()[0],
+            "items": con.execute("SELECT count(*) FROM items").fetchall()[0][0],
+            "accounts": con.execute("SELECT count(*) FROM accounts").fetchall()[0][0],
+            "quarantined": con.execute("SELECT count(*) FROM quarantine").fetchall()[0][0],
             "time_span": [
                 span[0].isoformat() + "Z" if span[0] else None,
                 span[1].isoformat() + "Z" if span[1] else None,

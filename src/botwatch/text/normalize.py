@@ -14,7 +14,8 @@ varies them on purpose. :func:`normalize_texts` applies, in order:
    letters, or ``q`` not followed by ``u``); English texts are left alone.
 4. ``homoglyphs``: look-alike letters are folded per word, by the word's majority script: Latin ``a c e o p x y
    …`` inside a Cyrillic word become Cyrillic, Cyrillic ``а е о р с …`` inside a Latin word become Latin (Greek
-   look-alikes too). A whole word of look-alikes (a Latin "o" in a Russian sentence) follows the text's majority.
+   look-alikes too), judged by the letters that have no twin in the other script. A one- or two-letter word of
+   look-alikes (a Latin "o" in a Russian sentence) follows the text's majority script.
 5. ``emoji``: pictographs and other symbols are removed. ``punctuation``: punctuation and remaining symbols become
    spaces (apostrophes inside words are dropped: "don't" → "dont").
 6. ``numbers``: every number ("2024", "12,5", "10:30") becomes the placeholder ``0``.
@@ -50,9 +51,11 @@ _NUMBER_RE = r"\p{N}+(?:[.,:/]\p{N}+)*"
 _APOSTROPHES = ("'", "\u2019", "\u02bc", "`")
 # texts that need the per-word pass: a word mixing scripts, a word made only of look-alikes of the other script,
 # or a Kazakh Latin hint
-_MIXED_WORD_RE = r"\p{Cyrillic}[\p{Latin}\p{Greek}]|[\p{Latin}\p{Greek}]\p{Cyrillic}|\p{Greek}\p{Latin}|\p{Latin}\p{Greek}"
-_LAT_LOOKALIKE_WORD_RE = r"(?:^|[^\p{L}])[abcehikmoptxyəɵë]+(?:[^\p{L}]|$)"
-_CYR_LOOKALIKE_WORD_RE = r"(?:^|[^\p{L}])[авсеніокмортхујѕԁԛԝһӏ]+(?:[^\p{L}]|$)"
+_MIXED_WORD_RE = (
+    r"\p{Cyrillic}[\p{Latin}\p{Greek}]|[\p{Latin}\p{Greek}]\p{Cyrillic}|\p{Greek}\p{Latin}|\p{Latin}\p{Greek}"
+)
+_LAT_LOOKALIKE_WORD_RE = r"(?:^|[^\p{L}])[abcehikmoptxyəɵë]{1,2}(?:[^\p{L}]|$)"
+_CYR_LOOKALIKE_WORD_RE = r"(?:^|[^\p{L}])[авсеніокмортхујѕԁԛԝһӏ]{1,2}(?:[^\p{L}]|$)"
 _KAZAKH_HINT_RE = r"[áǵńóúýıäğñöşūüç]|q[^u]|q$"
 
 # -- per-word tables (Python) -----------------------------------------------------------------------------------
@@ -181,17 +184,23 @@ _GREEK_CLASS = "\u0370-\u03ff"
 _CYR = re.compile(f"[{_CYR_CLASS}]")
 _LAT_OR_GREEK = re.compile(f"[{_LAT_CLASS}{_GREEK_CLASS}]")
 _ALL_LATIN = re.compile(f"[{_LAT_CLASS}]+")
-_UNAMBIGUOUS_CYR = re.compile("[" + "".join(c for c in map(chr, range(0x400, 0x530)) if c not in _CYR_LOOKALIKES) + "]")
+_UNAMBIGUOUS_CYR = re.compile(
+    "[" + "".join(c for c in map(chr, range(0x400, 0x530)) if c not in _CYR_LOOKALIKES) + "]"
+)
 _UNAMBIGUOUS_LAT = re.compile(
-    "[" + "".join(c for c in map(chr, range(0x61, 0x7B)) if c not in _LAT_LOOKALIKES) + "\u00c0-\u02af\u1e00-\u1eff]"
+    "["
+    + "".join(c for c in map(chr, range(0x61, 0x7B)) if c not in _LAT_LOOKALIKES)
+    + "\u00c0-\u02af\u1e00-\u1eff]"
 )
 _LETTER = r"[^\W\d_]"
 _MIXED_WORD = re.compile(
     f"{_LETTER}*(?:[{_CYR_CLASS}][{_LAT_CLASS}{_GREEK_CLASS}]|[{_LAT_CLASS}{_GREEK_CLASS}][{_CYR_CLASS}]"
     f"|[{_LAT_CLASS}][{_GREEK_CLASS}]|[{_GREEK_CLASS}][{_LAT_CLASS}]){_LETTER}*"
 )
-_LAT_LOOKALIKE_WORD = re.compile(f"(?<!{_LETTER})[abcehikmoptxyəɵë]+(?!{_LETTER})")
-_CYR_LOOKALIKE_WORD = re.compile(f"(?<!{_LETTER})[авсеніокмортхујѕԁԛԝһӏ]+(?!{_LETTER})")
+# short words (one or two letters) made only of look-alikes: "o"/"а"/"с" are Russian prepositions and the
+# English article; longer words such as "akim" or "taxi" are left in their script
+_LAT_LOOKALIKE_WORD = re.compile(f"(?<!{_LETTER})[abcehikmoptxyəɵë]{{1,2}}(?!{_LETTER})")
+_CYR_LOOKALIKE_WORD = re.compile(f"(?<!{_LETTER})[авсеніокмортхујѕԁԛԝһӏ]{{1,2}}(?!{_LETTER})")
 _KZ_HINT = re.compile(r"[áǵńóúýıäğñöşūüç]|q(?!u)")
 
 
@@ -229,7 +238,8 @@ def _fold_text(text: str, homoglyphs: bool, kazakh_latin: bool) -> str:
         if latin and markers and markers / len(latin) >= 0.4:
             modern = bool(_KZ_2021.search(text))
             text = _WORD.sub(
-                lambda m: _kazakh_word(m.group(), modern) if _ALL_LATIN.fullmatch(m.group()) else m.group(), text
+                lambda m: _kazakh_word(m.group(), modern) if _ALL_LATIN.fullmatch(m.group()) else m.group(),
+                text,
             )
     if not homoglyphs:
         return text

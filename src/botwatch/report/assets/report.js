@@ -163,7 +163,12 @@
   }
 
   function start() {
-    try { setupSearch(); } finally { drawNetwork(); }
+    var t0 = performance.now();
+    try { setupSearch(); } finally {
+      var t1 = performance.now();
+      drawNetwork();
+      window.__bwTimings = { search: t1 - t0, network: performance.now() - t1 };
+    }
     document.documentElement.setAttribute("data-ready", "1");
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

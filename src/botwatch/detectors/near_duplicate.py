@@ -1,0 +1,276 @@
+"""Near-duplicate and templated texts posted by several accounts.
+
+For each platform, every item with text is normalised (:mod:`botwatch.text.normalize`: case, homoglyphs,
+Kazakh Latin, links, mentions, emoji, punctuation, numbers). Texts with fewer than ``min_tokens`` tokens are
+skipped: "Спасибо!" or "Молодец" are repeated by people too and say nothing about coordination. Identical
+normalised texts are merged; the distinct ones are shingled (word ``shingle_size``-grams), MinHashed with
+``num_perm`` permutations drawn from the run's seed, and paired by LSH banding tuned to ``threshold``
+(:mod:`botwatch.text.minhash`). Candidate pairs are kept when their exact shingle Jaccard is at least
+``threshold``, and union-find over the kept pairs gives clusters. A cluster is reported when at least
+``min_accounts`` distinct accounts posted in it.
+
+For each cluster the medoid (the text most similar to the rest, weighted by how often each text occurs) is the
+reference: ``cluster_items.similarity`` is each item's Jaccard with it, and the template
+(:mod:`botwatch.text.template`) is aligned against it. Clusters are numbered ``T1, T2, …`` by number of
+accounts (descending), then first appearance.
+
+The defaults (word sets, ``threshold`` 0.6, ``min_tokens`` 5, ``min_accounts`` 3) were chosen on the synthetic
+demo investigation and planted templates with word substitutions (see docs/methods/near_duplicate.md for the
+measurements and the trade-offs).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from botwatch.detectors.base import Detector, Interval, IsBool, RunContext
+from botwatch.text.minhash import (
+    Shingles,
+    choose_bands,
+    connected_components,
+    jaccard_pairs,
+    near_duplicate_pairs,
+    shingle_texts,
+)
+from botwatch.text.normalize import normalize_texts
+from botwatch.text.template import extract_template
+
+NORMALISATION_SWITCHES = (
+    "mentions",
+    "links",
+    "emoji",
+    "punctuation",
+    "numbers",
+    "homoglyphs",
+    "kazakh_latin",
+)
+MEDOID_CANDIDATES = 60  # distinct texts considered as a cluster's medoid (the most frequent ones)
+TEMPLATE_TEXTS = 300  # items aligned for a cluster's template (the earliest ones)
+EXAMPLE_CHARS = 1000
+
+
+class NearDuplicateDetector(Detector):
+    name = "near_duplicate"
+    description = "Clusters of near-identical or templated texts posted by several accounts (MinHash LSH)."
+    parameters = {
+        "threshold": 0.6,
+        "num_perm": 64,
+        "shingle_size": 1,
+        "min_tokens": 5,
+        "min_accounts": 3,
+        "max_bucket": 200,
+        **{switch: True for switch in NORMALISATION_SWITCHES},
+    }
+    constraints = {
+        "threshold": Interval(float, 0.0, 1.0),
+        "num_perm": Interval(int, 4, 1024),
+        "shingle_size": Interval(int, 1, 8),
+        "min_tokens": Interval(int, 1, None),
+        "min_accounts": Interval(int, 1, None),
+        "max_bucket": Interval(int, 2, None),
+        **{switch: IsBool() for switch in NORMALISATION_SWITCHES},
+    }
+
+    def run(self, ctx: RunContext) -> dict:
+        self.validate_params()
+        started = time.perf_counter()
+        con = ctx.con
+        con.execute("DELETE FROM text_clusters WHERE run_id = ?", [ctx.run_id])
+        con.execute("DELETE FROM cluster_items WHERE run_id = ?", [ctx.run_id])
+        platforms = [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT platform FROM items WHERE text IS NOT NULL AND trim(text) <> '' ORDER BY 1"
+            ).fetchall()
+        ]
+        clusters: list[dict] = []
+        stats = {"n_texts": 0, "n_texts_compared": 0, "n_distinct_texts": 0, "n_pairs": 0}
+        for platform in platforms:
+            items = con.execute(
+                "SELECT item_id, account_id, created_at, text FROM items "
+                "WHERE platform = ? AND text IS NOT NULL AND trim(text) <> '' ORDER BY item_id",
+                [platform],
+            ).to_arrow_table()
+            found, platform_stats = self._cluster_platform(platform, items, int(ctx.seed))
+            clusters.extend(found)
+            for key, value in platform_stats.items():
+                stats[key] += value
+        clusters.sort(key=lambda c: (-c["n_accounts"], c["first_at"], c["platform"], c["medoid_item"]))
+        self._write(con, ctx.run_id, clusters)
+        bands, rows = choose_bands(float(self.params["threshold"]), int(self.params["num_perm"]))
+        summary = {
+            "n_clusters": len(clusters),
+            "n_items": sum(c["n_items"] for c in clusters),
+            "n_accounts": len({(c["platform"], a) for c in clusters for a in c["account_id"]}),
+            **stats,
+            "lsh_bands": bands,
+            "lsh_rows": rows,
+            "seconds": round(time.perf_counter() - started, 3),
+            "parameters": self.get_params(),
+        }
+        self.summary_ = summary
+        ctx.notes[self.name] = summary
+        return summary
+
+    # -- one platform ------------------------------------------------------------------------------------------
+    def _switches(self) -> dict:
+        return {switch: bool(self.params[switch]) for switch in NORMALISATION_SWITCHES}
+
+    def _cluster_platform(self, platform: str, items: pa.Table, seed: int) -> tuple[list[dict], dict]:
+        p = self.params
+        stats = {"n_texts": items.num_rows, "n_texts_compared": 0, "n_distinct_texts": 0, "n_pairs": 0}
+        if items.num_rows == 0:
+            return [], stats
+        norm = normalize_texts(items["text"], **self._switches())
+        n_tok = pc.list_value_length(pc.utf8_split_whitespace(norm)).to_numpy(zero_copy_only=False)
+        n_tok = np.where(pc.utf8_length(norm).to_numpy(zero_copy_only=False) == 0, 0, n_tok)
+        eligible = np.flatnonzero(n_tok >= int(p["min_tokens"]))
+        stats["n_texts_compared"] = len(eligible)
+        if len(eligible) < 2:
+            return [], stats
+        encoded = pc.dictionary_encode(norm.take(pa.array(eligible)))
+        distinct = encoded.dictionary
+        text_of = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)  # eligible item -> distinct
+        stats["n_distinct_texts"] = len(distinct)
+        shingles = shingle_texts(distinct, k=int(p["shingle_size"]))
+        pairs, _ = near_duplicate_pairs(
+            shingles,
+            threshold=float(p["threshold"]),
+            num_perm=int(p["num_perm"]),
+            seed=seed,
+            max_bucket=int(p["max_bucket"]),
+        )
+        stats["n_pairs"] = len(pairs)
+        component = connected_components(len(distinct), pairs)[text_of]  # per eligible item
+
+        accounts = pc.dictionary_encode(items["account_id"].take(pa.array(eligible))).combine_chunks()
+        account_code = accounts.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        pair_code = np.unique(component * (len(accounts.dictionary) + 1) + account_code)
+        n_accounts = np.bincount(pair_code // (len(accounts.dictionary) + 1), minlength=len(distinct))
+        big = np.flatnonzero(n_accounts >= max(int(p["min_accounts"]), 1))
+        n_items_per = np.bincount(component, minlength=len(distinct))
+        big = big[n_items_per[big] >= 2]
+        if len(big) == 0:
+            return [], stats
+
+        order = np.argsort(component, kind="stable")
+        starts = np.searchsorted(component[order], big)
+        created = items["created_at"].take(pa.array(eligible)).to_numpy(zero_copy_only=False)
+        item_ids = np.asarray(items["item_id"].take(pa.array(eligible)).to_pylist(), dtype=object)
+        account_ids = np.asarray(accounts.dictionary.to_pylist(), dtype=object)[account_code]
+        members_of = [order[s : s + n_items_per[c]] for s, c in zip(starts, big)]
+
+        # template texts: a display normalisation that keeps numbers, for the earliest items of each cluster
+        template_members = [
+            m[np.lexsort((item_ids[m].astype(str), created[m]))][:TEMPLATE_TEXTS] for m in members_of
+        ]
+        display_switches = {**self._switches(), "numbers": False}
+        flat = np.concatenate(template_members)
+        display = normalize_texts(
+            items["text"].take(pa.array(eligible[flat])), **display_switches
+        ).to_pylist()
+        display_of = dict(zip(flat.tolist(), display))
+        texts = items["text"]
+
+        clusters = []
+        for c, members, tmembers in zip(big, members_of, template_members):
+            medoid_text, similarity = _medoid_and_similarity(shingles, text_of[members])
+            at_medoid = members[text_of[members] == medoid_text]
+            medoid_item = at_medoid[np.lexsort((item_ids[at_medoid].astype(str), created[at_medoid]))][0]
+            tmpl_texts = [display_of[i] for i in tmembers.tolist()]
+            medoid_display = display_of.get(int(medoid_item))
+            medoid_pos = tmpl_texts.index(medoid_display) if medoid_display in tmpl_texts else None
+            template = extract_template(tmpl_texts, medoid=medoid_pos)
+            example = texts[int(eligible[medoid_item])].as_py() or ""
+            clusters.append(
+                {
+                    "platform": platform,
+                    "template": template.text,
+                    "slots": json.dumps(template.slots, ensure_ascii=False),
+                    "n_items": len(members),
+                    "n_accounts": int(n_accounts[c]),
+                    "first_at": created[members].min(),
+                    "last_at": created[members].max(),
+                    "example_text": example[:EXAMPLE_CHARS],
+                    "medoid_item": str(item_ids[medoid_item]),
+                    "item_id": item_ids[members].tolist(),
+                    "account_id": account_ids[members].tolist(),
+                    "similarity": similarity.tolist(),
+                }
+            )
+        return clusters, stats
+
+    # -- output ------------------------------------------------------------------------------------------------
+    @staticmethod
+    def _write(con, run_id: int, clusters: list[dict]) -> None:
+        if not clusters:
+            return
+        ids = [f"T{i + 1}" for i in range(len(clusters))]
+        head = pa.table(
+            {
+                "run_id": pa.array([run_id] * len(clusters), pa.int32()),
+                "cluster_id": ids,
+                "platform": [c["platform"] for c in clusters],
+                "template": [c["template"] for c in clusters],
+                "slots": [c["slots"] for c in clusters],
+                "n_items": pa.array([c["n_items"] for c in clusters], pa.int64()),
+                "n_accounts": pa.array([c["n_accounts"] for c in clusters], pa.int64()),
+                "first_at": pa.array([c["first_at"] for c in clusters], pa.timestamp("us")),
+                "last_at": pa.array([c["last_at"] for c in clusters], pa.timestamp("us")),
+                "example_text": [c["example_text"] for c in clusters],
+            }
+        )
+        sizes = [c["n_items"] for c in clusters]
+        members = pa.table(
+            {
+                "run_id": pa.array([run_id] * sum(sizes), pa.int32()),
+                "cluster_id": np.repeat(np.asarray(ids, dtype=object), sizes).tolist(),
+                "platform": np.repeat(
+                    np.asarray([c["platform"] for c in clusters], dtype=object), sizes
+                ).tolist(),
+                "item_id": [i for c in clusters for i in c["item_id"]],
+                "account_id": [a for c in clusters for a in c["account_id"]],
+                "similarity": pa.array([s for c in clusters for s in c["similarity"]], pa.float64()),
+            }
+        )
+        con.register("_nd_clusters", head)
+        con.register("_nd_members", members)
+        try:
+            con.execute(
+                "INSERT INTO text_clusters SELECT run_id, cluster_id, platform, template, slots::JSON, n_items, "
+                "n_accounts, first_at, last_at, example_text FROM _nd_clusters"
+            )
+            con.execute(
+                "INSERT INTO cluster_items SELECT run_id, cluster_id, platform, item_id, account_id, similarity "
+                "FROM _nd_members ORDER BY cluster_id, item_id"
+            )
+        finally:
+            con.unregister("_nd_clusters")
+            con.unregister("_nd_members")
+
+
+def _medoid_and_similarity(shingles: Shingles, text_ids: np.ndarray) -> tuple[int, np.ndarray]:
+    """The medoid distinct text of a cluster (given the distinct text of each member item) and every
+    member's exact Jaccard with it. Candidates are the ``MEDOID_CANDIDATES`` most frequent distinct texts."""
+    distinct, counts = np.unique(text_ids, return_counts=True)
+    top = distinct[np.lexsort((distinct, -counts))][:MEDOID_CANDIDATES]
+    top_counts = counts[np.searchsorted(distinct, top)]
+    if len(top) == 1:
+        medoid = int(top[0])
+    else:
+        a, b = np.meshgrid(np.arange(len(top)), np.arange(len(top)), indexing="ij")
+        sim = jaccard_pairs(shingles, np.stack([top[a.ravel()], top[b.ravel()]], axis=1)).reshape(
+            len(top), -1
+        )
+        np.fill_diagonal(sim, 1.0)
+        score = sim @ top_counts - 1.0  # weighted by how often each text occurs, not counting the item itself
+        medoid = int(top[int(np.argmax(score))])
+    others = np.stack([np.full(len(distinct), medoid), distinct], axis=1)
+    sim_distinct = jaccard_pairs(shingles, others)
+    sim_distinct[distinct == medoid] = 1.0
+    return medoid, sim_distinct[np.searchsorted(distinct, text_ids)]
