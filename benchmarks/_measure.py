@@ -7,7 +7,8 @@ Peak memory is reported two ways, because some tools (coordination-network-toolk
 ``peak_tree_rss_mb``  the largest sum of resident sets over the whole process tree, sampled from ``/proc`` every
                       ``sample_s`` seconds (may miss short spikes; 0 where ``/proc`` is absent).
 
-On timeout the whole process group gets SIGTERM, then SIGKILL after 5 s; the result says ``timed_out``.
+``cpu_s`` is user + system CPU seconds of the command and its waited-for descendants (less sensitive than wall
+time to other load on a shared machine). On timeout the whole process group gets SIGTERM, then SIGKILL after 5 s; the result says ``timed_out``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Measurement:
     wall_s: float
     peak_rss_mb: float
     peak_tree_rss_mb: float
+    cpu_s: float
     returncode: int | None
     timed_out: bool
     stdout_path: str
@@ -94,7 +96,7 @@ def run_measured(
         t0 = time.perf_counter()
         # GNU time forks the command from a small process: a child forked straight from this (large) Python
         # process would inherit its RSS high-water mark across exec and report it as its own peak
-        timed = [TIME, "-f", "%e %M", "-o", str(time_path), *map(str, cmd)] if TIME else list(cmd)
+        timed = [TIME, "-f", "%e %M %U %S", "-o", str(time_path), *map(str, cmd)] if TIME else list(cmd)
         proc = subprocess.Popen(timed, stdout=fo, stderr=fe, env=env, cwd=cwd, start_new_session=True)
         peak_tree, timed_out, killed_at = 0, False, None
         status, usage = None, None
@@ -115,8 +117,10 @@ def run_measured(
     # leftovers of the group (workers that outlived their parent) are ended too
     _signal_group(proc.pid, signal.SIGKILL)
     peak_kib = usage.ru_maxrss  # Linux reports KiB; inflated without GNU time (see above)
-    try:
-        peak_kib = int(time_path.read_text().split()[-1])
+    cpu_s = usage.ru_utime + usage.ru_stime
+    try:  # the last line; GNU time writes "Command exited with non-zero status N" above it on failure
+        _, kib, user, system = time_path.read_text().strip().splitlines()[-1].split()
+        peak_kib, cpu_s = int(kib), float(user) + float(system)
     except (OSError, ValueError, IndexError):
         pass
     return Measurement(
@@ -124,6 +128,7 @@ def run_measured(
         wall_s=round(wall, 3),
         peak_rss_mb=round(peak_kib / 1024, 1),
         peak_tree_rss_mb=round(max(peak_tree / 2**20, peak_kib / 1024), 1),
+        cpu_s=round(cpu_s, 2),
         returncode=proc.returncode,
         timed_out=timed_out,
         stdout_path=str(out_path),

@@ -24,6 +24,7 @@ from botwatch.text.minhash import (
     jaccard_pairs,
     lsh_candidate_pairs,
     shingle_texts,
+    signature_agreement,
 )
 from botwatch.text.normalize import normalize_texts
 
@@ -32,14 +33,16 @@ SYLLABLES = "ба ва га да жа за ка ла ма на па ра са т
 
 def make_comments(n: int, seed: int = 7, planted_share: float = 0.01, n_templates: int = 200):
     rng = np.random.default_rng(seed)
-    vocab_size = 30000
+    vocab_size = 100_000
     lengths = rng.integers(1, 4, size=vocab_size)
     syl = rng.integers(0, len(SYLLABLES), size=(vocab_size, 3))
-    vocab = np.array(["".join(SYLLABLES[s] for s in syl[i, : lengths[i]]) for i in range(vocab_size)], dtype=object)
+    vocab = np.array(
+        ["".join(SYLLABLES[s] for s in syl[i, : lengths[i]]) for i in range(vocab_size)], dtype=object
+    )
     ranks = np.arange(1, vocab_size + 1)
-    p = 1 / ranks**1.1
+    p = 1 / ranks
     p /= p.sum()
-    n_tok = np.clip(rng.lognormal(2.0, 0.6, size=n).astype(int), 1, 40)
+    n_tok = np.clip(rng.lognormal(2.2, 0.6, size=n).astype(int), 1, 40)
     words = vocab[rng.choice(vocab_size, size=int(n_tok.sum()), p=p)]
     extras = np.array(["!", "!!!", " 👍", ",", " 🇰🇿", "?", " :)", "..."], dtype=object)
     ends = np.cumsum(n_tok)
@@ -70,14 +73,17 @@ def make_comments(n: int, seed: int = 7, planted_share: float = 0.01, n_template
     return texts, label
 
 
-def run(texts, threshold: float, num_perm: int, k: int, seed: int = 1):
+def run(texts, threshold: float, num_perm: int, k: int, min_tokens: int, seed: int = 1):
     times = {}
     t0 = time.perf_counter()
+    cpu0 = time.process_time()
     arr = pa.array(texts, type=pa.string())
     norm = normalize_texts(arr)
     times["normalise"] = time.perf_counter() - t0
     t = time.perf_counter()
-    encoded = pc.dictionary_encode(norm)
+    n_tok = pc.list_value_length(pc.utf8_split_whitespace(norm)).to_numpy()
+    eligible = np.flatnonzero(n_tok >= min_tokens)
+    encoded = pc.dictionary_encode(norm.take(pa.array(eligible)))
     unique = encoded.dictionary
     text_to_unique = encoded.indices.to_numpy()
     times["exact dedup"] = time.perf_counter() - t
@@ -92,14 +98,17 @@ def run(texts, threshold: float, num_perm: int, k: int, seed: int = 1):
     pairs = lsh_candidate_pairs(sig, bands, rows)
     times["lsh"] = time.perf_counter() - t
     t = time.perf_counter()
+    pairs = pairs[signature_agreement(sig, pairs) >= threshold - 0.15]
     sim = jaccard_pairs(sh, pairs)
     keep = pairs[sim >= threshold]
     times["verify"] = time.perf_counter() - t
     t = time.perf_counter()
-    comp = connected_components(len(unique), keep)[text_to_unique]
+    comp = np.arange(len(texts)) + len(unique)  # skipped texts are singletons
+    comp[eligible] = connected_components(len(unique), keep)[text_to_unique]
     times["components"] = time.perf_counter() - t
     times["total"] = time.perf_counter() - t0
-    return comp, times, len(pairs), len(keep), (bands, rows), len(unique)
+    times["total CPU"] = time.process_time() - cpu0
+    return comp, times, len(pairs), len(keep), (bands, rows), len(unique), eligible
 
 
 def main() -> None:
@@ -107,21 +116,28 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--threshold", type=float, default=0.6)
     ap.add_argument("--num-perm", type=int, default=64)
-    ap.add_argument("--k", type=int, default=2)
+    ap.add_argument("--k", type=int, default=1)
+    ap.add_argument("--min-tokens", type=int, default=4)
     args = ap.parse_args()
     t = time.perf_counter()
     texts, label = make_comments(args.n)
     print(f"generated {args.n:,} comments in {time.perf_counter() - t:.1f} s")
-    comp, times, n_cand, n_pairs, (bands, rows), n_unique = run(texts, args.threshold, args.num_perm, args.k)
+    comp, times, n_cand, n_pairs, (bands, rows), n_unique, eligible = run(
+        texts, args.threshold, args.num_perm, args.k, args.min_tokens
+    )
     for name, sec in times.items():
         print(f"  {name:12s} {sec:6.2f} s")
-    print(f"unique texts {n_unique:,}; bands x rows {bands}x{rows}; candidates {n_cand:,}; verified {n_pairs:,}")
+    print(
+        f"unique texts {n_unique:,}; bands x rows {bands}x{rows}; candidates {n_cand:,}; verified {n_pairs:,}"
+    )
     planted = np.flatnonzero(label >= 0)
-    sizes = np.bincount(comp, minlength=len(comp))
+    sizes = np.bincount(comp)
     found = sizes[comp[planted]] >= 2
     print(f"planted comments in a cluster: {found.mean():.1%} of {len(planted):,}")
     organic = np.flatnonzero(label < 0)
-    print(f"organic comments in a cluster: {(sizes[comp[organic]] >= 2).mean():.2%}")
+    print(
+        f"organic comments in a cluster: {(sizes[comp[organic]] >= 2).mean():.2%} (skipped as short: {len(texts) - len(eligible):,})"
+    )
 
 
 if __name__ == "__main__":

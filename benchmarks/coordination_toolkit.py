@@ -238,6 +238,7 @@ def _m(m) -> dict:
         "wall_s": m.wall_s,
         "peak_rss_mb": m.peak_rss_mb,
         "peak_tree_rss_mb": m.peak_tree_rss_mb,
+        "cpu_s": m.cpu_s,
         "returncode": m.returncode,
         "timed_out": m.timed_out,
     }
@@ -251,7 +252,7 @@ def median_row(rows: list[dict]) -> dict:
     out = dict(rows[0])
     out["repeats"] = len(rows)
     ok = [r for r in rows if r.get("returncode") == 0]
-    for key in ("wall_s", "peak_rss_mb", "peak_tree_rss_mb", "detect_s"):
+    for key in ("wall_s", "cpu_s", "peak_rss_mb", "peak_tree_rss_mb", "detect_s"):
         vals = [r[key] for r in (ok or rows) if r.get(key) is not None]
         if vals:
             out[key] = round(statistics.median(vals), 2)
@@ -341,7 +342,7 @@ def save(path: Path, results: dict) -> None:
 
 
 def _brief(r: dict) -> str:
-    s = f"{r['wall_s']} s, {r['peak_rss_mb']} MB (tree {r['peak_tree_rss_mb']} MB)"
+    s = f"{r['wall_s']} s (cpu {r.get('cpu_s')} s), {r['peak_rss_mb']} MB (tree {r['peak_tree_rss_mb']} MB)"
     if r.get("timed_out"):
         s += f" TIMED OUT {r.get('progress', '')}"
     elif r.get("returncode") != 0:
@@ -370,10 +371,10 @@ def markdown(results: dict) -> str:
                     f"- {label}: {r['wall_s']} s, peak RSS {r['peak_rss_mb']} MB (median of {r['repeats']})"
                 )
         lines.append(
-            "\n| network | tool | setting | runs | wall s (median) | detector s | peak RSS MB (largest / tree) "
+            "\n| network | tool | setting | runs | wall s (median) | CPU s | detector s | peak RSS MB (largest / tree) "
             "| edges w≥2 | recall | precision | significant edges | sig. recall | sig. precision |"
         )
-        lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in res["rows"].values():
             if r.get("timed_out"):
                 wall = f"did not finish in {r['wall_s']:.0f} s ({r.get('progress', 'no progress line')})"
@@ -386,7 +387,7 @@ def markdown(results: dict) -> str:
             if r.get("step_s"):
                 step = " + ".join(f"{v}" for v in r["step_s"].values())
             lines.append(
-                f"| {r['task']} | {r['tool']} | {r['variant']} | {r['repeats']} | {wall} | {step} | "
+                f"| {r['task']} | {r['tool']} | {r['variant']} | {r['repeats']} | {wall} | {r.get('cpu_s', '–')} | {step} | "
                 f"{r['peak_rss_mb']} / {r['peak_tree_rss_mb']} | {_fmt(r.get('edges'))} | {_fmt(r.get('recall'))} | "
                 f"{_fmt(r.get('precision'))} | {_fmt(sig.get('edges'))} | {_fmt(sig.get('recall'))} | "
                 f"{_fmt(sig.get('precision'))} |"

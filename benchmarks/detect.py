@@ -220,6 +220,7 @@ def run_size(n: int, args, results: dict) -> None:
             "wall_s": m.wall_s,
             "peak_rss_mb": m.peak_rss_mb,
             "peak_tree_rss_mb": m.peak_tree_rss_mb,
+            "cpu_s": m.cpu_s,
             "returncode": m.returncode,
             "timed_out": m.timed_out,
             "load": os.getloadavg()[0],
@@ -255,7 +256,9 @@ def run_size(n: int, args, results: dict) -> None:
         args.results_path.write_text(json.dumps(results, indent=1, default=str))
     ok = [r for r in runs if r["returncode"] == 0] or runs
     res["runs"] = runs
-    res["median"] = {k: round(statistics.median(r[k] for r in ok), 2) for k in ("wall_s", "peak_rss_mb")}
+    res["median"] = {
+        k: round(statistics.median(r[k] for r in ok), 2) for k in ("wall_s", "cpu_s", "peak_rss_mb")
+    }
 
 
 def _seconds(detectors: dict) -> dict:

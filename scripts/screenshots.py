@@ -49,6 +49,9 @@ def take_screenshots(
             if el is None:
                 continue
             el.scroll_into_view_if_needed()
+            if name == "network":
+                page.wait_for_selector("html[data-network='1']")
+                page.wait_for_timeout(300)
             path = out_dir / f"{name}.png"
             el.screenshot(path=str(path)) if name != "overview" else page.screenshot(path=str(path))
             written.append(path)

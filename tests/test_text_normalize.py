@@ -43,7 +43,9 @@ def test_kazakh_latin_matches_cyrillic(latin):
 
 
 def test_kazakh_latin_more_words():
-    assert normalize_text("Táýelsizdik kúni qutty bolsyn!") == normalize_text("Тәуелсіздік күні құтты болсын!")
+    assert normalize_text("Táýelsizdik kúni qutty bolsyn!") == normalize_text(
+        "Тәуелсіздік күні құтты болсын!"
+    )
     assert normalize_text("Prezıdent Toqaev") == "президент тоқаев"
     assert normalize_text("Jańa Qazaqstan", kazakh_latin=False) == "jańa qazaqstan"
 
@@ -54,7 +56,9 @@ def test_english_is_not_taken_for_kazakh():
 
 
 def test_mentions_links_emoji_punctuation_numbers():
-    text = "@akim_almaty Молодцы!!! 👍🇰🇿 Подробнее: https://t.me/akorda/123 и nurotan.kz/news. 2024 год, 12,5%"
+    text = (
+        "@akim_almaty Молодцы!!! 👍🇰🇿 Подробнее: https://t.me/akorda/123 и nurotan.kz/news. 2024 год, 12,5%"
+    )
     assert normalize_text(text) == "молодцы подробнее и 0 год 0"
     assert normalize_text(text, mentions=False).startswith("akim almaty молодцы")
     assert "https" in normalize_text(text, links=False)

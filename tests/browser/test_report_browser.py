@@ -39,6 +39,10 @@ class Opened:
         self.dialogs.append(dialog.message)
         dialog.dismiss()
 
+    def show_network(self) -> None:
+        self.page.locator("#bw-network").scroll_into_view_if_needed()
+        self.page.wait_for_selector("html[data-network='1']", timeout=10_000)
+
     def rows(self, table_id: str) -> int:
         return self.page.locator(f"#{table_id} tbody tr").count()
 
@@ -57,6 +61,8 @@ def report(tmp_path_factory) -> Path:
 def test_report_draws_searches_and_links(browser, report):
     view = Opened(browser, report)
     page = view.page
+    assert page.evaluate("document.documentElement.dataset.network") is None  # drawn only when looked at
+    view.show_network()
     assert page.evaluate("window.__bwNetwork.nodes().length") == 6
     assert page.evaluate("window.__bwNetwork.edges().length") == 7
     assert page.locator("#bw-network canvas").count() >= 1
@@ -94,13 +100,19 @@ def test_payloads_never_execute_and_show_as_text(browser, tmp_path):
     page = view.page
     # make the search tables render every payload-bearing row too, and hover over everything
     view.search("")
+    view.show_network()
     page.evaluate("document.querySelectorAll('*').forEach(e => e.dispatchEvent(new MouseEvent('mouseover')))")
     page.wait_for_timeout(300)
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert view.dialogs == []
     assert view.errors == [], view.errors  # an injected script blocked by the CSP would log here
     assert all(u.startswith("file://") for u in view.requests), view.requests
-    body = re.sub(r"\s+", " ", page.inner_text("body"))
+    # the page's text (outside the JSON data blocks) holds every payload verbatim, as text nodes
+    text = page.evaluate(
+        "(() => { const c = document.body.cloneNode(true);"
+        " c.querySelectorAll('script').forEach(s => s.remove()); return c.textContent; })()"
+    )
+    body = re.sub(r"\s+", " ", text)
     for payload in PAYLOADS:
         shown = re.sub(r"\s+", " ", visible_controls(payload)).strip()
         assert shown in body, payload
@@ -111,6 +123,7 @@ def test_pseudonymized_report_runs_clean(browser, tmp_path):
     build_report_case(tmp_path / "case.duckdb")
     report = write_report(tmp_path / "case.duckdb", tmp_path / "report.html", pseudonymize=True)
     view = Opened(browser, report)
+    view.show_network()
     assert view.page.evaluate("window.__bwNetwork.nodes().length") == 6
     assert "@bot1" not in view.page.inner_text("body")
     assert view.errors == []

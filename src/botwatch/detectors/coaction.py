@@ -143,6 +143,8 @@ class CoActionDetector(Detector):
         "fdr_method": "bh",
         "hypotheses": "selected",
         "null": "jitter",
+        "screen": "accounts",
+        "burst_alpha": 0.01,
         "jitter_factor": 10.0,
         "co_text_null": "text_rarity",
         "max_targets": 20,
@@ -156,6 +158,8 @@ class CoActionDetector(Detector):
         "fdr_method": OneOf(("bh", "by")),
         "hypotheses": OneOf(("selected", "all")),
         "null": OneOf(("jitter", "exchangeable")),
+        "screen": OneOf(("accounts", "none")),
+        "burst_alpha": Interval(float, 0, 1, closed="neither"),
         "jitter_factor": Interval(float, 1, None),
         "co_text_null": OneOf(("text_rarity", "timing")),
         "max_targets": Interval(int, 1, 10_000),
@@ -201,6 +205,7 @@ class CoActionDetector(Detector):
                 "_ca_tested",
                 "_ca_at",
                 "_ca_lam",
+                "_ca_accq",
             ):
                 con.execute(f"DROP TABLE IF EXISTS {t}")
             try:
@@ -229,6 +234,39 @@ class CoActionDetector(Detector):
             JOIN per_acc na ON na.platform = a.platform AND na.account_id = a.account_id
             JOIN per_acc nb ON nb.platform = b.platform AND nb.account_id = b.account_id
             JOIN s ON s.platform = a.platform""")
+
+    def _account_screen(self, con) -> None:
+        """Which accounts act in bursts with others more often than chance -> table _ca_accq(acc, q).
+
+        Per account and target: ``m`` = accounts it met there, ``mu = n_a,t * (n_t - n_a,t) * f_t`` the number
+        expected under the null; the target is a *burst* for the account when ``P(Poisson(mu) >= m) <=
+        burst_alpha``. Under the null each target is a burst with probability at most ``burst_alpha``, so an
+        account with ``T`` targets expects at most ``burst_alpha * T`` bursts; ``p = P(Poisson(burst_alpha * T)
+        >= bursts)``, then BH over the accounts of the layer. A bystander who lands next to a coordinated burst
+        once or twice stays unremarkable; an account that is part of the burst target after target does not.
+        """
+        alpha = float(self.params["burst_alpha"])
+        per = con.sql("""
+            WITH per AS (SELECT tgt, acc, count(*) AS n_at FROM _ca_ev GROUP BY 1, 2),
+            met AS (SELECT tgt, acc, count(DISTINCT other) AS m FROM (
+                      SELECT tgt, ax AS acc, ay AS other FROM _ca_meet WHERE ax <> ay
+                      UNION ALL SELECT tgt, ay, ax FROM _ca_meet WHERE ax <> ay) GROUP BY 1, 2)
+            SELECT per.acc, coalesce(met.m, 0) AS m,
+                   least(t.n_acc - 1, per.n_at * (t.n_items - per.n_at) * t.f) AS mu
+            FROM per JOIN _ca_tgt t USING (tgt) LEFT JOIN met USING (tgt, acc)
+            ORDER BY per.acc, per.tgt""").to_arrow_table()
+        if per.num_rows == 0:
+            con.execute("CREATE TEMP TABLE _ca_accq (acc BIGINT, q DOUBLE)")
+            return
+        acc = per.column("acc").to_numpy()
+        burst = poisson_sf(per.column("m").to_numpy(), per.column("mu").to_numpy()) <= alpha
+        accounts, first = np.unique(acc, return_index=True)
+        n_targets = np.diff(np.r_[first, len(acc)])
+        n_bursts = np.add.reduceat(burst.astype(np.int64), first)
+        q = fdr_qvalues(poisson_sf(n_bursts, alpha * n_targets), len(accounts), self.params["fdr_method"])
+        con.register("_ca_accq_arrow", pa.table({"acc": pa.array(accounts, pa.int64()), "q": pa.array(q)}))
+        con.execute("CREATE TEMP TABLE _ca_accq AS SELECT * FROM _ca_accq_arrow")
+        con.unregister("_ca_accq_arrow")
 
     def _pairs_and_tests(self, con, run_id, layer, events, w, min_weight) -> dict:
         p = self.params
@@ -290,6 +328,8 @@ class CoActionDetector(Detector):
         ]
         m = max(int(m or 0), pairs_met)
         con.execute(f"CREATE TEMP TABLE _ca_tested AS SELECT lo, hi, k FROM _ca_pw WHERE k >= {min_weight}")
+        if p["screen"] == "accounts":
+            self._account_screen(con)
         con.execute("DROP TABLE _ca_pw")
         # Closest meeting per (tested pair, target); lag > 0 means the lower account (account_a) acted first.
         con.execute("""
@@ -333,12 +373,35 @@ class CoActionDetector(Detector):
         k = tested.column("k").to_numpy()
         lam = tested.column("lam").to_numpy()
         pv = poisson_sf(k, lam)
+        # Selective test: only pairs with k >= min_weight are tested, so condition on that selection:
+        # p = P(K >= k | K >= min_weight) under the null, and the tested pairs are the hypotheses.
+        p_sel = np.minimum(1.0, pv / np.maximum(poisson_sf(np.full_like(k, min_weight), lam), 1e-300))
         if p["hypotheses"] == "selected":
-            # Selective inference: only pairs with k >= min_weight are tested, so condition on that selection:
-            # p = P(K >= k | K >= min_weight) under the null, and the hypotheses are the tested pairs.
-            pv = np.minimum(1.0, pv / np.maximum(poisson_sf(np.full_like(k, min_weight), lam), 1e-300))
-            m = n_tested
-        qv = fdr_qvalues(pv, m, p["fdr_method"])
+            q_sel, m = fdr_qvalues(p_sel, n_tested, p["fdr_method"]), n_tested
+        else:
+            q_sel = fdr_qvalues(pv, m, p["fdr_method"])
+        if p["screen"] == "accounts":
+            # Screened test: a pair is a hypothesis only when both accounts act in bursts with others more often
+            # than chance (see _account_screen); it is tested with its unconditional p-value, BH over those pairs.
+            # An edge is significant when either test finds it, each run at fdr / 2, so the union keeps the
+            # false-discovery rate at fdr: q_value = min(1, 2 * min(q_selective, q_screened)).
+            acc_q = dict(con.execute("SELECT acc, q FROM _ca_accq").fetchall())
+            lo, hi = tested.column("lo").to_pylist(), tested.column("hi").to_pylist()
+            screened = np.array(
+                [
+                    acc_q.get(a, 1.0) <= p["fdr"] / 2 and acc_q.get(b, 1.0) <= p["fdr"] / 2
+                    for a, b in zip(lo, hi)
+                ],
+                dtype=bool,
+            )
+            q_scr = np.ones(len(pv))
+            if screened.any():
+                q_scr[screened] = fdr_qvalues(pv[screened], int(screened.sum()), p["fdr_method"])
+            qv = np.minimum(1.0, 2 * np.minimum(q_sel, q_scr))
+        else:
+            qv = q_sel
+            if p["hypotheses"] == "selected":
+                pv = p_sel  # the p-value that decided
         pv_table = pa.table(
             {
                 "lo": tested.column("lo"),

@@ -14,7 +14,7 @@ reference: ``cluster_items.similarity`` is each item's Jaccard with it, and the 
 (:mod:`botwatch.text.template`) is aligned against it. Clusters are numbered ``T1, T2, …`` by number of
 accounts (descending), then first appearance.
 
-The defaults (word sets, ``threshold`` 0.6, ``min_tokens`` 5, ``min_accounts`` 3) were chosen on the synthetic
+The defaults (word sets, ``threshold`` 0.6, ``min_tokens`` 4, ``min_accounts`` 3) were chosen on the synthetic
 demo investigation and planted templates with word substitutions (see docs/methods/near_duplicate.md for the
 measurements and the trade-offs).
 """
@@ -36,6 +36,7 @@ from botwatch.text.minhash import (
     jaccard_pairs,
     near_duplicate_pairs,
     shingle_texts,
+    sorted_unique,
 )
 from botwatch.text.normalize import normalize_texts
 from botwatch.text.template import extract_template
@@ -61,7 +62,7 @@ class NearDuplicateDetector(Detector):
         "threshold": 0.6,
         "num_perm": 64,
         "shingle_size": 1,
-        "min_tokens": 5,
+        "min_tokens": 4,
         "min_accounts": 3,
         "max_bucket": 200,
         **{switch: True for switch in NORMALISATION_SWITCHES},
@@ -91,10 +92,10 @@ class NearDuplicateDetector(Detector):
         clusters: list[dict] = []
         stats = {"n_texts": 0, "n_texts_compared": 0, "n_distinct_texts": 0, "n_pairs": 0}
         for platform in platforms:
-            items = con.execute(
+            items = con.sql(
                 "SELECT item_id, account_id, created_at, text FROM items "
                 "WHERE platform = ? AND text IS NOT NULL AND trim(text) <> '' ORDER BY item_id",
-                [platform],
+                params=[platform],
             ).to_arrow_table()
             found, platform_stats = self._cluster_platform(platform, items, int(ctx.seed))
             clusters.extend(found)
@@ -150,7 +151,7 @@ class NearDuplicateDetector(Detector):
 
         accounts = pc.dictionary_encode(items["account_id"].take(pa.array(eligible))).combine_chunks()
         account_code = accounts.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        pair_code = np.unique(component * (len(accounts.dictionary) + 1) + account_code)
+        pair_code = sorted_unique(component * (len(accounts.dictionary) + 1) + account_code)
         n_accounts = np.bincount(pair_code // (len(accounts.dictionary) + 1), minlength=len(distinct))
         big = np.flatnonzero(n_accounts >= max(int(p["min_accounts"]), 1))
         n_items_per = np.bincount(component, minlength=len(distinct))

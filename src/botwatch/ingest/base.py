@@ -87,15 +87,22 @@ class SourceFile:
         """A buffered binary stream of the (decompressed) content; counts compressed bytes for progress."""
         raw = io.BufferedReader(_CountingReader(open(self.path, "rb"), self), buffer_size=1 << 20)
         if self.gzipped:
-            return io.BufferedReader(_ClosingGzip(fileobj=raw), buffer_size=1 << 20)  # type: ignore[arg-type]
+            return _ClosingGzip(fileobj=raw)  # buffered itself; read1 returns what a truncated file holds
         return raw
 
     def sample(self, n: int = SAMPLE_BYTES) -> bytes:
+        """The first ``n`` bytes (decompressed); of a truncated gzip file, what could be read."""
+        out = bytearray()
         with self.open_binary() as fh:
-            try:
-                return fh.read(n)
-            except (OSError, EOFError):  # truncated gzip: sniff what we could read
-                return b""
+            while len(out) < n:
+                try:
+                    piece = fh.read1(n - len(out))
+                except (OSError, EOFError):  # truncated gzip: sniff what we could read
+                    break
+                if not piece:
+                    break
+                out += piece
+        return bytes(out)
 
     def read_bytes(self) -> bytes:
         with self.open_binary() as fh:

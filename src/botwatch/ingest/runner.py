@@ -8,7 +8,14 @@ from pathlib import Path
 import duckdb
 
 from botwatch.errors import BotwatchError
-from botwatch.ingest.base import ACCOUNT_SCHEMA, ITEM_SCHEMA, IngestOptions, SourceFile, to_table
+from botwatch.ingest.base import (
+    ACCOUNT_SCHEMA,
+    ITEM_SCHEMA,
+    SAMPLE_BYTES,
+    IngestOptions,
+    SourceFile,
+    to_table,
+)
 from botwatch.ingest.registry import detect_format, get_adapter
 from botwatch.store.case import Case, IngestSummary, check_timezone, options_json, sha256_file
 
@@ -31,8 +38,8 @@ def ingest_file(
     except OSError as exc:
         raise BotwatchError(f"{path}: cannot read ({exc.strerror}); check permissions") from None
     check_timezone(options.timezone)
-    if source.size == 0:
-        adapter_name, reason = "empty", "the file is empty"
+    if _is_blank(source):
+        adapter_name, reason = "empty", "the file is empty or holds only whitespace"
         adapter = None
     elif options.format:
         adapter = get_adapter(options.format)
@@ -81,6 +88,18 @@ def ingest_file(
         if bar is not None:
             bar.close()
     return summary
+
+
+def _is_blank(source: SourceFile) -> bool:
+    """True for an empty file or one holding only whitespace (and maybe a BOM); a corrupt one is not blank."""
+    if source.size == 0:
+        return True
+    try:
+        with source.open_binary() as fh:
+            head = fh.read(SAMPLE_BYTES + 1)
+    except (OSError, EOFError):
+        return False
+    return len(head) <= SAMPLE_BYTES and not head.removeprefix(b"\xef\xbb\xbf").strip()
 
 
 def _progress_bar(source: SourceFile, progress: bool | None):

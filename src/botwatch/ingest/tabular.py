@@ -59,6 +59,18 @@ INT_FIELDS = {"reactions", "replies", "reposts", "views", "followers", "followin
 REQUIRED = ("item_id", "account_id", "created_at")
 
 
+# CrowdTangle writes the dashboard's zone as an abbreviation; DuckDB knows EST but not the others.
+US_ZONES = {"EDT": "-04:00", "EST": "-05:00", "CDT": "-05:00", "CST": "-06:00", "MDT": "-06:00",
+            "MST": "-07:00", "PDT": "-07:00", "PST": "-08:00"}  # fmt: skip
+
+
+def _us_zone_to_offset(col: str) -> str:
+    expr = f"trim({col})"
+    for abbr, offset in US_ZONES.items():
+        expr = f"regexp_replace({expr}, ' {abbr}$', '{offset}')"
+    return f"nullif({expr}, '')"
+
+
 @dataclass(frozen=True)
 class Preset:
     """A known CSV layout: the columns that identify it, how they map, and its defaults."""
@@ -70,6 +82,9 @@ class Preset:
     timezone: str | None = None
     expressions: dict[str, str] = field(default_factory=dict)  # field -> SQL over quoted column names
     note: str = ""
+    alternatives: dict[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # field -> columns, first present wins
 
 
 PRESETS: list[Preset] = [
@@ -146,6 +161,8 @@ PRESETS: list[Preset] = [
         expressions={
             "parent_id": """CASE WHEN "thread_id" IS NOT NULL AND "thread_id" <> "id" THEN "thread_id" END"""
         },
+        # timestamp is the 4CAT server's local time; unix_timestamp is exact
+        alternatives={"created_at": ("unix_timestamp", "timestamp"), "handle": ("author_username", "author")},
         note="4CAT CSV export",
     ),
     Preset(
@@ -166,6 +183,7 @@ PRESETS: list[Preset] = [
             "followers": "Followers at Posting",
         },
         platform="facebook",
+        expressions={"created_at": _us_zone_to_offset('"Post Created"')},
         note="CrowdTangle historical-data CSV (Post Created carries the dashboard's zone)",
     ),
     Preset(
@@ -218,6 +236,10 @@ def resolve_mapping(
     exprs: dict[str, str] = {}
     if preset:
         mapping.update({k: v for k, v in preset.mapping.items() if v in columns or not check_columns})
+        for target, candidates in preset.alternatives.items():
+            present = [c for c in candidates if c in columns]
+            if present:
+                mapping[target] = present[0]
         exprs.update(preset.expressions)
     else:
         for name in ITEM_TARGETS | ACCOUNT_TARGETS:
@@ -272,21 +294,21 @@ def build_select(
         elif target in LIST_FIELDS and target not in exprs:
             v = as_list(v) if target in mapping else "NULL::VARCHAR[]"
         elif target in INT_FIELDS:
-            v = f"CAST(try_cast({v} AS DOUBLE) AS BIGINT)"
+            v = _count(v)
         name = "created_at_raw" if target == "created_at" else target
         sel.append(f"{v} AS {name}")
     items_sql = ", ".join(sel)
     acc = [
-        f"{sql_str(platform)} AS platform",
+        f"{sel[sorted(ITEM_TARGETS).index('platform')].removesuffix(' AS platform')} AS platform",
         f"{value('account_id')} AS account_id",
         f"{value('handle')} AS handle",
         f"{value('display_name')} AS display_name",
         f"{value('account_created_at')} AS created_at_raw",
         f"{value('bio')} AS bio",
         f"{value('avatar_url')} AS avatar_url",
-        f"CAST(try_cast({value('followers')} AS DOUBLE) AS BIGINT) AS followers",
-        f"CAST(try_cast({value('following')} AS DOUBLE) AS BIGINT) AS following",
-        f"CAST(try_cast({value('posts_count')} AS DOUBLE) AS BIGINT) AS posts_count",
+        f"{_count(value('followers'))} AS followers",
+        f"{_count(value('following'))} AS following",
+        f"{_count(value('posts_count'))} AS posts_count",
         f"try_cast({value('verified')} AS BOOLEAN) AS verified",
         "false AS is_profile",
     ]
@@ -294,6 +316,11 @@ def build_select(
     accounts_sql = ", ".join(acc) if has_account_fields else ""
     tz = options.timezone or (preset.timezone if preset else None)
     return items_sql, accounts_sql, tz
+
+
+def _count(v: str) -> str:
+    """A count as BIGINT; tolerates '12.0' (Twitter IO) and thousands separators '1,234' (CrowdTangle)."""
+    return f"CAST(try_cast(replace({v}, ',', '') AS DOUBLE) AS BIGINT)"
 
 
 def _quote(col: str) -> str:
@@ -412,7 +439,9 @@ class CsvAdapter(Adapter):
             quote='"', escape='"', strict_mode=true, store_rejects=true, max_line_size=20000000,
             auto_detect=false, compression={sql_str(compression)}, columns={cols})"""
         try:
-            n_rows = con.execute(f"SELECT count(*) FROM {reader}").fetchall()[0][0]
+            # count every column: DuckDB validates (e.g. UTF-8) only the columns a query reads
+            counts = ", ".join(f"count({_quote(c)})" for c in header)
+            n_rows = con.execute(f"SELECT count(*), {counts} FROM {reader}").fetchall()[0][0]
             n_rejects = con.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0]
         except duckdb.Error:
             return None
@@ -426,6 +455,7 @@ class CsvAdapter(Adapter):
         positions: list[int] = []
         rejects: list[Reject] = []
         width = len(header)
+        csv.field_size_limit(1 << 30)  # a 10 MB comment is data, not an attack on the parser
         with source.open_binary() as fb:
             text = io.TextIOWrapper(fb, encoding="utf-8-sig", errors="surrogateescape", newline="")
             reader = csv.reader(text, delimiter=delim, strict=True)
@@ -515,7 +545,7 @@ def _emit(con, src: str, items_sql: str, accounts_sql: str) -> Iterator[Chunk]:
     for batch in reader:
         yield Chunk(items=pa.Table.from_batches([batch]))
     if accounts_sql:
-        reader = con.sql(f"SELECT position, raw, {accounts_sql} FROM {src}").to_arrow_reader(250_000)
+        reader = con.sql(f"SELECT position, {accounts_sql} FROM {src}").to_arrow_reader(250_000)
         for batch in reader:
             yield Chunk(accounts=pa.Table.from_batches([batch]))
 
@@ -579,32 +609,33 @@ def _load_lines(con, source: SourceFile, block_size: int = 1 << 26) -> list[Reje
     con.execute("CREATE TEMP TABLE lines (position BIGINT, line VARCHAR)")
     rejects: list[Reject] = []
     first_line = 1
-    tail = b""
+    buf = bytearray()
     with source.open_binary() as fh:
         while True:
             try:
-                block = fh.read(block_size)
-            except (EOFError, OSError) as exc:
-                rejects.append(
-                    Reject(
-                        first_line,
-                        f"file truncated or corrupt after line {first_line - 1}: {exc}",
-                        "",
-                        "end-of-file",
-                    )
-                )
-                block, tail = b"", b""  # the cut last line is not a record
-            if not block:
-                if tail:
-                    _stage_lines(con, [tail], first_line, rejects, np, pc)
+                piece = fh.read1(1 << 20)
+            except (EOFError, OSError) as exc:  # truncated gzip: keep every complete line before the cut
+                cut = buf.rfind(b"\n") + 1
+                if cut:
+                    first_line += _stage_lines(con, bytes(buf[:cut]), first_line, rejects, np, pc)
+                reason = f"file truncated or corrupt after line {first_line - 1}: {exc}"
+                rejects.append(Reject(first_line, reason, "", "end-of-file"))
+                buf.clear()
                 break
-            if first_line == 1 and not tail and block.startswith(b"\xef\xbb\xbf"):
-                block = block[3:]
-            data = tail + block
-            cut = data.rfind(b"\n") + 1
-            tail = data[cut:]
+            if first_line == 1 and not buf and piece.startswith(b"\xef\xbb\xbf"):
+                piece = piece[3:]
+            buf += piece
+            if piece and len(buf) < block_size:
+                continue
+            cut = buf.rfind(b"\n") + 1 if piece else len(buf)
             if cut:
-                first_line += _stage_lines(con, data[:cut], first_line, rejects, np, pc)
+                data = bytes(buf[:cut])
+                del buf[:cut]
+                if not piece and not data.endswith(b"\n"):
+                    data += b"\n"  # the last line has no newline
+                first_line += _stage_lines(con, data, first_line, rejects, np, pc)
+            if not piece:
+                break
     con.execute(f"""CREATE TEMP TABLE checked AS
         SELECT position, trim(line, {_WS}) AS raw, json_valid(trim(line, {_WS})) AS ok FROM lines
         WHERE trim(line, {_WS}) <> ''""")
@@ -620,13 +651,10 @@ def _load_lines(con, source: SourceFile, block_size: int = 1 << 26) -> list[Reje
 
 
 def _stage_lines(con, data, first_line: int, rejects: list[Reject], np, pc) -> int:
-    """Append the lines of ``data`` (bytes ending in a newline, or a one-item list) to ``lines``; invalid
+    """Append the lines of ``data`` (bytes ending in a newline) to the ``lines`` table; invalid
     UTF-8 lines become rejects. Returns the number of lines."""
-    if isinstance(data, list):
-        lines = pa.array(data, pa.large_binary())
-    else:
-        lines = pc.split_pattern(pa.array([data], pa.large_binary()), b"\n").flatten()
-        lines = lines.slice(0, len(lines) - 1)  # after the final newline
+    lines = pc.split_pattern(pa.array([data], pa.large_binary()), b"\n").flatten()
+    lines = lines.slice(0, len(lines) - 1)  # the empty piece after the final newline
     n = len(lines)
     positions = np.arange(first_line, first_line + n, dtype=np.int64)
     try:

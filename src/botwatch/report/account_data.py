@@ -2,7 +2,8 @@
 
 Accounts with a section are those flagged in the run or placed in a campaign, highest score first. The network
 holds the flagged accounts (highest score first, capped) and the detectors' edges among them, merged per pair
-across layers; its layout is igraph's Fruchterman-Reingold with the run's seed, so the same case draws the same
+across layers; when edges must be capped, each node's strongest few edges are kept first (a backbone that
+keeps every campaign connected), then the strongest of the rest; its layout is igraph's Fruchterman-Reingold with the run's seed, so the same case draws the same
 picture. Impact counts, per page (channel) and per post, the comments written by flagged accounts, the
 reactions those comments received, and reposts of the post by flagged accounts.
 """
@@ -153,12 +154,18 @@ def load_network(con, run_id: int, seed: int, limits: ReportLimits, ids, colours
              WHERE run_id = ? AND account_a <> account_b
                AND (platform, account_a) IN (SELECT (platform, account_id) FROM rep_nodes)
                AND (platform, account_b) IN (SELECT (platform, account_id) FROM rep_nodes))
-           SELECT platform, a, b, list(DISTINCT layer ORDER BY layer) AS layers, sum(weight) AS weight,
-                  min(q_value) AS q_value, bool_or(coalesce(significant, false)) AS significant,
-                  count(*) OVER () AS total
-           FROM e GROUP BY platform, a, b
-           ORDER BY significant DESC, weight DESC NULLS LAST, platform, a, b LIMIT ?""",
-        [run_id, limits.network_edges],
+           , pairs AS (
+             SELECT platform, a, b, list(DISTINCT layer ORDER BY layer) AS layers, sum(weight) AS weight,
+                    min(q_value) AS q_value, bool_or(coalesce(significant, false)) AS significant
+             FROM e GROUP BY platform, a, b)
+           , ranked AS (
+             SELECT *, count(*) OVER () AS total,
+                    row_number() OVER (PARTITION BY platform, a ORDER BY significant DESC, weight DESC NULLS LAST, b) AS ra,
+                    row_number() OVER (PARTITION BY platform, b ORDER BY significant DESC, weight DESC NULLS LAST, a) AS rb
+             FROM pairs)
+           SELECT * FROM ranked
+           ORDER BY least(ra, rb, ?), significant DESC, weight DESC NULLS LAST, platform, a, b LIMIT ?""",
+        [run_id, max(2, 2 * limits.network_edges // max(len(nodes), 1)), limits.network_edges],
     )
     positions = layout_positions(
         [(n["platform"], n["account_id"]) for n in nodes],

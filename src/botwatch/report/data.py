@@ -20,14 +20,14 @@ class ReportLimits:
     """Caps that bound the report's size. Every table that hits its cap says so on the page."""
 
     campaigns: int = 50  # campaigns with a detailed section
-    rows_per_table: int = 200  # rows in overview, posts and impact tables
+    rows_per_table: int = 100  # rows in overview, posts and impact tables
     templates_per_campaign: int = 10
     comments_per_template: int = 40
     avatars_per_campaign: int = 60
-    account_sections: int = 1000  # accounts with an evidence section
+    account_sections: int = 500  # accounts with an evidence section
     evidence_per_account: int = 25
     items_per_evidence: int = 25
-    evidence_items: int = 5000  # items listed (and linkable) in the evidence-items appendix
+    evidence_items: int = 3000  # items listed (and linkable) in the evidence-items appendix
     network_nodes: int = 1500
     network_edges: int = 5000
     explorer_accounts: int = 20000

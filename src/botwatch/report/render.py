@@ -15,6 +15,7 @@ from botwatch.report.charts import creation_histogram_svg, heatmap_svg, timeline
 from botwatch.report.data import Capped, flatten
 
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 SLOT = re.compile(r"\{[^{}]*\}")
 _URL_BAD = re.compile(r"[\s\x00-\x1f\x7f<>\"'`\\]")
 
@@ -25,7 +26,7 @@ def visible_controls(text: str) -> str:
 
 
 def show(value) -> str:
-    """Any value as escaped, direction-isolated HTML text ('' for None)."""
+    """Any value as escaped HTML text ('' for None), right-to-left text isolated in ``<bdi>``."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -36,7 +37,9 @@ def show(value) -> str:
         return str(value).lower()
     if isinstance(value, int):
         return f"{value:,}"
-    return "<bdi>" + escape(visible_controls(str(value))) + "</bdi>"
+    text = escape(visible_controls(str(value)))
+    # right-to-left text is isolated so it cannot reorder what surrounds it
+    return f"<bdi>{text}</bdi>" if RTL.search(text) else text
 
 
 def attr(value: str) -> str:
@@ -424,7 +427,7 @@ def network_html(network: dict, campaigns: list[dict]) -> str:
     if network["nodes_total"] > len(network["nodes"]) or network["edges_total"] > len(network["edges"]):
         note = (
             f'<p class="cap">Showing {len(network["nodes"]):,} of {network["nodes_total"]:,} flagged accounts and '
-            f"{len(network['edges']):,} of {network['edges_total']:,} links (strongest first).</p>"
+            f"{len(network['edges']):,} of {network['edges_total']:,} links (each account's strongest links first).</p>"
         )
     return f"""<section id="network"><h2>Network of flagged accounts</h2>
 <p class="muted">Nodes are flagged accounts coloured by campaign; links are detector edges (significant ones

@@ -274,6 +274,9 @@ class Case:
         con.unregister("stage_items")  # free the staged Arrow copy before the big insert
         pa.default_memory_pool().release_unused()
         con.execute("DELETE FROM stage_ok WHERE reason IS NOT NULL")
+        # Author details seen on every valid row, duplicates included, so accounts do not depend on file order.
+        con.execute("""CREATE TEMP TABLE stage_authors AS
+            SELECT DISTINCT platform, account_id, handle, display_name FROM stage_ok""")
         n_ok = con.execute("SELECT count(*) FROM stage_ok").fetchall()[0][0]
         # Duplicates inside this file: keep the copy with the smallest (md5 of raw, position); the rest are
         # dropped. Only keys that occur more than once are hashed and sorted, so a clean file costs one
@@ -314,14 +317,16 @@ class Case:
               CASE WHEN t BETWEEN TIMESTAMP '{EARLIEST}' AND now()::TIMESTAMP + INTERVAL 1 DAY THEN t END AS created_at,
               created_at_raw, bio, avatar_url, avatar_path, followers, following, posts_count, verified,
               coalesce(is_profile, true) AS is_profile, {source_id} AS source_id, position, raw,
-              md5(coalesce(raw, account_id)) AS raw_hash
+              md5(coalesce(raw, CAST([platform, account_id, handle, display_name, created_at_raw, bio, avatar_url,
+                  avatar_path, CAST(followers AS VARCHAR), CAST(following AS VARCHAR), CAST(posts_count AS VARCHAR),
+                  CAST(verified AS VARCHAR)] AS VARCHAR))) AS raw_hash
             FROM (SELECT *, {acc_ts} AS t FROM stage_accounts)
             WHERE account_id IS NOT NULL AND trim(account_id) <> ''
             UNION ALL
             SELECT DISTINCT platform, account_id, handle, display_name, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
               NULL, NULL, false, {source_id}, NULL, NULL,
               md5(concat_ws('|', platform, account_id, handle, display_name))
-            FROM stage_ok""")
+            FROM stage_authors""")
         n_profiles = con.execute("SELECT count(*) FROM stage_obs WHERE is_profile").fetchall()[0][0]
         new_profiles = con.execute("""
             INSERT INTO account_observations
@@ -370,7 +375,7 @@ class Case:
             ],
         )
         self._rebuild_accounts()
-        for name in ("stage_rejects", "stage_ok", "stage_clash", "stage_obs"):
+        for name in ("stage_rejects", "stage_ok", "stage_authors", "stage_clash", "stage_obs"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
         self._drop_staged()
         con.execute("COMMIT")

@@ -48,7 +48,8 @@ _EMOJI_RE = r"[\p{So}\x{1F3FB}-\x{1F3FF}]+"
 _PUNCT_RE = r"[\p{P}\p{Sm}\p{Sc}\p{Sk}]+"
 _PUNCT_AND_SYMBOLS_RE = r"[\p{P}\p{S}]+"
 _NUMBER_RE = r"\p{N}+(?:[.,:/]\p{N}+)*"
-_APOSTROPHES = ("'", "\u2019", "\u02bc", "`")
+_APOSTROPHE_RE = r"['\x{2019}\x{02BC}`]"
+_EXOTIC_RE = r"[^\x00-\x7F\x{0400}-\x{0482}\x{048A}-\x{04FF}]"
 # texts that need the per-word pass: a word mixing scripts, a word made only of look-alikes of the other script,
 # or a Kazakh Latin hint
 _MIXED_WORD_RE = (
@@ -204,15 +205,18 @@ _CYR_LOOKALIKE_WORD = re.compile(f"(?<!{_LETTER})[авсеніокмортхуј
 _KZ_HINT = re.compile(r"[áǵńóúýıäğñöşūüç]|q(?!u)")
 
 
-def _cyrillic_majority(letters: str, tie: bool) -> bool:
-    """Whether ``letters`` are mostly Cyrillic, judged first by the letters that have no look-alike in the
-    other script (``д``, ``и``, ``s``, ``l``), then by all letters, then ``tie``."""
+def _cyrillic_majority(letters: str, tie: bool | None) -> bool:
+    """Whether ``letters`` are mostly Cyrillic, judged by the letters that have no look-alike in the other
+    script (``д``, ``и``, ``s``, ``l``). On a tie: ``tie`` when given (a word of look-alikes follows its text),
+    else the count of all letters."""
     cyr = len(_UNAMBIGUOUS_CYR.findall(letters))
     lat = len(_UNAMBIGUOUS_LAT.findall(letters))
     if cyr == lat:
+        if tie is not None:
+            return tie
         cyr = len(_CYR.findall(letters))
         lat = len(_LAT_OR_GREEK.findall(letters))
-    return cyr > lat if cyr != lat else tie
+    return cyr > lat
 
 
 def _kazakh_word(word: str, modern: bool) -> str:
@@ -243,7 +247,7 @@ def _fold_text(text: str, homoglyphs: bool, kazakh_latin: bool) -> str:
             )
     if not homoglyphs:
         return text
-    text_is_cyrillic = _cyrillic_majority(text, False)
+    text_is_cyrillic = _cyrillic_majority(text, None)
 
     def fold_mixed(m: re.Match) -> str:
         word = m.group()
@@ -255,6 +259,13 @@ def _fold_text(text: str, homoglyphs: bool, kazakh_latin: bool) -> str:
     if text_is_cyrillic:
         return _LAT_LOOKALIKE_WORD.sub(lambda m: m.group().translate(_LAT_TO_CYR), text)
     return _CYR_LOOKALIKE_WORD.sub(lambda m: m.group().translate(_CYR_TO_LAT), text)
+
+
+def _on_subset(arr: pa.Array, mask: pa.Array, fn) -> pa.Array:
+    """Apply the array function ``fn`` only to the rows where ``mask`` is true."""
+    if not pc.any(mask).as_py():
+        return arr
+    return pc.replace_with_mask(arr, mask, fn(arr.filter(mask)))
 
 
 def _as_arrow(texts) -> pa.Array:
@@ -290,8 +301,12 @@ def normalize_texts(
     arr = _as_arrow(texts)
     if len(arr) == 0:
         return arr if arrow_in else []
-    arr = pc.utf8_normalize(arr, "NFKC")
-    arr = pc.replace_substring_regex(arr, _INVISIBLE_RE, "")
+    # Plain ASCII and basic Cyrillic (Kazakh letters included) are NFKC-stable and hold no invisible
+    # characters, combining marks or emoji: the Unicode steps run only on the texts with anything else.
+    exotic = pc.match_substring_regex(arr, _EXOTIC_RE)
+    arr = _on_subset(
+        arr, exotic, lambda a: pc.replace_substring_regex(pc.utf8_normalize(a, "NFKC"), _INVISIBLE_RE, "")
+    )
     removals = []
     if links:
         removals.append(_URL_RE)
@@ -301,7 +316,7 @@ def normalize_texts(
         arr = pc.replace_substring_regex(arr, "|".join(removals), " ")
     arr = pc.utf8_lower(arr)
     # lower() can produce combining marks (e.g. "İ" -> "i" + U+0307); drop them again.
-    arr = pc.replace_substring_regex(arr, r"\p{Mn}+", "")
+    arr = _on_subset(arr, exotic, lambda a: pc.replace_substring_regex(a, r"\p{Mn}+", ""))
     arr = pc.replace_substring(arr, "ё", "е")
     if homoglyphs or kazakh_latin:
         needs_pass = pc.match_substring_regex(arr, _KAZAKH_HINT_RE) if kazakh_latin else None
@@ -316,18 +331,19 @@ def normalize_texts(
                 ),
             )
             needs_pass = mixed if needs_pass is None else pc.or_(needs_pass, mixed)
-        if pc.any(needs_pass).as_py():
-            fixed = [_fold_text(t, homoglyphs, kazakh_latin) for t in arr.filter(needs_pass).to_pylist()]
-            arr = pc.replace_with_mask(arr, needs_pass, pa.array(fixed, type=pa.string()))
-    if emoji:
-        arr = pc.replace_substring_regex(arr, _EMOJI_RE, " ")
+        arr = _on_subset(
+            arr,
+            needs_pass,
+            lambda a: pa.array([_fold_text(t, homoglyphs, kazakh_latin) for t in a.to_pylist()], pa.string()),
+        )
+    if emoji and not punctuation:  # with punctuation on, the symbol pass below removes emoji too
+        arr = _on_subset(arr, exotic, lambda a: pc.replace_substring_regex(a, _EMOJI_RE, " "))
     if numbers:
         arr = pc.replace_substring_regex(arr, _NUMBER_RE, "0")
     if punctuation:
-        for apostrophe in _APOSTROPHES:
-            arr = pc.replace_substring(arr, apostrophe, "")
+        arr = pc.replace_substring_regex(arr, _APOSTROPHE_RE, "")
         arr = pc.replace_substring_regex(arr, _PUNCT_AND_SYMBOLS_RE if emoji else _PUNCT_RE, " ")
-    arr = pc.replace_substring_regex(arr, r"\s+", " ")
+    arr = pc.replace_substring_regex(arr, r"\s{2,}|[^\S ]", " ")
     arr = pc.utf8_trim_whitespace(arr)
     return arr if arrow_in else arr.to_pylist()
 

@@ -40,6 +40,8 @@
     tr.appendChild(td);
   }
 
+  function nodesMany(net) { return net.nodes.length + net.edges.length > 2000; }
+
   /* -- network ------------------------------------------------------------------------------------------- */
   function drawNetwork() {
     var net = readJson("bw-network-data");
@@ -63,10 +65,12 @@
       elements: elements,
       layout: { name: "preset", fit: true, padding: 20 },
       minZoom: 0.05,
+      hideEdgesOnViewport: nodesMany(net),
+      textureOnViewport: nodesMany(net),
       maxZoom: 5,
       style: [
         { selector: "node", style: { "background-color": "data(colour)", width: 14, height: 14, label: "data(label)",
-          "font-size": 8, color: "#222", "min-zoomed-font-size": 7, "text-valign": "bottom" } },
+          "font-size": 8, color: "#222", "min-zoomed-font-size": 10, "text-valign": "bottom" } },
         { selector: "edge", style: { width: 1, "line-color": "#b8b8b8", opacity: 0.7, "line-style": "dashed" } },
         { selector: "edge[significant = 1]", style: { "line-style": "solid", "line-color": "#888" } },
         { selector: "node:selected", style: { "border-width": 3, "border-color": "#000" } }
@@ -162,14 +166,29 @@
     update();
   }
 
+  /* Run fn once el comes near the viewport: the network is drawn only when looked at, so big reports open fast. */
+  function whenVisible(el, fn) {
+    if (!el || !("IntersectionObserver" in window)) { fn(); return; }
+    var io = new IntersectionObserver(function (entries) {
+      if (entries.some(function (e) { return e.isIntersecting; })) { io.disconnect(); fn(); }
+    }, { rootMargin: "300px" });
+    io.observe(el);
+  }
+
   function start() {
     var t0 = performance.now();
+    window.__bwTimings = {};
     try { setupSearch(); } finally {
-      var t1 = performance.now();
-      drawNetwork();
-      window.__bwTimings = { search: t1 - t0, network: performance.now() - t1 };
+      window.__bwTimings.search = performance.now() - t0;
+      document.documentElement.setAttribute("data-ready", "1");
+      whenVisible(document.getElementById("bw-network"), function () {
+        var t1 = performance.now();
+        try { drawNetwork(); } finally {
+          window.__bwTimings.network = performance.now() - t1;
+          document.documentElement.setAttribute("data-network", "1");
+        }
+      });
     }
-    document.documentElement.setAttribute("data-ready", "1");
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

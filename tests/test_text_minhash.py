@@ -1,0 +1,92 @@
+import numpy as np
+import pytest
+
+from botwatch.errors import BotwatchError
+from botwatch.text.minhash import (
+    MinHasher,
+    choose_bands,
+    connected_components,
+    hash_strings,
+    jaccard_pairs,
+    lsh_candidate_pairs,
+    near_duplicate_pairs,
+    shingle_texts,
+)
+
+WORDS = [f"w{i}" for i in range(400)]
+
+
+def _random_texts(n, length, seed):
+    rng = np.random.default_rng(seed)
+    return [" ".join(rng.choice(WORDS, size=length, replace=False)) for _ in range(n)]
+
+
+def test_hash_strings_is_deterministic_and_distinct():
+    h = hash_strings(["a", "b", "a", "привет", ""])
+    assert h[0] == h[2] and len({int(x) for x in h}) == 4
+    # pinned values: FNV-1a 64 + splitmix64, independent of Python's salted hash()
+    assert int(hash_strings(["abc"])[0]) == 11375260467491614100
+    assert int(hash_strings(["привет"])[0]) == 16002413038249731311
+
+
+def test_shingles_words_and_character_fallback():
+    sh = shingle_texts(["a b c d", "a b c d", "спасибо большое", "", "a b"], k=2)
+    assert list(sh.kind) == [1, 1, 2, 0, 2]
+    assert list(sh.sizes[:2]) == [3, 3]  # bigrams of 4 tokens
+    assert sh.sizes[3] == 0
+    assert jaccard_pairs(sh, [[0, 1], [0, 2], [0, 3]]).tolist() == [1.0, 0.0, 0.0]
+    uni = shingle_texts(["a b c d", "a b c e"], k=1)
+    assert jaccard_pairs(uni, [[0, 1]])[0] == pytest.approx(3 / 5)
+
+
+def test_signature_estimates_jaccard_and_refuses_other_seeds():
+    base = WORDS[:40]
+    texts = [" ".join(base), " ".join(base[:30] + WORDS[100:110])]  # exact Jaccard 30/50
+    sh = shingle_texts(texts, k=1)
+    sig = MinHasher(num_perm=256, seed=3).signatures(sh)
+    assert sig.similarity(0, 1) == pytest.approx(0.6, abs=0.1)
+    other = MinHasher(num_perm=256, seed=4).signatures(sh)
+    with pytest.raises(BotwatchError, match="different seeds"):
+        sig.similarity(0, 1, other)
+    again = MinHasher(num_perm=256, seed=3).signatures(sh)
+    assert np.array_equal(sig.values, again.values)
+
+
+def test_choose_bands_respects_num_perm_and_threshold():
+    for threshold in (0.5, 0.6, 0.8):
+        b, r = choose_bands(threshold, 64)
+        assert b * r <= 64
+        # the S-curve's midpoint sits near the threshold
+        assert abs((1 / b) ** (1 / r) - threshold) < 0.15
+
+
+def test_lsh_finds_planted_pairs_without_all_pairs():
+    texts = _random_texts(300, 12, seed=1)
+    planted = [(5, 300), (17, 301), (200, 302)]
+    for i, _ in planted:
+        toks = texts[i].split()
+        toks[3] = "replaced"
+        texts.append(" ".join(toks))
+    sh = shingle_texts(texts, k=1)
+    pairs, sim = near_duplicate_pairs(sh, threshold=0.6, num_perm=64, seed=1)
+    assert sorted(map(tuple, pairs.tolist())) == planted
+    assert np.all(sim >= 0.6)
+    sig = MinHasher(64, 1).signatures(sh)
+    candidates = lsh_candidate_pairs(sig, *choose_bands(0.6, 64))
+    assert len(candidates) < len(texts) * (len(texts) - 1) / 2 / 20
+
+
+def test_huge_bucket_is_linked_as_star_and_chain():
+    texts = ["one two three four five"] * 50 + ["six seven eight nine ten"]
+    sh = shingle_texts(texts, k=1)
+    sig = MinHasher(16, 1).signatures(sh)
+    pairs = lsh_candidate_pairs(sig, 4, 4, max_bucket=10)
+    assert len(pairs) <= 2 * 50  # not 50 * 49 / 2
+    labels = connected_components(len(texts), pairs)
+    assert len(set(labels[:50].tolist())) == 1 and labels[50] == 50
+
+
+def test_connected_components():
+    labels = connected_components(7, np.array([[5, 6], [0, 1], [1, 5], [3, 4]]))
+    assert labels.tolist() == [0, 0, 2, 3, 3, 0, 0]
+    assert connected_components(3, np.zeros((0, 2))).tolist() == [0, 1, 2]
