@@ -222,13 +222,25 @@ def botwatch_network(base_case: Path, task: str, window, seed, run_dir, timeout,
 
 
 def botwatch_child(case: str, cfg: str, only: str, seed: str, summary: str) -> None:
-    """In the measured child: run ``detect_case`` and write its summary."""
-    from botwatch.pipeline import detect_case
+    """In the measured child: the network step only — the named detectors, as ``detect_case`` runs them, but
+    without campaign assembly and account scoring (``detect.py`` measures the whole detect step)."""
+    from botwatch.detectors import RunContext, get_detector_class
+    from botwatch.store.case import Case
 
-    result = detect_case(case, config=json.loads(Path(cfg).read_text()), only=only.split(","), seed=int(seed))
-    Path(summary).write_text(
-        json.dumps({"seconds": result.seconds, "detectors": result.detectors}, default=str)
-    )
+    config = json.loads(Path(cfg).read_text())
+    t0 = time.perf_counter()
+    detectors = {}
+    with Case(case) as c:
+        ctx = RunContext(con=c.con, run_id=1, seed=int(seed))
+        for name in only.split(","):
+            det = get_detector_class(name)(**config.get(name, {}))
+            det.validate_params()
+            t = time.perf_counter()
+            s = det.run(ctx) or {}
+            s.setdefault("seconds", round(time.perf_counter() - t, 3))
+            detectors[name] = s
+    result = {"seconds": time.perf_counter() - t0, "detectors": detectors}
+    Path(summary).write_text(json.dumps(result, default=str))
 
 
 # -- driver -----------------------------------------------------------------------------------------------------

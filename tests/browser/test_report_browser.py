@@ -86,7 +86,7 @@ def test_report_draws_searches_and_links(browser, report):
     assert unresolved == []
     assert page.locator('a[href="#item-c1"]').count() >= 2
     # clicking a node opens that account's evidence
-    page.evaluate("window.__bwNetwork.getElementById('account-bot2').emit('tap')")
+    page.evaluate("() => { window.__bwNetwork.getElementById('account-bot2').emit('tap'); }")
     assert page.evaluate("location.hash") == "#account-bot2"
     assert view.errors == []
     assert all(u.startswith("file://") for u in view.requests), view.requests

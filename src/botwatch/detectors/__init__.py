@@ -11,6 +11,7 @@ from botwatch.errors import BotwatchError
 BUILTIN_DETECTORS: dict[str, str] = {
     "near_duplicate": "botwatch.detectors.near_duplicate:NearDuplicateDetector",
     "coaction": "botwatch.detectors.coaction:CoActionDetector",
+    "shared_avatar": "botwatch.detectors.shared_avatar:SharedAvatarDetector",
 }
 
 _extra: dict[str, type[Detector]] = {}

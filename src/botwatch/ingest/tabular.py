@@ -148,6 +148,37 @@ PRESETS: list[Preset] = [
         note="Twitter information-operations archive (tweet_time is UTC)",
     ),
     Preset(
+        "pushshift-reddit",
+        frozenset(
+            {
+                "author",
+                "id",
+                "created",
+                "subreddit",
+                "parent_id",
+                "full_link",
+                "title",
+                "selftext",
+                "body",
+                "url",
+            }
+        ),
+        {"account_id": "author", "handle": "author", "created_at": "created", "channel": "subreddit"},
+        platform="reddit",
+        expressions={
+            # Reddit fullnames: t3_ for a submission (its id only appears in full_link), t1_ for a comment,
+            # so parent_id (t3_xxx / t1_xxx) joins the item it answers.
+            "item_id": """CASE WHEN nullif(trim("id"), '') IS NOT NULL THEN 't1_' || trim("id")
+                ELSE 't3_' || nullif(regexp_extract("full_link", '/comments/([a-z0-9]+)', 1), '') END""",
+            "parent_id": """nullif(trim("parent_id"), '')""",
+            "text": """nullif(concat_ws(chr(10) || chr(10), nullif(trim("title"), ''),
+                nullif(trim("selftext"), ''), nullif(trim("body"), '')), '')""",
+            "links": """CASE WHEN nullif(trim("url"), '') IS NOT NULL
+                AND NOT contains("url", '/comments/') THEN [trim("url")] END""",
+        },
+        note="Pushshift Reddit submissions and comments",
+    ),
+    Preset(
         "4cat",
         frozenset({"id", "thread_id", "author", "body", "timestamp"}),
         {
@@ -252,7 +283,7 @@ def resolve_mapping(
             raise FormatError(
                 f"--map {target}=...: unknown field {target!r}; fields are: {', '.join(sorted(ITEM_TARGETS | ACCOUNT_TARGETS))}"
             )
-        if check_columns and column not in columns:
+        if check_columns and column not in columns and not _is_derived(column):
             raise FormatError(
                 f"--map {target}={column}: {file_name} has no column {column!r}; columns are: {', '.join(columns)}"
             )
@@ -278,7 +309,14 @@ def build_select(
             return exprs[target]
         if target not in mapping:
             return "NULL"
-        return f"nullif(trim({col_sql(mapping[target])}), '')"
+        column = mapping[target]
+        if column == "@hash":  # an id from the record's content: identical records collapse into one
+            return "md5(raw)"
+        if column == "@line":  # an id from the record's place: <file name>:<line>
+            return f"{sql_str(file_name + ':')} || CAST(position AS VARCHAR)"
+        if _is_derived(column):
+            return sql_str(column[1:-1])
+        return f"nullif(trim({col_sql(column)}), '')"
 
     def as_list(v: str) -> str:
         return f"""(CASE WHEN {v} IS NULL THEN NULL WHEN {v} IN ('[]', 'absent') THEN []::VARCHAR[]
@@ -316,6 +354,11 @@ def build_select(
     accounts_sql = ", ".join(acc) if has_account_fields else ""
     tz = options.timezone or (preset.timezone if preset else None)
     return items_sql, accounts_sql, tz
+
+
+def _is_derived(column: str) -> bool:
+    """``@hash``, ``@line`` and a quoted constant (``'comment'``) are --map values that are not columns."""
+    return column in ("@hash", "@line") or (len(column) >= 2 and column[0] == column[-1] == "'")
 
 
 def _count(v: str) -> str:

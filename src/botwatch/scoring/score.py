@@ -3,8 +3,8 @@
 Each signal an account shows becomes a probability-like strength, and the score is their noisy-OR:
 ``score = 1 - prod(1 - s_i)``. Coordination signals come from significant edges (a layer with ``k`` distinct
 significant partners has strength ``1 - (1 - base)^k``), campaign membership and the share of the account's
-comments that match a cross-account template. Behavioural signals (an avatar shared with other accounts, an
-account created in a batch, office-hours-only activity) add weight but can never flag an account alone: an
+comments that match a cross-account template (a shared profile picture is the ``co_avatar`` layer of the
+``shared_avatar`` detector). Behavioural signals (an account created in a batch, office-hours-only activity) add weight but can never flag an account alone: an
 account is flagged only when its score reaches ``threshold`` *and* it has at least one significant edge. Every
 signal is written as an ``evidence`` row whose sentence cites the items behind it.
 """
@@ -23,11 +23,9 @@ SCORING_PARAMETERS = {
     "base_other_layer": 0.15,
     "campaign_member": 0.2,
     "template_share": 0.2,
-    "shared_avatar": 0.2,
     "creation_batch": 0.1,
     "office_hours": 0.1,
     "batch_min_accounts": 5,
-    "avatar_max_sharing": 50,
     "local_timezone": "Asia/Almaty",
     "office_hours_min_items": 10,
 }
@@ -40,13 +38,11 @@ SCORING_CONSTRAINTS = {
         "base_other_layer",
         "campaign_member",
         "template_share",
-        "shared_avatar",
         "creation_batch",
         "office_hours",
     )
 } | {
     "batch_min_accounts": Interval(int, 2, None),
-    "avatar_max_sharing": Interval(int, 2, None),
     "office_hours_min_items": Interval(int, 1, None),
 }
 
@@ -56,8 +52,8 @@ LAYER_PHRASES = {
     "co_link": "shared the same links within {w} as",
     "co_repost": "reposted the same items within {w} as",
     "co_hashtag": "used the same hashtag sequences within {w} as",
+    "co_avatar": "uses the same profile picture as",
 }
-DEFAULT_AVATAR_MARKERS = ("camera_", "deactivated", "default", "no_avatar", "noavatar", "blank")
 
 
 def _fmt_seconds(s: float | None) -> str:
@@ -115,11 +111,16 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
         strength = 1 - (1 - base) ** partners
         phrase = LAYER_PHRASES.get(layer, f"acted together ({layer}) with").format(w=_fmt_seconds(window_s))
         mine = list(item_ids or [])
-        where = f" under {n_targets} post(s)" if layer == "co_reply" else f" on {n_targets} occasion(s)"
-        text = (
-            f"{phrase} {partners} other account(s){where}; median gap {_fmt_seconds(lag)}; "
-            f"{events} co-occurrence(s), {len(mine)} of its items cited"
+        where = {"co_reply": f" under {n_targets} post(s)", "co_avatar": ""}.get(
+            layer, f" on {n_targets} occasion(s)"
         )
+        if layer == "co_avatar":
+            text = f"{phrase} {partners} other account(s)"
+        else:
+            text = (
+                f"{phrase} {partners} other account(s){where}; median gap {_fmt_seconds(lag)}; "
+                f"{events} co-occurrence(s), {len(mine)} of its items cited"
+            )
         signals[key].append((layer, strength, text, sorted(mine)[:100]))
 
     # 2. templates: share of the account's comments in cross-account clusters
@@ -187,21 +188,6 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
 
 
 def _behavioural_signals(con, p, signals) -> None:
-    markers = " AND ".join(f"lower(avatar_url) NOT LIKE '%{m}%'" for m in DEFAULT_AVATAR_MARKERS)
-    for platform, acct, n_other in con.execute(
-        f"""WITH a AS (SELECT platform, account_id, avatar_url FROM accounts
-                       WHERE avatar_url IS NOT NULL AND avatar_url <> '' AND {markers}),
-            s AS (SELECT platform, avatar_url, count(*) AS n FROM a GROUP BY 1, 2 HAVING n BETWEEN 2 AND {int(p["avatar_max_sharing"])})
-            SELECT a.platform, a.account_id, s.n - 1 FROM a JOIN s USING (platform, avatar_url)"""
-    ).fetchall():
-        signals[(platform, acct)].append(
-            (
-                "shared_avatar",
-                p["shared_avatar"],
-                f"uses the same avatar image as {n_other} other account(s)",
-                [],
-            )
-        )
     for platform, acct, n, hour in con.execute(
         f"""WITH a AS (SELECT platform, account_id, date_trunc('hour', created_at) AS h FROM accounts
                        WHERE created_at IS NOT NULL),
