@@ -49,11 +49,11 @@ def test_coortweet(tmp_path):
     s, items, accounts = _ingest(tmp_path, "coortweet.csv")
     assert "CooRTweet" in s.format_reason
     assert items == [
-        ("generic", "c1", "acc1", "repost", None, None, None, D(2024, 3, 1, 10, 0), None, None, [], [], [], "obj1",
+        ("generic", "c1:obj1", "acc1", "repost", None, None, None, D(2024, 3, 1, 10, 0), None, None, [], [], [], "obj1",
          None, None, None, None),
-        ("generic", "c2", "acc2", "repost", None, None, None, D(2024, 3, 1, 10, 0, 30), None, None, [], [], [],
+        ("generic", "c2:obj1", "acc2", "repost", None, None, None, D(2024, 3, 1, 10, 0, 30), None, None, [], [], [],
          "obj1", None, None, None, None),
-        ("generic", "c3", "acc1", "repost", None, None, None, D(2024, 3, 1, 11, 0), None, None, [], [], [], "obj2",
+        ("generic", "c3:obj2", "acc1", "repost", None, None, None, D(2024, 3, 1, 11, 0), None, None, [], [], [], "obj2",
          None, None, None, None),
     ]  # fmt: skip
     assert [(a[1], a[-1]) for a in accounts] == [("acc1", 2), ("acc2", 1)]

@@ -34,7 +34,7 @@ import numpy as np
 import pyarrow as pa
 
 from botwatch.detectors.base import Detector, Interval, OneOf, RunContext
-from botwatch.detectors.significance import NULL_MODEL, fdr_qvalues, poisson_sf
+from botwatch.detectors.significance import fdr_qvalues, poisson_sf
 
 LAYERS = ("co_reply", "co_text", "co_link", "co_repost", "co_hashtag")
 
@@ -212,6 +212,17 @@ class CoActionDetector(Detector):
                 con.unregister("_ca_pv")
             except Exception:
                 pass
+
+    def _null_name(self, layer: str) -> str:
+        """What the stored p-values were computed under, e.g. ``jitter(15 min)+screen``."""
+        p = self.params
+        if layer == "co_text" and p["co_text_null"] == "text_rarity":
+            base = "text_rarity"
+        elif p["null"] == "jitter":
+            base = f"jitter({p['jitter_factor'] * p[layer + '_window_s']:g}s)"
+        else:
+            base = "target_permutation"
+        return base + ("+account_screen" if p["screen"] == "accounts" else "+selective")
 
     @staticmethod
     def _text_rarity_lambda(con) -> None:
@@ -434,7 +445,7 @@ class CoActionDetector(Detector):
             SELECT {int(run_id)}, a.platform, a.account_id, b.account_id, '{layer}', g.weight, {w},
                    make_timestamp(CAST(g.first_t * 1e6 AS BIGINT)), make_timestamp(CAST(g.last_t * 1e6 AS BIGINT)),
                    g.a_leads, g.b_leads, g.median_lag_s, v.expected, v.p_value, v.q_value, v.significant,
-                   '{NULL_MODEL}', g.targets, g.evidence
+                   '{self._null_name(layer)}', g.targets, g.evidence
             FROM agg g JOIN _ca_pv v USING (lo, hi)
             JOIN names a ON a.acc = g.lo JOIN names b ON b.acc = g.hi
             ORDER BY a.account_id, b.account_id""")

@@ -28,8 +28,6 @@ from collections import defaultdict
 
 import numpy as np
 
-NULL_MODEL = "target_permutation_poisson"
-
 
 def poisson_sf(k, lam) -> np.ndarray:
     """``P(Poisson(lam) >= k)`` for arrays of integer ``k >= 0`` and ``lam >= 0``, accurate in the far tail."""

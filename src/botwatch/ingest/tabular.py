@@ -114,7 +114,11 @@ PRESETS: list[Preset] = [
             "repost_of": "object_id",
             "created_at": "timestamp_share",
         },
-        expressions={"kind": "'repost'"},
+        # a row is one share: a content (tweet) can share several objects, so the item is the pair
+        expressions={
+            "kind": "'repost'",
+            "item_id": """nullif(trim("content_id"), '') || ':' || trim("object_id")""",
+        },
         note="CooRTweet input (object_id = the shared object)",
     ),
     Preset(
@@ -640,16 +644,13 @@ class JsonlAdapter(Adapter):
             con.close()
 
 
-_WS = "' ' || chr(9) || chr(13)"
-
-
 def _load_lines(con, source: SourceFile, block_size: int = 1 << 26) -> list[Reject]:
     """Split the file into lines (Arrow), keep JSON objects in ``src(position, raw)``, return the rest as
     rejects with their reason."""
     import numpy as np
     import pyarrow.compute as pc
 
-    con.execute("CREATE TEMP TABLE lines (position BIGINT, line VARCHAR)")
+    con.execute("CREATE TEMP TABLE src (position BIGINT, raw VARCHAR)")
     rejects: list[Reject] = []
     first_line = 1
     buf = bytearray()
@@ -679,23 +680,12 @@ def _load_lines(con, source: SourceFile, block_size: int = 1 << 26) -> list[Reje
                 first_line += _stage_lines(con, data, first_line, rejects, np, pc)
             if not piece:
                 break
-    con.execute(f"""CREATE TEMP TABLE checked AS
-        SELECT position, trim(line, {_WS}) AS raw, json_valid(trim(line, {_WS})) AS ok FROM lines
-        WHERE trim(line, {_WS}) <> ''""")
-    con.execute("DROP TABLE lines")
-    bad = con.execute("""SELECT position, raw, ok FROM checked
-        WHERE NOT ok OR json_type(CASE WHEN ok THEN raw ELSE '{}' END) <> 'OBJECT' ORDER BY position""").fetchall()
-    for pos, raw, ok in bad:
-        rejects.append(Reject(pos, _json_reason(raw, ok), raw, "line"))
-    con.execute("""CREATE TEMP TABLE src AS SELECT position, raw FROM checked
-        WHERE ok AND json_type(raw) = 'OBJECT'""")
-    con.execute("DROP TABLE checked")
     return rejects
 
 
 def _stage_lines(con, data, first_line: int, rejects: list[Reject], np, pc) -> int:
-    """Append the lines of ``data`` (bytes ending in a newline) to the ``lines`` table; invalid
-    UTF-8 lines become rejects. Returns the number of lines."""
+    """Append the JSON objects among the lines of ``data`` (bytes ending in a newline) to ``src``; blank
+    lines are skipped, anything else becomes a reject with its reason. Returns the number of lines."""
     lines = pc.split_pattern(pa.array([data], pa.large_binary()), b"\n").flatten()
     lines = lines.slice(0, len(lines) - 1)  # the empty piece after the final newline
     n = len(lines)
@@ -716,19 +706,28 @@ def _stage_lines(con, data, first_line: int, rejects: list[Reject], np, pc) -> i
         mask = np.array(valid, dtype=bool)
         text = pa.array([t for t, v in zip(texts, valid) if v], pa.large_string())
         positions = positions[mask]
-    con.register("_block", pa.table({"position": positions, "line": text}))
-    con.execute("INSERT INTO lines SELECT position, line FROM _block")
+    text = pc.utf8_trim(text, characters=" \t\r")
+    block = pa.table({"position": positions, "raw": text}).filter(pc.greater(pc.binary_length(text), 0))
+    con.register("_block", block)
+    # one parse per line: valid JSON that starts with '{' is an object
+    ok = con.sql("SELECT json_valid(raw) AND starts_with(raw, '{') FROM _block").to_arrow_table().column(0)
     con.unregister("_block")
+    bad = block.filter(pc.invert(ok))
+    for pos, raw in zip(bad.column("position").to_pylist(), bad.column("raw").to_pylist()):
+        rejects.append(Reject(pos, _json_reason(raw), raw, "line"))
+    con.register("_good", block.filter(ok))
+    con.execute("INSERT INTO src SELECT position, raw FROM _good")
+    con.unregister("_good")
     return n
 
 
-def _json_reason(raw: str, ok: bool) -> str:
+def _json_reason(raw: str) -> str:
     try:
         obj = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         return f"malformed JSON: {exc}"
-    if not ok:
-        return "malformed JSON"
+    if isinstance(obj, dict):
+        return "malformed JSON"  # DuckDB and orjson disagree; keep DuckDB's verdict
     kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
         type(obj), "a number"
     )
