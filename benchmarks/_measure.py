@@ -8,7 +8,9 @@ Peak memory is reported two ways, because some tools (coordination-network-toolk
                       ``sample_s`` seconds (may miss short spikes; 0 where ``/proc`` is absent).
 
 ``cpu_s`` is user + system CPU seconds of the command and its waited-for descendants (less sensitive than wall
-time to other load on a shared machine). On timeout the whole process group gets SIGTERM, then SIGKILL after 5 s; the result says ``timed_out``.
+time to other load on a shared machine). On timeout the
+command and its descendants get SIGTERM, then SIGKILL after 5 s (GNU time above them survives to report CPU
+and peak RSS); leftovers of the process group are then killed. The result says ``timed_out``.
 """
 
 from __future__ import annotations
@@ -49,14 +51,14 @@ class Measurement:
         return "\n".join(out)
 
 
-def _tree_rss_bytes(root: int) -> int:
-    """Sum of RSS over ``root`` and all its descendants, from /proc (0 when unavailable)."""
+def _process_table() -> tuple[dict[int, list[int]], dict[int, int]]:
+    """(children by parent pid, RSS bytes by pid) from /proc; empty where /proc is absent."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     try:
         entries = os.listdir("/proc")
     except OSError:
-        return 0
+        return children, rss
     for name in entries:
         if not name.isdigit():
             continue
@@ -71,12 +73,22 @@ def _tree_rss_bytes(root: int) -> int:
         pid = int(name)
         children.setdefault(ppid, []).append(pid)
         rss[pid] = rss_pages * PAGE
-    total, todo = 0, [root]
+    return children, rss
+
+
+def _descendants(root: int, children: dict[int, list[int]]) -> list[int]:
+    out, todo = [], list(children.get(root, ()))
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        out.append(pid)
         todo.extend(children.get(pid, ()))
-    return total
+    return out
+
+
+def _tree_rss_bytes(root: int) -> int:
+    """Sum of RSS over ``root`` and all its descendants, from /proc (0 when unavailable)."""
+    children, rss = _process_table()
+    return sum(rss.get(pid, 0) for pid in [root, *_descendants(root, children)])
 
 
 def run_measured(
@@ -108,9 +120,9 @@ def run_measured(
             elapsed = time.perf_counter() - t0
             if not timed_out and elapsed > timeout_s:
                 timed_out, killed_at = True, time.perf_counter()
-                _signal_group(proc.pid, signal.SIGTERM)
+                _signal_command(proc.pid, signal.SIGTERM)
             elif timed_out and time.perf_counter() - killed_at > 5:
-                _signal_group(proc.pid, signal.SIGKILL)
+                _signal_command(proc.pid, signal.SIGKILL)
             time.sleep(sample_s)
         wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -134,6 +146,31 @@ def run_measured(
         stdout_path=str(out_path),
         stderr_path=str(err_path),
     )
+
+
+def code_state(repo: str | Path | None = None) -> dict:
+    """The commit measured and the source files that differed from it (the tree is shared and moving)."""
+    repo = repo or Path(__file__).resolve().parent.parent
+
+    def git(*a):
+        return subprocess.run(["git", *a], cwd=repo, capture_output=True, text=True).stdout.strip()
+
+    return {
+        "head": git("rev-parse", "--short", "HEAD"),
+        "modified": git("status", "--short", "src").splitlines(),
+    }
+
+
+def _signal_command(root: int, sig: int) -> None:
+    """Signal the measured command but not GNU time above it, so that time still reports CPU and peak RSS."""
+    if not TIME:
+        _signal_group(root, sig)
+        return
+    for pid in _descendants(root, _process_table()[0]):
+        try:
+            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def _signal_group(pgid: int, sig: int) -> None:

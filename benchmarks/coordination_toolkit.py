@@ -42,7 +42,7 @@ import duckdb
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _measure import run_measured  # noqa: E402
+from _measure import code_state, run_measured  # noqa: E402
 
 BIN = Path(sys.executable).parent
 CNT = str(BIN / "compute_networks")
@@ -280,6 +280,7 @@ def run_size(n: int, args, results: dict) -> None:
     key = str(n)
     res = results.setdefault(key, {"data": data, "planted_pairs": n_planted, "rows": {}})
     res["data"], res["planted_pairs"] = data, n_planted
+    res.setdefault("code", {})[",".join(args.tools)] = code_state()
     big = n >= args.large
     folder = args.work / f"n{n}_seed{args.seed}"
     base_db, base_case = folder / "cnt_base.db", folder / "botwatch_base.duckdb"

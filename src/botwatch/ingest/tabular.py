@@ -297,7 +297,9 @@ def resolve_mapping(
     if missing:
         raise FormatError(
             f"{file_name}: no column for {', '.join(missing)} (columns: {', '.join(columns[:30])}); "
-            f"pass --map {missing[0]}=COLUMN" + (f" (preset {preset.name})" if preset else "")
+            f"pass --map {missing[0]}=COLUMN"
+            + (f" (preset {preset.name})" if preset else "")
+            + ("; a file without ids can use --map item_id=@hash" if "item_id" in missing else "")
         )
     return preset, mapping, exprs
 
@@ -450,12 +452,12 @@ class CsvAdapter(Adapter):
             yield Chunk(timezone=tz)
         con = _connect()
         try:
-            rejects: list[Reject] = []
-            src = self._duckdb_source(con, source, delim, header)
-            if src is None:
-                rejects = self._load_python(con, source, delim, header)
-                src = "src"
-            yield from _emit(con, src, items_sql, accounts_sql)
+            chunks = self._read_duckdb(con, source, delim, header, items_sql, accounts_sql)
+            if chunks is not None:
+                yield from chunks
+                return
+            rejects = self._load_python(con, source, delim, header)
+            yield from _emit(con, "src", items_sql, accounts_sql)
             if rejects:
                 yield Chunk(rejects=rejects)
         finally:
@@ -476,25 +478,28 @@ class CsvAdapter(Adapter):
             )
         return header
 
-    def _duckdb_source(self, con, source: SourceFile, delim: str, header: list[str]) -> str | None:
-        """Fast path: the SQL that streams the file through DuckDB's CSV reader, or None when the reader
-        rejects a row or its row numbers would not be line numbers (blank lines, fields spanning lines)."""
+    def _read_duckdb(
+        self, con, source: SourceFile, delim: str, header: list[str], items_sql: str, accounts_sql: str
+    ) -> list[Chunk] | None:
+        """Fast path: DuckDB's parallel CSV reader maps the whole file into Arrow chunks. None (and the chunks
+        are dropped) when the reader rejects a row or fails, or when its row numbers would not be line numbers
+        (blank lines, fields spanning lines)."""
         cols = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in header) + "}"
         raw = "to_json({" + ", ".join(f"{sql_str(c)}: t.{_quote(c)}" for c in header) + "})"
         compression = "gzip" if source.gzipped else "none"
         reader = f"""read_csv({sql_str(str(source.path))}, all_varchar=true, header=true, delim={sql_str(delim)},
             quote='"', escape='"', strict_mode=true, store_rejects=true, max_line_size=20000000,
             auto_detect=false, compression={sql_str(compression)}, columns={cols})"""
+        src = f"(SELECT row_number() OVER () + 1 AS position, {raw} AS raw, t.* FROM {reader} t)"
         try:
-            # count every column: DuckDB validates (e.g. UTF-8) only the columns a query reads
-            counts = ", ".join(f"count({_quote(c)})" for c in header)
-            n_rows = con.execute(f"SELECT count(*), {counts} FROM {reader}").fetchall()[0][0]
+            chunks = list(_emit(con, src, items_sql, accounts_sql))
             n_rejects = con.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0]
         except duckdb.Error:
             return None
+        n_rows = sum(c.items.num_rows for c in chunks if c.items is not None)
         if n_rejects or _count_lines(source) != n_rows + 1:
             return None
-        return f"(SELECT row_number() OVER () + 1 AS position, {raw} AS raw, t.* FROM {reader} t)"
+        return chunks
 
     def _load_python(self, con, source: SourceFile, delim: str, header: list[str]) -> list[Reject]:
         """Robust path: Python's csv module, exact start line of every record, each bad row rejected."""
@@ -706,16 +711,21 @@ def _stage_lines(con, data, first_line: int, rejects: list[Reject], np, pc) -> i
         mask = np.array(valid, dtype=bool)
         text = pa.array([t for t, v in zip(texts, valid) if v], pa.large_string())
         positions = positions[mask]
-    text = pc.utf8_trim(text, characters=" \t\r")
-    block = pa.table({"position": positions, "raw": text}).filter(pc.greater(pc.binary_length(text), 0))
+    text = pc.ascii_trim(text, characters=" \t\r")
+    block = pa.table({"position": positions, "raw": text})
+    lengths = pc.binary_length(text)
+    if len(text) and pc.min(lengths).as_py() == 0:  # blank lines: skipped, their numbers still count
+        block = block.filter(pc.greater(lengths, 0))
     con.register("_block", block)
     # one parse per line: valid JSON that starts with '{' is an object
     ok = con.sql("SELECT json_valid(raw) AND starts_with(raw, '{') FROM _block").to_arrow_table().column(0)
     con.unregister("_block")
-    bad = block.filter(pc.invert(ok))
-    for pos, raw in zip(bad.column("position").to_pylist(), bad.column("raw").to_pylist()):
-        rejects.append(Reject(pos, _json_reason(raw), raw, "line"))
-    con.register("_good", block.filter(ok))
+    if not pc.all(ok).as_py():
+        bad = block.filter(pc.invert(ok))
+        for pos, raw in zip(bad.column("position").to_pylist(), bad.column("raw").to_pylist()):
+            rejects.append(Reject(pos, _json_reason(raw), raw, "line"))
+        block = block.filter(ok)
+    con.register("_good", block)
     con.execute("INSERT INTO src SELECT position, raw FROM _good")
     con.unregister("_good")
     return n

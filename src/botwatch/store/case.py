@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from botwatch import __version__
@@ -183,6 +184,8 @@ class Case:
         for name, schema in (("items", ITEM_SCHEMA), ("accounts", ACCOUNT_SCHEMA)):
             tables = self._staged[name]
             table = pa.concat_tables(tables) if tables else schema.empty_table()
+            if name == "items":  # a row number to join the narrow verdict table back to text and raw
+                table = table.append_column("_row", pa.array(np.arange(table.num_rows, dtype=np.int64)))
             self.con.register(f"stage_{name}", table)
         self._staged = {"items": [], "accounts": []}
 
@@ -220,11 +223,12 @@ class Case:
         summary.source_id = source_id
         ts = timestamp_expr("created_at_raw", "created_at_epoch", tz)
         kinds = ", ".join(sql_str(k) for k in ITEM_KINDS)
-        text = "coalesce(text, '')"
-        # One pass over the staged rows: derived columns, the reason a row is unusable (NULL when fine) and
-        # the raw hash that decides, independently of file order, which copy of a duplicate is kept.
+        text = "coalesce(s.text, '')"
+        # stage_v is narrow: one row per staged item with its key, derived columns and the reason it is unusable
+        # (NULL when fine). Text and raw stay in the staged Arrow table (stage_items, joined on _row), so the
+        # big columns are copied once, into items.
         con.execute(f"""
-            CREATE TEMP TABLE stage_ok AS
+            CREATE TEMP TABLE stage_v AS
             SELECT *, CASE
               WHEN item_id IS NULL OR item_id = '' THEN 'missing item id'
               WHEN account_id IS NULL OR account_id = '' THEN 'missing account id'
@@ -236,25 +240,18 @@ class Case:
               WHEN kind NOT IN ({kinds}) THEN 'unknown item kind: ' || kind
             END AS reason
             FROM (
-              SELECT trim(platform) AS platform, trim(item_id) AS item_id, trim(account_id) AS account_id,
+              SELECT _row, trim(platform) AS platform, trim(item_id) AS item_id, trim(account_id) AS account_id,
                 coalesce(nullif(trim(kind), ''), CASE WHEN nullif(trim(repost_of), '') IS NOT NULL THEN 'repost'
                      WHEN nullif(trim(parent_id), '') IS NOT NULL THEN 'comment' ELSE 'post' END) AS kind,
-                nullif(trim(parent_id), '') AS parent_id, nullif(trim(root_id), '') AS root_id,
-                nullif(channel, '') AS channel, {ts} AS created_at,
-                coalesce(created_at_raw, CAST(created_at_epoch AS VARCHAR)) AS created_at_raw, text, lang,
-                coalesce(links, CASE WHEN contains({text}, '://')
-                  THEN regexp_extract_all({text}, {sql_str(URL_RE)}) ELSE [] END) AS links,
-                coalesce(hashtags, CASE WHEN contains({text}, '#')
-                  THEN regexp_extract_all(lower({text}), {sql_str(HASHTAG_RE)}, 1) ELSE [] END) AS hashtags,
-                coalesce(mentions, CASE WHEN contains({text}, '@')
-                  THEN regexp_extract_all({text}, {sql_str(MENTION_RE)}, 1) ELSE [] END) AS mentions,
-                media, nullif(trim(repost_of), '') AS repost_of, reactions, replies, reposts, views,
-                {source_id} AS source_id, position, raw, NULL::VARCHAR AS raw_hash,
+                CASE WHEN created_at_epoch IS NULL AND length(created_at_raw) = 20
+                       AND ends_with(created_at_raw, 'Z') AND substr(created_at_raw, 11, 1) = 'T'
+                  THEN coalesce(try_strptime(created_at_raw, '%Y-%m-%dT%H:%M:%SZ'), {ts})  -- fast path: ISO UTC
+                  ELSE {ts} END AS created_at, position,
                 nullif(trim(handle), '') AS handle, nullif(trim(display_name), '') AS display_name,
                 created_at_raw AS raw_created_at, created_at_epoch AS epoch
               FROM stage_items)""")
         naive = con.execute(
-            f"SELECT raw_created_at FROM stage_ok WHERE created_at IS NULL AND "
+            f"SELECT raw_created_at FROM stage_v WHERE created_at IS NULL AND "
             f"{is_naive_expr('raw_created_at', 'epoch')} LIMIT 1"
         ).fetchall()
         if naive and timezone is None:  # only a naive value parses to NULL here
@@ -266,46 +263,60 @@ class Case:
             INSERT INTO quarantine
             SELECT {source_id}, {sql_str(path.name)}, position, position_kind, reason, raw FROM stage_rejects
             UNION ALL
-            SELECT {source_id}, {sql_str(path.name)}, position, 'record', reason, raw FROM stage_ok WHERE reason IS NOT NULL
+            SELECT {source_id}, {sql_str(path.name)}, v.position, 'record', v.reason, s.raw
+              FROM stage_v v JOIN stage_items s USING (_row) WHERE v.reason IS NOT NULL
             UNION ALL
             SELECT {source_id}, {sql_str(path.name)}, position, 'record', 'account record without account id', raw
               FROM stage_accounts WHERE coalesce(is_profile, true) AND (account_id IS NULL OR trim(account_id) = '')""")
-        n_items_staged = con.execute("SELECT count(*) FROM stage_items").fetchall()[0][0]
-        con.unregister("stage_items")  # free the staged Arrow copy before the big insert
-        pa.default_memory_pool().release_unused()
-        con.execute("DELETE FROM stage_ok WHERE reason IS NOT NULL")
+        n_items_staged = con.execute("SELECT count(*) FROM stage_v").fetchall()[0][0]
+        con.execute("DELETE FROM stage_v WHERE reason IS NOT NULL")
         # Author details seen on every valid row, duplicates included, so accounts do not depend on file order.
         con.execute("""CREATE TEMP TABLE stage_authors AS
-            SELECT DISTINCT platform, account_id, handle, display_name FROM stage_ok""")
-        n_ok = con.execute("SELECT count(*) FROM stage_ok").fetchall()[0][0]
+            SELECT DISTINCT platform, account_id, handle, display_name FROM stage_v""")
+        n_ok = con.execute("SELECT count(*) FROM stage_v").fetchall()[0][0]
         # Duplicates inside this file: keep the copy with the smallest (md5 of raw, position); the rest are
         # dropped. Only keys that occur more than once are hashed and sorted, so a clean file costs one
         # aggregate. (items.raw_hash stays NULL unless set by an older version; md5 is computed when needed.)
         con.execute("""
-            DELETE FROM stage_ok WHERE rowid IN (
-              SELECT rid FROM (
-                SELECT s.rowid AS rid, row_number() OVER (PARTITION BY s.platform, s.item_id
-                                                          ORDER BY md5(coalesce(s.raw, s.item_id)), s.position) AS rn
-                FROM stage_ok s SEMI JOIN (SELECT platform, item_id FROM stage_ok GROUP BY ALL HAVING count(*) > 1) d
-                  ON s.platform = d.platform AND s.item_id = d.item_id)
+            DELETE FROM stage_v WHERE _row IN (
+              SELECT _row FROM (
+                SELECT v._row, row_number() OVER (PARTITION BY v.platform, v.item_id
+                                                  ORDER BY md5(coalesce(s.raw, v.item_id)), v.position) AS rn
+                FROM stage_v v JOIN stage_items s USING (_row)
+                SEMI JOIN (SELECT platform, item_id FROM stage_v GROUP BY ALL HAVING count(*) > 1) d
+                  ON v.platform = d.platform AND v.item_id = d.item_id)
               WHERE rn > 1)""")
-        n_first = con.execute("SELECT count(*) FROM stage_ok").fetchall()[0][0]
+        n_first = con.execute("SELECT count(*) FROM stage_v").fetchall()[0][0]
         # A record already stored (from any file) is a duplicate; keep whichever version has the smaller hash so
         # the result does not depend on ingest order.
         con.execute("""
             CREATE TEMP TABLE stage_clash AS
-            SELECT s.platform, s.item_id, md5(coalesce(s.raw, s.item_id)) AS new_hash,
-              coalesce(i.raw_hash, md5(coalesce(i.raw, i.item_id))) AS old_hash
-            FROM stage_ok s JOIN items i ON i.platform = s.platform AND i.item_id = s.item_id""")
+            SELECT c.*, md5(coalesce(s.raw, c.item_id)) AS new_hash FROM (
+              SELECT v._row, v.platform, v.item_id, coalesce(i.raw_hash, md5(coalesce(i.raw, i.item_id))) AS old_hash
+              FROM stage_v v JOIN items i ON i.platform = v.platform AND i.item_id = v.item_id) c
+            JOIN stage_items s USING (_row)""")
         existing = con.execute("SELECT count(*) FROM stage_clash").fetchall()[0][0]
         if existing:
             con.execute("""
                 DELETE FROM items USING stage_clash c
                 WHERE items.platform = c.platform AND items.item_id = c.item_id AND c.old_hash > c.new_hash""")
             con.execute("""
-                DELETE FROM stage_ok USING stage_clash c
-                WHERE stage_ok.platform = c.platform AND stage_ok.item_id = c.item_id AND c.old_hash <= c.new_hash""")
-        con.execute(f"INSERT INTO items SELECT {', '.join(ITEM_COLUMNS)} FROM stage_ok")
+                DELETE FROM stage_v WHERE _row IN (SELECT _row FROM stage_clash WHERE old_hash <= new_hash)""")
+        con.execute(f"""
+            INSERT INTO items
+            SELECT v.platform, v.item_id, v.account_id, v.kind, nullif(trim(s.parent_id), ''),
+              nullif(trim(s.root_id), ''), nullif(s.channel, ''), v.created_at,
+              coalesce(s.created_at_raw, CAST(s.created_at_epoch AS VARCHAR)), s.text, s.lang,
+              coalesce(s.links, CASE WHEN contains({text}, '://')
+                THEN regexp_extract_all({text}, {sql_str(URL_RE)}) ELSE [] END),
+              coalesce(s.hashtags, CASE WHEN contains({text}, '#')
+                THEN regexp_extract_all(lower({text}), {sql_str(HASHTAG_RE)}, 1) ELSE [] END),
+              coalesce(s.mentions, CASE WHEN contains({text}, '@')
+                THEN regexp_extract_all({text}, {sql_str(MENTION_RE)}, 1) ELSE [] END),
+              s.media, nullif(trim(s.repost_of), ''), s.reactions, s.replies, s.reposts, s.views,
+              {source_id}, v.position, s.raw, NULL
+            FROM stage_v v JOIN stage_items s USING (_row)""")
+        con.unregister("stage_items")
         summary.items_stored = n_first - existing
         item_dups = n_ok - summary.items_stored
 
@@ -375,7 +386,7 @@ class Case:
             ],
         )
         self._rebuild_accounts()
-        for name in ("stage_rejects", "stage_ok", "stage_authors", "stage_clash", "stage_obs"):
+        for name in ("stage_rejects", "stage_v", "stage_authors", "stage_clash", "stage_obs"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
         self._drop_staged()
         con.execute("COMMIT")
