@@ -15,15 +15,8 @@ import time
 from pathlib import Path
 
 from botwatch.report import write_report
+from botwatch.report.browser import CHROMIUM_ARGS
 from botwatch.store.case import Case
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def build_case(path: Path, n_comments: int, n_campaigns: int = 20, bots_per_campaign: int = 100) -> None:

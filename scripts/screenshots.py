@@ -12,13 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from botwatch.report.browser import CHROMIUM_ARGS
 
 VIEWS = [
     ("overview", "#overview"),

@@ -7,16 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from botwatch.report.browser import CHROMIUM_ARGS
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/report_case.py
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")

@@ -143,6 +143,22 @@ def sample_text(sample: bytes) -> str:
     return sample.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
+def first_json_line(sample: bytes) -> tuple[object | None, str, str] | None:
+    """For sniffing JSON Lines: ``(parsed first line or None when it does not parse, first line, the rest)``, or
+    None when the sample does not start with an object. A first line longer than the sample leaves ``rest`` empty
+    and the object None, so an adapter can still look at the line's opening."""
+    text = sample_text(sample).lstrip()
+    if not text.startswith("{"):
+        return None
+    first, _, rest = text.partition("\n")
+    import orjson
+
+    try:
+        return orjson.loads(first), first, rest
+    except orjson.JSONDecodeError:
+        return None, first, rest
+
+
 class Adapter:
     """One input format.
 

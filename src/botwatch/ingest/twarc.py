@@ -22,8 +22,6 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import orjson
-
 from botwatch.errors import RecordError
 from botwatch.ingest.base import (
     Adapter,
@@ -32,9 +30,9 @@ from botwatch.ingest.base import (
     MapResult,
     SourceFile,
     dumps,
+    first_json_line,
     json_line_records,
     map_records,
-    sample_text,
 )
 from botwatch.ingest.zeeschuimer import NO_LANGUAGE
 
@@ -49,14 +47,10 @@ class Twarc2Adapter(Adapter):
     priority = 60
 
     def sniff(self, sample: bytes, source: SourceFile) -> str | None:
-        text = sample_text(sample).lstrip()
-        if not text.startswith("{"):
+        head_line = first_json_line(sample)
+        if head_line is None:
             return None
-        first, _, rest = text.partition("\n")
-        try:
-            obj = orjson.loads(first)
-        except orjson.JSONDecodeError:
-            obj = None
+        obj, first, rest = head_line
         if isinstance(obj, dict):
             if _is_page(obj):
                 data = obj.get("data")

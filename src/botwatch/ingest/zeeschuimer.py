@@ -20,8 +20,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import orjson
-
 from botwatch.errors import RecordError
 from botwatch.ingest.base import (
     Adapter,
@@ -30,9 +28,9 @@ from botwatch.ingest.base import (
     MapResult,
     SourceFile,
     dumps,
+    first_json_line,
     json_line_records,
     map_records,
-    sample_text,
 )
 
 _ENVELOPE_MARKERS = ("nav_index", "timestamp_collected")
@@ -50,14 +48,10 @@ class ZeeschuimerAdapter(Adapter):
     priority = 60
 
     def sniff(self, sample: bytes, source: SourceFile) -> str | None:
-        text = sample_text(sample).lstrip()
-        if not text.startswith("{"):
+        head_line = first_json_line(sample)
+        if head_line is None:
             return None
-        first, _, rest = text.partition("\n")
-        try:
-            obj = orjson.loads(first)
-        except orjson.JSONDecodeError:
-            obj = None
+        obj, first, rest = head_line
         if isinstance(obj, dict):
             keys = set(obj)
             platform = obj.get("source_platform")
