@@ -7,10 +7,10 @@ Peak memory is reported two ways, because some tools (coordination-network-toolk
 ``peak_tree_rss_mb``  the largest sum of resident sets over the whole process tree, sampled from ``/proc`` every
                       ``sample_s`` seconds (may miss short spikes; 0 where ``/proc`` is absent).
 
-``cpu_s`` is user + system CPU seconds of the command and its waited-for descendants (less sensitive than wall
-time to other load on a shared machine). On timeout the
-command and its descendants get SIGTERM, then SIGKILL after 5 s (GNU time above them survives to report CPU
-and peak RSS); leftovers of the process group are then killed. The result says ``timed_out``.
+``wall_s`` comes from GNU time (0.01 s resolution). ``cpu_s`` is user + system CPU seconds of the command and its
+waited-for descendants (less sensitive than wall time to other load on a shared machine). On timeout the command
+and its descendants get SIGTERM, then SIGKILL after 5 s (GNU time above them survives to report CPU and peak
+RSS); leftovers of the process group are then killed. The result says ``timed_out``.
 """
 
 from __future__ import annotations
@@ -131,8 +131,9 @@ def run_measured(
     peak_kib = usage.ru_maxrss  # Linux reports KiB; inflated without GNU time (see above)
     cpu_s = usage.ru_utime + usage.ru_stime
     try:  # the last line; GNU time writes "Command exited with non-zero status N" above it on failure
-        _, kib, user, system = time_path.read_text().strip().splitlines()[-1].split()
+        elapsed, kib, user, system = time_path.read_text().strip().splitlines()[-1].split()
         peak_kib, cpu_s = int(kib), float(user) + float(system)
+        wall = float(elapsed)  # 0.01 s resolution; the polling loop only knows the end to within sample_s
     except (OSError, ValueError, IndexError):
         pass
     return Measurement(

@@ -261,9 +261,10 @@ def _m(m) -> dict:
 
 def median_row(rows: list[dict]) -> dict:
     """Medians of the numeric measurements over repeats; accuracy comes from the first run (deterministic)."""
-    out = dict(rows[0])
-    out["repeats"] = len(rows)
     ok = [r for r in rows if r.get("returncode") == 0]
+    by_wall = sorted(ok or rows, key=lambda r: r["wall_s"])
+    out = dict(by_wall[(len(by_wall) - 1) // 2])  # per-step seconds of the median run
+    out["repeats"] = len(rows)
     for key in ("wall_s", "cpu_s", "peak_rss_mb", "peak_tree_rss_mb", "detect_s"):
         vals = [r[key] for r in (ok or rows) if r.get(key) is not None]
         if vals:
@@ -373,7 +374,7 @@ def _brief(r: dict) -> str:
 def markdown(results: dict) -> str:
     lines = []
     for n, res in results.items():
-        lines.append(f"\n### {int(n):,} comments ({res['planted_pairs']:,} planted pairs)\n")
+        lines.append(f"\n### {int(n):,} comments ({int(res['planted_pairs']):,} planted pairs)\n")
         for key, label in (
             ("cnt_preprocess", "CNT preprocess (CSV→SQLite)"),
             ("botwatch_ingest", "botwatch ingest"),
@@ -388,7 +389,10 @@ def markdown(results: dict) -> str:
             "| edges w≥2 | recall | precision | significant edges | sig. recall | sig. precision |"
         )
         lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-        for r in res["rows"].values():
+        order = {t: i for i, t in enumerate(TASKS)}
+        for r in sorted(
+            res["rows"].values(), key=lambda r: (order[r["task"]], r["tool"] != "cnt", r["variant"])
+        ):
             if r.get("timed_out"):
                 wall = f"did not finish in {r['wall_s']:.0f} s ({r.get('progress', 'no progress line')})"
             elif r.get("returncode") != 0:
@@ -400,7 +404,7 @@ def markdown(results: dict) -> str:
             if r.get("step_s"):
                 step = " + ".join(f"{v}" for v in r["step_s"].values())
             lines.append(
-                f"| {r['task']} | {r['tool']} | {r['variant']} | {r['repeats']} | {wall} | {r.get('cpu_s', '–')} | {step} | "
+                f"| {r['task']} | {r['tool']} | {r['variant']} | {r['repeats']} | {wall} | {r.get('cpu_s') or '–'} | {step} | "
                 f"{r['peak_rss_mb']} / {r['peak_tree_rss_mb']} | {_fmt(r.get('edges'))} | {_fmt(r.get('recall'))} | "
                 f"{_fmt(r.get('precision'))} | {_fmt(sig.get('edges'))} | {_fmt(sig.get('recall'))} | "
                 f"{_fmt(sig.get('precision'))} |"

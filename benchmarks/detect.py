@@ -16,7 +16,9 @@ Accuracy (first run; detection is seeded, so repeats give the same result):
   cluster; the clusters' purity (share of clustered comments that are planted) is reported too;
 - organic accounts flagged, by which layers their significant edges are in: an organic account flagged with only
   ``co_reply`` edges was flagged merely for commenting under the same busy posts.
-Raw results go to ``<work>/detect_results.json``; a Markdown summary is printed.
+``--patched-scoring`` applies, in memory only, the two scoring fixes proposed in ``results/detection.md`` (the
+stock scoring runs out of DuckDB memory at 100k), so the rest of the pipeline can be measured.
+Raw results go to ``<work>/detect_results[_patched].json``; a Markdown summary is printed.
 """
 
 from __future__ import annotations

@@ -83,20 +83,23 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
                  evidence_item_ids FROM edges WHERE run_id = {run_id} AND significant
           UNION ALL
           SELECT platform, account_b, account_a, layer, weight, window_s, median_lag_s, targets, evidence_item_ids
-          FROM edges WHERE run_id = {run_id} AND significant)
-        SELECT s.platform, s.acct, s.layer, count(DISTINCT s.other) AS partners, sum(s.weight) AS events,
-               max(s.window_s) AS window_s, median(s.median_lag_s) AS lag,
-               count(DISTINCT t.target) AS n_targets,
-               list(DISTINCT e.item_id) FILTER (WHERE e.item_id IS NOT NULL) AS item_ids
-        FROM s
-        LEFT JOIN (SELECT platform, acct, layer, unnest(targets) AS target FROM s) t
-          ON t.platform = s.platform AND t.acct = s.acct AND t.layer = s.layer
-        LEFT JOIN (
-          SELECT DISTINCT u.platform, u.acct, u.layer, u.item_id
-          FROM (SELECT platform, acct, layer, unnest(evidence_item_ids) AS item_id FROM s) u
-          JOIN items i ON i.platform = u.platform AND i.item_id = u.item_id AND i.account_id = u.acct) e
-          ON e.platform = s.platform AND e.acct = s.acct AND e.layer = s.layer
-        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"""
+          FROM edges WHERE run_id = {run_id} AND significant),
+        base AS (
+          SELECT platform, acct, layer, count(DISTINCT other) AS partners, sum(weight) AS events,
+                 max(window_s) AS window_s, median(median_lag_s) AS lag
+          FROM s GROUP BY 1, 2, 3),
+        t AS (
+          SELECT platform, acct, layer, count(DISTINCT target) AS n_targets
+          FROM (SELECT platform, acct, layer, unnest(targets) AS target FROM s) GROUP BY 1, 2, 3),
+        e AS (
+          SELECT u.platform, u.acct, u.layer, list(DISTINCT u.item_id ORDER BY u.item_id) AS item_ids
+          FROM (SELECT DISTINCT platform, acct, layer, unnest(evidence_item_ids) AS item_id FROM s) u
+          JOIN items i ON i.platform = u.platform AND i.item_id = u.item_id AND i.account_id = u.acct
+          GROUP BY 1, 2, 3)
+        SELECT b.platform, b.acct, b.layer, b.partners, b.events, b.window_s, b.lag,
+               coalesce(t.n_targets, 0), coalesce(e.item_ids, [])
+        FROM base b LEFT JOIN t USING (platform, acct, layer) LEFT JOIN e USING (platform, acct, layer)
+        ORDER BY 1, 2, 3"""
     ).fetchall()
     for platform, acct, layer, partners, events, window_s, lag, n_targets, item_ids in rows:
         key = (platform, acct)
