@@ -314,11 +314,9 @@ def test_jitter_null_sees_a_burst_that_dominates_its_threads(tmp_path):
         run_detector(case, layers=["co_reply"], co_reply_window_s=60.0)
         got = edges(case, "co_reply")
     jit = {(e["account_a"], e["account_b"]) for e in got if e["significant"]}
-    assert pairs <= jit
-    # one organic account (org24) happens to have both of its two comments inside the squad's minute, in two
-    # threads: indistinguishable from a squad member by timing alone. No organic pair is significant.
-    bystanders = {a for pair in jit - pairs for a in pair if not a.startswith("sq")}
-    assert bystanders == {"org24"}
+    # one organic account (org24) has both of its two comments inside the squad's minute, in two threads; two
+    # meetings are not enough for the screened pair test (it needs more than min_weight), so it stays out.
+    assert jit == pairs
     # the squad's own burst makes the exchangeable background several times higher than the smoothed one
     for e in got:
         if (e["account_a"], e["account_b"]) in pairs:

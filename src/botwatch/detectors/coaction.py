@@ -393,7 +393,8 @@ class CoActionDetector(Detector):
             q_sel = fdr_qvalues(pv, m, p["fdr_method"])
         if p["screen"] == "accounts":
             # Screened test: a pair is a hypothesis only when both accounts act in bursts with others more often
-            # than chance (see _account_screen); it is tested with its unconditional p-value, BH over those pairs.
+            # than chance (see _account_screen); pairs that met more often than selection requires (k >
+            # min_weight) are tested with their unconditional p-value, BH over the screened pairs.
             # An edge is significant when either test finds it, each run at fdr / 2, so the union keeps the
             # false-discovery rate at fdr: q_value = min(1, 2 * min(q_selective, q_screened)).
             acc_q = dict(con.execute("SELECT acc, q FROM _ca_accq").fetchall())
@@ -407,7 +408,9 @@ class CoActionDetector(Detector):
             )
             q_scr = np.ones(len(pv))
             if screened.any():
-                q_scr[screened] = fdr_qvalues(pv[screened], int(screened.sum()), p["fdr_method"])
+                q_scr[screened] = fdr_qvalues(
+                    np.where(k > min_weight, pv, 1.0)[screened], int(screened.sum()), p["fdr_method"]
+                )
             qv = np.minimum(1.0, 2 * np.minimum(q_sel, q_scr))
         else:
             qv = q_sel
