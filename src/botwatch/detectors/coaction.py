@@ -95,9 +95,12 @@ def _events_sql(layer: str, params: dict, run_id: int, use_clusters: bool) -> st
         return """SELECT platform, coalesce(root_id, parent_id) AS target, account_id, item_id, created_at
                   FROM items WHERE kind IN ('comment', 'reply') AND coalesce(root_id, parent_id) IS NOT NULL"""
     if layer == "co_text" and use_clusters:
+        cap = int(params["co_text_max_accounts"])
         return f"""SELECT i.platform, c.cluster_id AS target, i.account_id, i.item_id, i.created_at
                    FROM cluster_items c JOIN items i ON i.platform = c.platform AND i.item_id = c.item_id
-                   WHERE c.run_id = {int(run_id)} AND c.cluster_id IS NOT NULL"""
+                   WHERE c.run_id = {int(run_id)} AND c.cluster_id IS NOT NULL
+                     AND c.cluster_id IN (SELECT cluster_id FROM text_clusters
+                                          WHERE run_id = {int(run_id)} AND n_accounts <= {cap})"""
     if layer == "co_text":
         n = int(params["co_text_min_chars"])
         return f"""SELECT platform, 'text:' || md5(lower(trim(text))) AS target, account_id, item_id, created_at
@@ -139,6 +142,7 @@ class CoActionDetector(Detector):
         "layers": LAYERS,
         **_LAYER_PARAMS,
         "co_text_min_chars": 20,
+        "co_text_max_accounts": 500,
         "fdr": 0.01,
         "fdr_method": "bh",
         "hypotheses": "selected",
@@ -154,6 +158,7 @@ class CoActionDetector(Detector):
         "layers": SubsetOf(LAYERS),
         **_LAYER_CONSTRAINTS,
         "co_text_min_chars": Interval(int, 1, None),
+        "co_text_max_accounts": Interval(int, 2, None),
         "fdr": Interval(float, 0, 1, closed="neither"),
         "fdr_method": OneOf(("bh", "by")),
         "hypotheses": OneOf(("selected", "all")),

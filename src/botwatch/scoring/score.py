@@ -28,6 +28,7 @@ SCORING_PARAMETERS = {
     "batch_min_accounts": 5,
     "local_timezone": "Asia/Almaty",
     "office_hours_min_items": 10,
+    "template_max_accounts": 500,
 }
 SCORING_CONSTRAINTS = {
     k: Interval(float, 0, 1)
@@ -44,6 +45,7 @@ SCORING_CONSTRAINTS = {
 } | {
     "batch_min_accounts": Interval(int, 2, None),
     "office_hours_min_items": Interval(int, 1, None),
+    "template_max_accounts": Interval(int, 2, None),
 }
 
 LAYER_PHRASES = {
@@ -129,7 +131,9 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
     # 2. templates: share of the account's comments in cross-account clusters
     for platform, acct, n_in, n_all, clusters, channels, ids in con.execute(
         f"""
-        WITH ci AS (SELECT platform, account_id, item_id, cluster_id FROM cluster_items WHERE run_id = {run_id}),
+        WITH ci AS (SELECT platform, account_id, item_id, cluster_id FROM cluster_items WHERE run_id = {run_id}
+                    AND cluster_id IN (SELECT cluster_id FROM text_clusters WHERE run_id = {run_id}
+                                       AND n_accounts <= {int(p["template_max_accounts"])})),
         tot AS (SELECT platform, account_id, count(*) AS n_all FROM items GROUP BY 1, 2)
         SELECT ci.platform, ci.account_id, count(DISTINCT ci.item_id), any_value(tot.n_all),
                list(DISTINCT ci.cluster_id ORDER BY ci.cluster_id), list(DISTINCT i.channel) FILTER (WHERE i.channel IS NOT NULL),
