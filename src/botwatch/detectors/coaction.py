@@ -99,8 +99,8 @@ def _events_sql(layer: str, params: dict, run_id: int, use_clusters: bool) -> st
         return f"""SELECT i.platform, c.cluster_id AS target, i.account_id, i.item_id, i.created_at
                    FROM cluster_items c JOIN items i ON i.platform = c.platform AND i.item_id = c.item_id
                    WHERE c.run_id = {int(run_id)} AND c.cluster_id IS NOT NULL
-                     AND c.cluster_id IN (SELECT cluster_id FROM text_clusters
-                                          WHERE run_id = {int(run_id)} AND n_accounts <= {cap})"""
+                     AND c.cluster_id NOT IN (SELECT cluster_id FROM text_clusters
+                                              WHERE run_id = {int(run_id)} AND n_accounts > {cap})"""
     if layer == "co_text":
         n = int(params["co_text_min_chars"])
         return f"""SELECT platform, 'text:' || md5(lower(trim(text))) AS target, account_id, item_id, created_at

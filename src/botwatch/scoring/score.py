@@ -132,8 +132,8 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
     for platform, acct, n_in, n_all, clusters, channels, ids in con.execute(
         f"""
         WITH ci AS (SELECT platform, account_id, item_id, cluster_id FROM cluster_items WHERE run_id = {run_id}
-                    AND cluster_id IN (SELECT cluster_id FROM text_clusters WHERE run_id = {run_id}
-                                       AND n_accounts <= {int(p["template_max_accounts"])})),
+                    AND cluster_id NOT IN (SELECT cluster_id FROM text_clusters WHERE run_id = {run_id}
+                                           AND n_accounts > {int(p["template_max_accounts"])})),
         tot AS (SELECT platform, account_id, count(*) AS n_all FROM items GROUP BY 1, 2)
         SELECT ci.platform, ci.account_id, count(DISTINCT ci.item_id), any_value(tot.n_all),
                list(DISTINCT ci.cluster_id ORDER BY ci.cluster_id), list(DISTINCT i.channel) FILTER (WHERE i.channel IS NOT NULL),
