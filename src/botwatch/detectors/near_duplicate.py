@@ -64,7 +64,7 @@ class NearDuplicateDetector(Detector):
         "shingle_size": 1,
         "min_tokens": 4,
         "min_accounts": 3,
-        "max_bucket": 200,
+        "max_bucket": 50,
         **{switch: True for switch in NORMALISATION_SWITCHES},
     }
     constraints = {

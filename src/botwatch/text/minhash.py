@@ -333,7 +333,7 @@ def _pairs_in_runs(order: np.ndarray, run_starts: np.ndarray, run_sizes: np.ndar
 
 
 def lsh_candidate_pairs(
-    signatures: Signatures, bands: int, rows: int, *, max_bucket: int = 200
+    signatures: Signatures, bands: int, rows: int, *, max_bucket: int = 50
 ) -> np.ndarray:
     """Candidate pairs ``(i, j)`` with ``i < j`` (unique, sorted) that share at least one band.
 
@@ -395,7 +395,7 @@ def signature_agreement(signatures: Signatures, pairs: np.ndarray, batch: int = 
     return out
 
 
-def jaccard_pairs(shingles: Shingles, pairs: np.ndarray, batch: int = 1 << 20) -> np.ndarray:
+def jaccard_pairs(shingles: Shingles, pairs: np.ndarray, batch: int = 1 << 17) -> np.ndarray:
     """Exact Jaccard similarity of the shingle sets of each pair (0.0 when either set is empty)."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     out = np.zeros(len(pairs), dtype=np.float64)
@@ -449,7 +449,7 @@ def near_duplicate_pairs(
     threshold: float = 0.6,
     num_perm: int = 64,
     seed: int = 1,
-    max_bucket: int = 200,
+    max_bucket: int = 50,
     prefilter_margin: float = 0.15,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of texts whose exact shingle Jaccard is at least ``threshold``, found through MinHash LSH.
