@@ -321,3 +321,29 @@ def test_jitter_null_sees_a_burst_that_dominates_its_threads(tmp_path):
     for e in got:
         if (e["account_a"], e["account_b"]) in pairs:
             assert e["expected"] * 3 < exch[(e["account_a"], e["account_b"])]
+
+
+def test_co_text_ignores_mass_clusters(tmp_path):
+    """A stock phrase used by more than co_text_max_accounts accounts is not evidence of coordination."""
+    rows = []
+    for i in range(3):
+        rows += [
+            {**comment(f"a{i}", "ta", f"p{i}", 10_000 * i), "text": "text"},
+            {**comment(f"b{i}", "tb", f"q{i}", 10_000 * i + 100), "text": "text"},
+        ]
+    with Case(tmp_path / "c.duckdb") as case:
+        insert_items(case, rows)
+        case.con.execute(
+            "INSERT INTO cluster_items SELECT 1, 'stock' || right(item_id, 1), platform, item_id, account_id, 1.0 "
+            "FROM items"
+        )
+        case.con.execute(
+            "INSERT INTO text_clusters (run_id, cluster_id, platform, n_accounts) "
+            "SELECT DISTINCT 1, cluster_id, platform, 900 FROM cluster_items"
+        )
+        run_detector(case, layers=["co_text"])
+        assert edges(case, "co_text") == []
+        run_detector(case, layers=["co_text"], co_text_max_accounts=1000)
+        assert [(e["account_a"], e["account_b"], e["weight"]) for e in edges(case, "co_text")] == [
+            ("ta", "tb", 3)
+        ]
