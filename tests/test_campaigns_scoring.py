@@ -88,8 +88,16 @@ def test_scores_flag_bots_not_humans_and_cite_evidence(case):
     flagged = {
         r[0] for r in case.con.execute("SELECT account_id FROM account_scores WHERE flagged").fetchall()
     }
+    # group B acted together only in time (co_reply): scored high, but timing alone does not flag by default
+    assert flagged == set(BOTS_A)
+    assert summary["flagged"] == 6
+    b0 = case.con.execute("SELECT score, flagged FROM account_scores WHERE account_id = 'b0'").fetchone()
+    assert b0[0] >= 0.5 and not b0[1]
+    score_accounts(case.con, 1, {"timing_alone_flags": True})
+    flagged = {
+        r[0] for r in case.con.execute("SELECT account_id FROM account_scores WHERE flagged").fetchall()
+    }
     assert flagged == set(BOTS_A + BOTS_B)
-    assert summary["flagged"] == 10
     # the pair of humans with one significant edge gets a low score and is not flagged
     h0 = case.con.execute("SELECT score, flagged FROM account_scores WHERE account_id = 'h0'").fetchone()
     assert 0 < h0[0] < 0.5 and not h0[1]
@@ -107,7 +115,7 @@ def test_scores_flag_bots_not_humans_and_cite_evidence(case):
 
 def test_evaluate_against_labels(case, tmp_path):
     assemble_campaigns(case.con, 1, seed=7)
-    score_accounts(case.con, 1)
+    score_accounts(case.con, 1, {"timing_alone_flags": True})
     case.close()
     labels = tmp_path / "labels.csv"
     rows = ["account_id,label,group"]

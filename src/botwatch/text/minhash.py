@@ -332,9 +332,7 @@ def _pairs_in_runs(order: np.ndarray, run_starts: np.ndarray, run_sizes: np.ndar
     return np.stack([order[left], order[right]], axis=1)
 
 
-def lsh_candidate_pairs(
-    signatures: Signatures, bands: int, rows: int, *, max_bucket: int = 50
-) -> np.ndarray:
+def lsh_candidate_pairs(signatures: Signatures, bands: int, rows: int, *, max_bucket: int = 50) -> np.ndarray:
     """Candidate pairs ``(i, j)`` with ``i < j`` (unique, sorted) that share at least one band.
 
     Buckets of up to ``max_bucket`` texts contribute all their pairs; a larger bucket links each member to the
