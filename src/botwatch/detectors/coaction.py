@@ -378,7 +378,7 @@ class CoActionDetector(Detector):
                          CASE WHEN na.n_targets <= nb.n_targets THEN p.hi ELSE p.lo END AS o
                   FROM _ca_tested p JOIN acc_n na ON na.acc = p.lo JOIN acc_n nb ON nb.acc = p.hi)
                 SELECT o.lo, o.hi,
-                       list_sum(list(least(1.0, t.f * a.n * b.n) ORDER BY t.tgt)) AS lam  -- ordered: deterministic
+                       CAST(sum(CAST(round(least(1.0, t.f * a.n * b.n) * 1099511627776) AS HUGEINT)) AS DOUBLE) / 1099511627776 AS lam  -- exact fixed-point sum: deterministic, and it spills
                 FROM oriented o JOIN _ca_at a ON a.acc = o.s
                 JOIN _ca_at b ON b.acc = o.o AND b.tgt = a.tgt
                 JOIN _ca_tgt t ON t.tgt = a.tgt
