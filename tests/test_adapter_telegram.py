@@ -13,6 +13,7 @@ from botwatch.errors import FormatError, NeedsTimezoneError
 from botwatch.ingest.base import SourceFile
 from botwatch.ingest.registry import detect_format
 from botwatch.ingest.telegram import TelegramDesktopAdapter, flatten_text
+from botwatch.testing import assert_counts_add_up
 
 FIXTURES = Path(__file__).parent / "fixtures" / "telegram"
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "formats"
@@ -27,9 +28,7 @@ COLUMNS = "item_id, account_id, kind, parent_id, root_id, repost_of, channel, cr
 def ingest(tmp_path, name, options=None, fixtures=FIXTURES):
     case = botwatch.Case(tmp_path / "case.duckdb")
     [summary] = case.ingest([fixtures / name], options)
-    assert summary.records_read == (
-        summary.items_stored + summary.accounts_stored + summary.quarantined + summary.duplicates
-    )
+    assert_counts_add_up(summary)
     return case, summary
 
 

@@ -13,6 +13,7 @@ from botwatch.errors import FormatError
 from botwatch.ingest.base import SourceFile
 from botwatch.ingest.registry import detect_format
 from botwatch.ingest.vk import VkApiAdapter, render_text
+from botwatch.testing import assert_counts_add_up
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vk"
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "formats"
@@ -24,9 +25,7 @@ PRAISE = "Отличная программа! Спасибо правитель
 def ingest(tmp_path, name, options=None, fixtures=FIXTURES):
     case = botwatch.Case(tmp_path / "case.duckdb")
     [summary] = case.ingest([fixtures / name], options)
-    assert summary.records_read == (
-        summary.items_stored + summary.accounts_stored + summary.quarantined + summary.duplicates
-    )
+    assert_counts_add_up(summary)
     return case, summary
 
 

@@ -14,6 +14,7 @@ from botwatch.cli import cli
 from botwatch.errors import BotwatchError, FormatError, NeedsTimezoneError
 from botwatch.ingest.base import IngestOptions
 from botwatch.store.case import Case
+from botwatch.testing import assert_counts_add_up
 
 HEADER = "item_id,account_id,created_at,text\n"
 T = "2024-03-01T10:00:00Z"
@@ -46,9 +47,7 @@ def ingest(case, tmp_path, name, content, fmt=None, **opts):
     path = _write(tmp_path, name, content)
     fmt = fmt or ("jsonl" if ".jsonl" in name else "csv")
     [summary] = case.ingest([path], IngestOptions(format=fmt, **opts))
-    assert summary.records_read == (
-        summary.items_stored + summary.accounts_stored + summary.quarantined + summary.duplicates
-    ), summary
+    assert_counts_add_up(summary)
     return summary
 
 

@@ -20,6 +20,13 @@ from botwatch.store.case import Case
 RESULT_TABLES = ("edges", "text_clusters", "cluster_items", "evidence")
 
 
+def assert_counts_add_up(summary) -> None:
+    """An ingest summary loses nothing: every record read was stored, quarantined or a duplicate."""
+    assert summary.records_read == (
+        summary.items_stored + summary.accounts_stored + summary.quarantined + summary.duplicates
+    ), summary
+
+
 def check_adapter(cls: type[Adapter]) -> None:
     """An adapter has a name and description, and its sniff rejects foreign samples without raising."""
     adapter = cls()
