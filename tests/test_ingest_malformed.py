@@ -147,6 +147,39 @@ def test_blank_lines_keep_line_numbers_json(case, tmp_path):
     assert quarantine(case) == [("blank.jsonl", 4, "record", "missing account id")]
 
 
+@pytest.mark.parametrize("name", ["blocks.jsonl", "blocks.jsonl.gz"])
+def test_json_lines_split_across_small_blocks(tmp_path, name):
+    """Lines cut by block boundaries, a line longer than a block, blank lines, CRLF, bad lines and a BOM: the
+    reader's block size changes nothing but speed."""
+    import duckdb
+
+    from botwatch.ingest.base import SourceFile
+    from botwatch.ingest.lines import load_json_lines
+
+    long = json.dumps(_rec(4, text="x" * 300))
+    content = b"\xef\xbb\xbf" + _jl(_rec(1), _rec(2)).encode() + b"\r\n  \n" + long.encode() + b"\r\n"
+    content += (
+        b"[1]\n{broken\n" + b'{"t": "\xff"}\n' + b'  {"item_id": "9"}  \n' + json.dumps(_rec(10)).encode()
+    )
+    path = _write(tmp_path, name, content)
+    results = []
+    for block_size in (1 << 20, 64, 7):
+        con = duckdb.connect()
+        rejects = load_json_lines(con, SourceFile(path), block_size=block_size)
+        kept = con.execute("SELECT position, raw FROM src ORDER BY position").fetchall()
+        results.append((kept, sorted((r.position, r.reason.split(":")[0]) for r in rejects)))
+        con.close()
+    kept, rejects = results[0]
+    assert [p for p, _ in kept] == [1, 2, 5, 9, 10]
+    assert all(raw.startswith("{") and raw.endswith("}") for _, raw in kept)  # no BOM, no line ending
+    assert rejects == [
+        (6, "line is JSON but not an object (an array)"),
+        (7, "malformed JSON"),
+        (8, "invalid UTF-8"),
+    ]
+    assert results[1] == results[0] and results[2] == results[0]
+
+
 def test_dotted_map_and_unknown_map_field(case, tmp_path):
     rec = {"id": 7, "user": {"id": 99, "name": "n"}, "ts": 1709287200, "body": "hi"}
     m = (("item_id", "id"), ("account_id", "user.id"), ("created_at", "ts"), ("text", "body"))

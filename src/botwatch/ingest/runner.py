@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -48,26 +49,36 @@ def ingest_file(
         adapter, reason = detect_format(source)
         adapter_name = adapter.name
     summary = IngestSummary(file=str(path), format=adapter_name, format_reason=reason, source_id=None)
-    sha = sha256_file(path)
     opts = options_json(options)
-    previous = case.source_by_sha(sha, adapter_name, opts)
-    if previous is not None:
-        summary.status = f"already ingested as source {previous}; nothing changed"
-        summary.source_id = previous
-        return summary
-
+    # The file is hashed in a thread (hashlib releases the GIL) while the adapter reads it; a file ingested before
+    # is recognised when its first chunk arrives, at the latest, and nothing is stored.
+    hashing = ThreadPoolExecutor(max_workers=1)
+    sha_future = hashing.submit(sha256_file, path)
+    hashing.shutdown(wait=False)
     bar = _progress_bar(source, progress)
     case.begin_staging()
     timezone = options.timezone
     try:
-        if adapter is not None:
-            for chunk in adapter.read(source, options):
-                timezone = timezone or chunk.timezone
-                case.stage(
-                    to_table(chunk.items, ITEM_SCHEMA),
-                    to_table(chunk.accounts, ACCOUNT_SCHEMA),
-                    chunk.rejects,
-                )
+        sha = None
+        chunks = adapter.read(source, options) if adapter is not None else iter(())
+        for chunk in chunks:
+            if sha is None:
+                sha = sha_future.result()
+                if _already_ingested(case, summary, sha, adapter_name, opts):
+                    chunks.close()
+                    case.rollback()
+                    return summary
+            timezone = timezone or chunk.timezone
+            case.stage(
+                to_table(chunk.items, ITEM_SCHEMA),
+                to_table(chunk.accounts, ACCOUNT_SCHEMA),
+                chunk.rejects,
+            )
+        if sha is None:
+            sha = sha_future.result()
+            if _already_ingested(case, summary, sha, adapter_name, opts):
+                case.rollback()
+                return summary
         case.commit_staging(
             summary,
             path=path,
@@ -88,6 +99,15 @@ def ingest_file(
         if bar is not None:
             bar.close()
     return summary
+
+
+def _already_ingested(case: Case, summary: IngestSummary, sha: str, adapter_name: str, opts: str) -> bool:
+    previous = case.source_by_sha(sha, adapter_name, opts)
+    if previous is None:
+        return False
+    summary.status = f"already ingested as source {previous}; nothing changed"
+    summary.source_id = previous
+    return True
 
 
 def _is_blank(source: SourceFile) -> bool:

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from botwatch.errors import FormatError
 from botwatch.ingest.base import Adapter, Chunk, IngestOptions, Reject, SourceFile, sample_text
+from botwatch.ingest.lines import load_json_lines
 from botwatch.store.sql import sql_str
 
 # Canonical fields a mapping may target. Item fields first, then account details carried on each row.
@@ -628,15 +629,14 @@ class JsonlAdapter(Adapter):
     def read(self, source: SourceFile, options: IngestOptions) -> Iterator[Chunk]:
         con = _connect()
         try:
-            rejects = _load_lines(con, source)
+            rejects = load_json_lines(con, source)
             keys = [
                 r[0]
                 for r in con.execute(
                     "SELECT DISTINCT unnest(json_keys(raw)) FROM (SELECT raw FROM src ORDER BY position LIMIT 1000)"
                 ).fetchall()
             ]
-            n = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
-            if n:
+            if con.execute("SELECT count(*) FROM src").fetchall()[0][0]:
                 paths = _JsonPaths()
                 items_sql, accounts_sql, _ = build_select(
                     keys, options, paths, source.name, check_columns=False
@@ -647,101 +647,6 @@ class JsonlAdapter(Adapter):
                 yield Chunk(rejects=sorted(rejects, key=lambda r: r.position))
         finally:
             con.close()
-
-
-def _load_lines(con, source: SourceFile, block_size: int = 1 << 26) -> list[Reject]:
-    """Split the file into lines (Arrow), keep JSON objects in ``src(position, raw)``, return the rest as
-    rejects with their reason."""
-    import numpy as np
-    import pyarrow.compute as pc
-
-    con.execute("CREATE TEMP TABLE src (position BIGINT, raw VARCHAR)")
-    rejects: list[Reject] = []
-    first_line = 1
-    buf = bytearray()
-    with source.open_binary() as fh:
-        while True:
-            try:
-                piece = fh.read1(1 << 20)
-            except (EOFError, OSError) as exc:  # truncated gzip: keep every complete line before the cut
-                cut = buf.rfind(b"\n") + 1
-                if cut:
-                    first_line += _stage_lines(con, bytes(buf[:cut]), first_line, rejects, np, pc)
-                reason = f"file truncated or corrupt after line {first_line - 1}: {exc}"
-                rejects.append(Reject(first_line, reason, "", "end-of-file"))
-                buf.clear()
-                break
-            if first_line == 1 and not buf and piece.startswith(b"\xef\xbb\xbf"):
-                piece = piece[3:]
-            buf += piece
-            if piece and len(buf) < block_size:
-                continue
-            cut = buf.rfind(b"\n") + 1 if piece else len(buf)
-            if cut:
-                data = bytes(buf[:cut])
-                del buf[:cut]
-                if not piece and not data.endswith(b"\n"):
-                    data += b"\n"  # the last line has no newline
-                first_line += _stage_lines(con, data, first_line, rejects, np, pc)
-            if not piece:
-                break
-    return rejects
-
-
-def _stage_lines(con, data, first_line: int, rejects: list[Reject], np, pc) -> int:
-    """Append the JSON objects among the lines of ``data`` (bytes ending in a newline) to ``src``; blank
-    lines are skipped, anything else becomes a reject with its reason. Returns the number of lines."""
-    lines = pc.split_pattern(pa.array([data], pa.large_binary()), b"\n").flatten()
-    lines = lines.slice(0, len(lines) - 1)  # the empty piece after the final newline
-    n = len(lines)
-    positions = np.arange(first_line, first_line + n, dtype=np.int64)
-    try:
-        text = lines.cast(pa.large_string())
-    except pa.ArrowInvalid:
-        valid, texts = [], []
-        for i, line in enumerate(lines.to_pylist()):
-            try:
-                texts.append(line.decode("utf-8"))
-                valid.append(True)
-            except UnicodeDecodeError:
-                texts.append(None)
-                valid.append(False)
-                raw = line.rstrip(b"\r").decode("utf-8", errors="replace")
-                rejects.append(Reject(int(positions[i]), "invalid UTF-8", raw, "line"))
-        mask = np.array(valid, dtype=bool)
-        text = pa.array([t for t, v in zip(texts, valid) if v], pa.large_string())
-        positions = positions[mask]
-    text = pc.ascii_trim(text, characters=" \t\r")
-    block = pa.table({"position": positions, "raw": text})
-    lengths = pc.binary_length(text)
-    if len(text) and pc.min(lengths).as_py() == 0:  # blank lines: skipped, their numbers still count
-        block = block.filter(pc.greater(lengths, 0))
-    con.register("_block", block)
-    # one parse per line: valid JSON that starts with '{' is an object
-    ok = con.sql("SELECT json_valid(raw) AND starts_with(raw, '{') FROM _block").to_arrow_table().column(0)
-    con.unregister("_block")
-    if not pc.all(ok).as_py():
-        bad = block.filter(pc.invert(ok))
-        for pos, raw in zip(bad.column("position").to_pylist(), bad.column("raw").to_pylist()):
-            rejects.append(Reject(pos, _json_reason(raw), raw, "line"))
-        block = block.filter(ok)
-    con.register("_good", block)
-    con.execute("INSERT INTO src SELECT position, raw FROM _good")
-    con.unregister("_good")
-    return n
-
-
-def _json_reason(raw: str) -> str:
-    try:
-        obj = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        return f"malformed JSON: {exc}"
-    if isinstance(obj, dict):
-        return "malformed JSON"  # DuckDB and orjson disagree; keep DuckDB's verdict
-    kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
-        type(obj), "a number"
-    )
-    return f"line is JSON but not an object ({kind})"
 
 
 def _reject_wrong_types(con, keys: list[str], options: IngestOptions, file_name: str) -> list[Reject]:
