@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from botwatch.errors import BotwatchError
+from botwatch.parallel import n_threads, parallel_map, slices
 
 __all__ = [
     "MinHasher",
@@ -49,6 +50,7 @@ __all__ = [
 ]
 
 _U64 = np.uint64
+PARALLEL_MIN_TEXTS = 50_000  # texts per thread below which shingling runs on one thread
 _FNV_OFFSET = _U64(0xCBF29CE484222325)
 _FNV_PRIME = _U64(0x100000001B3)
 _GOLDEN = _U64(0x9E3779B97F4A7C15)
@@ -126,7 +128,7 @@ class Shingles:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
-    @property
+    @functools.cached_property
     def sizes(self) -> np.ndarray:
         return np.diff(self.offsets)
 
@@ -152,6 +154,27 @@ def shingle_texts(texts, *, k: int = 2, char_k: int = 4, min_word_shingles: int 
     if k < 1 or char_k < 1:
         raise BotwatchError("shingle sizes must be at least 1")
     arr = _as_string_array(texts)
+    n = len(arr)
+    doc_bits = max(1, int(n).bit_length())
+    parts = slices(n, n_threads(), min_size=PARALLEL_MIN_TEXTS)
+    done = parallel_map(
+        lambda b: _shingle_slice(arr.slice(b[0], b[1] - b[0]), k, char_k, min_word_shingles, doc_bits), parts
+    )
+    if len(done) == 1:
+        return done[0]
+    sizes = np.concatenate([np.diff(d.offsets) for d in done])
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    return Shingles(
+        offsets=offsets,
+        values=np.concatenate([d.values for d in done]),
+        value_bits=done[0].value_bits,
+        kind=np.concatenate([d.kind for d in done]),
+    )
+
+
+def _shingle_slice(arr: pa.Array, k: int, char_k: int, min_word_shingles: int, doc_bits: int) -> Shingles:
+    """:func:`shingle_texts` for one slice; ``doc_bits`` (from the whole input) fixes ``value_bits``."""
     n = len(arr)
     tokens = pc.utf8_split_whitespace(arr)
     flat = pc.list_flatten(tokens)
@@ -198,7 +221,6 @@ def shingle_texts(texts, *, k: int = 2, char_k: int = 4, min_word_shingles: int 
         doc_parts.append(gram_doc)
         hash_parts.append(h)
 
-    doc_bits = max(1, int(n).bit_length())
     value_bits = 64 - doc_bits
     if doc_parts:
         docs = np.concatenate(doc_parts).astype(_U64)
@@ -260,7 +282,7 @@ class MinHasher:
         self.a = rng.integers(1, 2**63, size=self.num_perm, dtype=np.uint64) | _U64(1)
         self.b = rng.integers(0, 2**63, size=self.num_perm, dtype=np.uint64)
 
-    def signatures(self, shingles: Shingles, block: int = 1 << 19) -> Signatures:
+    def signatures(self, shingles: Shingles, block: int = 1 << 18) -> Signatures:
         n = len(shingles)
         sizes = shingles.sizes
         empty = sizes == 0
@@ -274,20 +296,23 @@ class MinHasher:
         starts = shingles.offsets[nonempty]
         cut = np.searchsorted(starts, np.arange(0, len(x), block), side="left")
         cut = np.unique(np.append(cut, len(nonempty)))
-        buf = np.empty(min(len(x), block * 2) or 1, dtype=_U64)
-        for lo, hi in zip(cut[:-1], cut[1:]):
+
+        def sign(bounds: tuple[int, int]) -> None:  # rows of distinct texts: threads never write the same row
+            lo, hi = bounds
             docs = nonempty[lo:hi]
             x_lo = shingles.offsets[docs[0]]
             x_hi = shingles.offsets[docs[-1] + 1]
             xs = x[x_lo:x_hi]
             local = starts[lo:hi] - x_lo
-            if len(buf) < len(xs):
-                buf = np.empty(len(xs), dtype=_U64)
-            out = buf[: len(xs)]
+            out = np.empty(len(xs), dtype=_U64)
+            block_sig = np.empty((len(docs), self.num_perm), dtype=np.uint32)
             for p in range(self.num_perm):
                 np.multiply(xs, self.a[p], out=out)
                 out += self.b[p]
-                sig[docs, p] = (np.minimum.reduceat(out, local) >> _U64(32)).astype(np.uint32)
+                block_sig[:, p] = np.minimum.reduceat(out, local) >> _U64(32)
+            sig[docs] = block_sig
+
+        parallel_map(sign, list(zip(cut[:-1].tolist(), cut[1:].tolist())))
         return Signatures(values=sig, seed=self.seed, empty=empty)
 
 
@@ -349,8 +374,8 @@ def lsh_candidate_pairs(signatures: Signatures, bands: int, rows: int, *, max_bu
     doc_bits = max(1, int(len(docs)).bit_length())
     doc_mask = _U64((1 << doc_bits) - 1)
     local = np.arange(len(docs), dtype=_U64)
-    codes: list[np.ndarray] = []
-    for band in range(bands):
+
+    def band_codes(band: int) -> np.ndarray | None:
         block = signatures.values[:, band * rows : (band + 1) * rows]
         cols = block if all_docs else block[docs]
         key = np.full(len(docs), ((band + 1) * int(_GOLDEN)) % 2**64, dtype=_U64)
@@ -373,9 +398,12 @@ def lsh_candidate_pairs(signatures: Signatures, bands: int, rows: int, *, max_bu
                 extra.append(np.stack([np.full(m - 1, members[0]), members[1:]], axis=1))
                 extra.append(np.stack([members[1:-1], members[2:]], axis=1))
             pairs = np.concatenate([pairs, *extra])
-        if len(pairs):
-            a, b = docs[pairs[:, 0]], docs[pairs[:, 1]]
-            codes.append(np.minimum(a, b) * n + np.maximum(a, b))
+        if not len(pairs):
+            return None
+        a, b = docs[pairs[:, 0]], docs[pairs[:, 1]]
+        return sorted_unique(np.minimum(a, b) * n + np.maximum(a, b))
+
+    codes = [c for c in parallel_map(band_codes, list(range(bands))) if c is not None]
     if not codes:
         return np.zeros((0, 2), dtype=np.int64)
     code = sorted_unique(np.concatenate(codes))
@@ -386,10 +414,17 @@ def signature_agreement(signatures: Signatures, pairs: np.ndarray, batch: int = 
     """Share of MinHash values two texts agree on, per pair: the signature estimate of their Jaccard."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     out = np.zeros(len(pairs), dtype=np.float64)
-    values = signatures.values
-    for lo in range(0, len(pairs), batch):
+    # the low byte of each value: a quarter of the memory traffic; two different values share it with
+    # probability 1/256, which the estimate corrects for
+    values = (signatures.values & 0xFF).astype(np.uint8)
+    num_perm = values.shape[1]
+
+    def agree(lo: int) -> None:
         chunk = pairs[lo : lo + batch]
-        out[lo : lo + len(chunk)] = (values[chunk[:, 0]] == values[chunk[:, 1]]).mean(axis=1)
+        same = np.count_nonzero(values[chunk[:, 0]] == values[chunk[:, 1]], axis=1) / num_perm
+        out[lo : lo + len(chunk)] = np.clip((same - 1 / 256) / (1 - 1 / 256), 0.0, 1.0)
+
+    parallel_map(agree, list(range(0, len(pairs), batch)))
     return out
 
 
@@ -401,7 +436,8 @@ def jaccard_pairs(shingles: Shingles, pairs: np.ndarray, batch: int = 1 << 17) -
     pair_bits = max(1, int(min(batch, max(len(pairs), 1))).bit_length())
     keep_bits = 64 - pair_bits
     drop = _U64(max(shingles.value_bits - keep_bits, 0))
-    for lo in range(0, len(pairs), batch):
+
+    def verify(lo: int) -> None:
         chunk = pairs[lo : lo + batch]
         keys = []
         for side in (0, 1):
@@ -417,6 +453,8 @@ def jaccard_pairs(shingles: Shingles, pairs: np.ndarray, batch: int = 1 << 17) -
         inter = np.bincount((merged[1:][same] >> _U64(keep_bits)).astype(np.int64), minlength=len(chunk))
         union = sizes[chunk[:, 0]] + sizes[chunk[:, 1]] - inter
         out[lo : lo + len(chunk)] = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
+
+    parallel_map(verify, list(range(0, len(pairs), batch)))
     return out
 
 

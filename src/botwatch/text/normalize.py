@@ -22,7 +22,8 @@ varies them on purpose. :func:`normalize_texts` applies, in order:
 7. Whitespace is collapsed and trimmed.
 
 The work runs on Arrow arrays with vectorised kernels (RE2 regular expressions); only texts that mix scripts or
-look Kazakh Latin take a per-word Python pass. About 1M short comments normalise in a few seconds on one core.
+look Kazakh Latin take a per-word Python pass. Large inputs are cut into one slice per core
+(:mod:`botwatch.parallel`). About 1M short comments normalise in a few seconds.
 """
 
 from __future__ import annotations
@@ -33,7 +34,11 @@ from collections.abc import Sequence
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from botwatch.parallel import n_threads, parallel_map, slices
+
 __all__ = ["normalize_text", "normalize_texts"]
+
+PARALLEL_MIN_TEXTS = 20_000  # texts per thread below which threads cost more than they save
 
 # -- vectorised patterns (RE2 syntax, used by pyarrow.compute) --------------------------------------------------
 _INVISIBLE_RE = r"[\p{Cf}\p{Mn}\p{Me}\x{FE00}-\x{FE0F}]+"
@@ -301,6 +306,36 @@ def normalize_texts(
     arr = _as_arrow(texts)
     if len(arr) == 0:
         return arr if arrow_in else []
+    switches = dict(
+        mentions=mentions,
+        links=links,
+        emoji=emoji,
+        punctuation=punctuation,
+        numbers=numbers,
+        homoglyphs=homoglyphs,
+        kazakh_latin=kazakh_latin,
+    )
+    parts = slices(len(arr), n_threads(), min_size=PARALLEL_MIN_TEXTS)
+    if len(parts) == 1:
+        out = _normalize_array(arr, **switches)
+    else:  # Arrow's kernels release the GIL: one slice per core
+        out = pa.concat_arrays(
+            parallel_map(lambda b: _normalize_array(arr.slice(b[0], b[1] - b[0]), **switches), parts)
+        )
+    return out if arrow_in else out.to_pylist()
+
+
+def _normalize_array(
+    arr: pa.Array,
+    *,
+    mentions: bool,
+    links: bool,
+    emoji: bool,
+    punctuation: bool,
+    numbers: bool,
+    homoglyphs: bool,
+    kazakh_latin: bool,
+) -> pa.Array:
     # Plain ASCII and basic Cyrillic (Kazakh letters included) are NFKC-stable and hold no invisible
     # characters, combining marks or emoji: the Unicode steps run only on the texts with anything else.
     exotic = pc.match_substring_regex(arr, _EXOTIC_RE)
@@ -344,8 +379,7 @@ def normalize_texts(
         arr = pc.replace_substring_regex(arr, _APOSTROPHE_RE, "")
         arr = pc.replace_substring_regex(arr, _PUNCT_AND_SYMBOLS_RE if emoji else _PUNCT_RE, " ")
     arr = pc.replace_substring_regex(arr, r"\s{2,}|[^\S ]", " ")
-    arr = pc.utf8_trim_whitespace(arr)
-    return arr if arrow_in else arr.to_pylist()
+    return pc.utf8_trim_whitespace(arr)
 
 
 def normalize_text(

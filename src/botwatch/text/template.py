@@ -81,8 +81,12 @@ def extract_template(
         medoid = medoid_index(token_lists)
     ref = token_lists[medoid]
     n_ref = len(ref)
+    # identical texts align identically: align each distinct text once and count it as often as it occurs
+    weight = Counter(map(tuple, token_lists))
+    token_lists = [list(t) for t in weight]
+    counts = list(weight.values())
     kept = np.ones(n_ref, dtype=bool)
-    alignments: list[list[int]] = []  # per text: for each ref token, its index in the text or -1
+    alignments: list[list[int]] = []  # per distinct text: for each ref token, its index in the text or -1
     for tokens in token_lists:
         where = [-1] * n_ref
         matcher = difflib.SequenceMatcher(None, ref, tokens, autojunk=False)
@@ -95,10 +99,10 @@ def extract_template(
     anchors = [int(i) for i in np.flatnonzero(kept)]
     # segments: before the first anchor, between consecutive anchors, after the last
     fillers: list[Counter] = [Counter() for _ in range(len(anchors) + 1)]
-    for tokens, where in zip(token_lists, alignments):
+    for tokens, where, count in zip(token_lists, alignments, counts):
         bounds = [-1] + [where[a] for a in anchors] + [len(tokens)]
         for s in range(len(anchors) + 1):
-            fillers[s][" ".join(tokens[bounds[s] + 1 : bounds[s + 1]])] += 1
+            fillers[s][" ".join(tokens[bounds[s] + 1 : bounds[s + 1]])] += count
     parts: list[str] = []
     slots: list[dict] = []
     for s, values in enumerate(fillers):
