@@ -347,3 +347,28 @@ def test_co_text_ignores_mass_clusters(tmp_path):
         assert [(e["account_a"], e["account_b"], e["weight"]) for e in edges(case, "co_text")] == [
             ("ta", "tb", 3)
         ]
+
+
+@pytest.mark.parametrize("null", ["jitter", "exchangeable"])
+def test_meetings_in_several_passes_give_the_same_edges(tmp_path, monkeypatch, null):
+    """Long windows on big data make more item pairs than fit in memory at once; they are then generated in
+    passes over disjoint sets of account pairs. The edges, p-values and evidence do not change."""
+    import botwatch.detectors.coaction as coaction
+
+    with Case(tmp_path / "c.duckdb") as case:
+        table = generate_comments(4000, seed=3, planted_share=0.2)
+        case.con.register("_gen", table)
+        names = ", ".join(table.column_names)
+        case.con.execute(f"INSERT INTO items ({names}) SELECT {names} FROM _gen")
+        results = []
+        for per_chunk in (10**9, 5_000, 700):
+            monkeypatch.setattr(coaction, "MEETINGS_PER_CHUNK", per_chunk)
+            summary = run_detector(case, layers=["co_reply"], co_reply_window_s=600.0, null=null)
+            results.append((summary["co_reply"], edges(case, "co_reply")))
+    (s1, e1), (s2, e2), (s3, e3) = results
+    assert len(e1) > 100 and (null == "exchangeable" or s1["significant"] > 10)
+    assert s1["meeting_passes"] == 1 and 1 < s2["meeting_passes"] < s3["meeting_passes"]
+    same = {k: v for k, v in s1.items() if k not in ("seconds", "meeting_passes")}
+    for s, e in ((s2, e2), (s3, e3)):
+        assert e == e1
+        assert {k: v for k, v in s.items() if k not in ("seconds", "meeting_passes")} == same

@@ -38,6 +38,9 @@ from botwatch.detectors.significance import fdr_qvalues, poisson_sf
 
 LAYERS = ("co_reply", "co_text", "co_link", "co_repost", "co_hashtag")
 
+MEETINGS_PER_CHUNK = 8_000_000  # item pairs (estimated) per pass; more meetings than this take several passes
+EDGE_TARGETS_PER_PASS = 1_000_000  # (pair, target) rows aggregated into edges per pass
+
 DEFAULT_WINDOWS = {
     "co_reply": 90.0,
     "co_text": 3600.0,
@@ -206,10 +209,14 @@ class CoActionDetector(Detector):
                 "_ca_tgt",
                 "_ca_meet",
                 "_ca_pw",
+                "_ca_chunk_tested",
+                "_ca_close",
+                "_ca_met",
                 "_ca_pt",
                 "_ca_tested",
                 "_ca_at",
                 "_ca_lam",
+                "_ca_oriented",
                 "_ca_accq",
             ):
                 con.execute(f"DROP TABLE IF EXISTS {t}")
@@ -264,9 +271,7 @@ class CoActionDetector(Detector):
         alpha = float(self.params["burst_alpha"])
         per = con.sql("""
             WITH per AS (SELECT tgt, acc, count(*) AS n_at FROM _ca_ev GROUP BY 1, 2),
-            met AS (SELECT tgt, acc, count(DISTINCT other) AS m FROM (
-                      SELECT tgt, ax AS acc, ay AS other FROM _ca_meet WHERE ax <> ay
-                      UNION ALL SELECT tgt, ay, ax FROM _ca_meet WHERE ax <> ay) GROUP BY 1, 2)
+            met AS (SELECT tgt, acc, sum(m) AS m FROM _ca_met GROUP BY 1, 2)
             SELECT per.acc, coalesce(met.m, 0) AS m,
                    least(t.n_acc - 1, per.n_at * (t.n_items - per.n_at) * t.f) AS mu
             FROM per JOIN _ca_tgt t USING (tgt) LEFT JOIN met USING (tgt, acc)
@@ -284,6 +289,92 @@ class CoActionDetector(Detector):
         con.execute("CREATE TEMP TABLE _ca_accq AS SELECT * FROM _ca_accq_arrow")
         con.unregister("_ca_accq_arrow")
 
+    @staticmethod
+    def _expected_meetings(con) -> None:
+        """``_ca_lam(lo, hi, lam)``: expected meetings of each tested pair under the null, summed over every
+        target both accounts joined, walking the targets of the account with fewer of them. Done in passes over
+        ``lo % passes`` when the walk is long, so memory stays bounded."""
+        con.execute("""
+            CREATE TEMP TABLE _ca_oriented AS
+            WITH acc_n AS (SELECT DISTINCT acc, n_targets FROM _ca_at)
+            SELECT p.lo, p.hi, CASE WHEN na.n_targets <= nb.n_targets THEN p.lo ELSE p.hi END AS s,
+                   CASE WHEN na.n_targets <= nb.n_targets THEN p.hi ELSE p.lo END AS o,
+                   least(na.n_targets, nb.n_targets) AS walk
+            FROM _ca_tested p JOIN acc_n na ON na.acc = p.lo JOIN acc_n nb ON nb.acc = p.hi""")
+        walk = con.execute("SELECT coalesce(sum(walk), 0) FROM _ca_oriented").fetchall()[0][0]
+        passes = max(1, -(-int(walk) // MEETINGS_PER_CHUNK))
+        con.execute("CREATE TEMP TABLE _ca_lam (lo BIGINT, hi BIGINT, lam DOUBLE)")
+        for c in range(passes):
+            only = f"WHERE o.lo % {passes} = {c}" if passes > 1 else ""
+            # exact fixed-point sum: deterministic whatever the order of the rows, and it spills
+            con.execute(f"""
+                INSERT INTO _ca_lam
+                SELECT o.lo, o.hi,
+                       CAST(sum(CAST(round(least(1.0, t.f * a.n * b.n) * 1099511627776) AS HUGEINT)) AS DOUBLE)
+                         / 1099511627776 AS lam
+                FROM _ca_oriented o JOIN _ca_at a ON a.acc = o.s
+                JOIN _ca_at b ON b.acc = o.o AND b.tgt = a.tgt
+                JOIN _ca_tgt t ON t.tgt = a.tgt
+                {only}
+                GROUP BY o.lo, o.hi""")
+        con.execute("DROP TABLE _ca_oriented")
+
+    @staticmethod
+    def _meeting_chunks(con, w: float) -> int:
+        """How many passes the meetings need so one pass holds about ``MEETINGS_PER_CHUNK`` item pairs: the
+        estimate counts, per target, the item pairs of each time bucket and of each bucket with the next."""
+        estimate = con.execute("""
+            WITH b AS (SELECT tgt, bkt, count(*) AS n FROM _ca_ev GROUP BY 1, 2)
+            SELECT coalesce(sum(b.n * (b.n - 1) / 2 + b.n * coalesce(b2.n, 0)), 0)
+            FROM b LEFT JOIN b b2 ON b2.tgt = b.tgt AND b2.bkt = b.bkt + 1""").fetchall()[0][0]
+        return max(1, -(-int(estimate) // MEETINGS_PER_CHUNK))
+
+    @staticmethod
+    def _meetings(con, w: float, min_weight: int, chunk: int, n_chunks: int) -> int:
+        """One pass over the meetings of the account pairs in ``chunk``: adds to ``_ca_close`` (close item
+        pairs per target), ``_ca_met`` (accounts met per target and account), ``_ca_tested`` (pairs that met at
+        ``min_weight`` targets or more) and ``_ca_pt`` (their closest meeting per target). Returns the number of
+        account pairs that met."""
+        only = f"AND least(x.acc, y.acc) % {n_chunks} = {chunk}" if n_chunks > 1 else ""
+        # Every item pair of a target within w, once (y after x in (t, eid) order); same-account pairs are
+        # kept for f_t only.
+        con.execute(f"""
+            CREATE TEMP TABLE _ca_meet AS
+            SELECT x.tgt, x.acc AS ax, y.acc AS ay, x.eid AS ex, y.eid AS ey, x.t AS tx, y.t AS ty
+            FROM _ca_ev x CROSS JOIN (VALUES (0), (1)) d(k)
+            JOIN _ca_ev y ON y.tgt = x.tgt AND y.bkt = x.bkt + d.k
+            WHERE y.eid > x.eid AND y.t - x.t <= {w} {only}""")
+        con.execute("INSERT INTO _ca_close SELECT tgt, count(*) FROM _ca_meet GROUP BY tgt")
+        con.execute("""
+            INSERT INTO _ca_met
+            SELECT tgt, acc, count(DISTINCT other) FROM (
+              SELECT tgt, ax AS acc, ay AS other FROM _ca_meet WHERE ax <> ay
+              UNION ALL SELECT tgt, ay, ax FROM _ca_meet WHERE ax <> ay) GROUP BY 1, 2""")
+        # Distinct targets per met pair; only pairs with k >= min_weight are tested and detailed.
+        con.execute("""
+            CREATE TEMP TABLE _ca_pw AS
+            SELECT lo, hi, count(DISTINCT tgt) AS k
+            FROM (SELECT least(ax, ay) AS lo, greatest(ax, ay) AS hi, tgt FROM _ca_meet WHERE ax <> ay)
+            GROUP BY lo, hi""")
+        pairs_met = con.execute("SELECT count(*) FROM _ca_pw").fetchall()[0][0]
+        con.execute(
+            f"CREATE TEMP TABLE _ca_chunk_tested AS SELECT lo, hi, k FROM _ca_pw WHERE k >= {min_weight}"
+        )
+        con.execute("INSERT INTO _ca_tested SELECT * FROM _ca_chunk_tested")
+        # Closest meeting per (tested pair, target); lag > 0 means the lower account (account_a) acted first.
+        con.execute("""
+            INSERT INTO _ca_pt
+            SELECT lo, hi, tgt,
+                   arg_min(struct_pack(lag := CASE WHEN ax < ay THEN ty - tx ELSE tx - ty END,
+                                       t0 := tx, t1 := ty, e0 := ex, e1 := ey),
+                           struct_pack(d := ty - tx, ex := ex, ey := ey)) AS m
+            FROM (SELECT least(ax, ay) AS lo, greatest(ax, ay) AS hi, * FROM _ca_meet WHERE ax <> ay) mt
+            SEMI JOIN _ca_chunk_tested USING (lo, hi)
+            GROUP BY lo, hi, tgt""")
+        for table in ("_ca_meet", "_ca_pw", "_ca_chunk_tested"):
+            con.execute(f"DROP TABLE {table}")
+        return pairs_met
+
     def _pairs_and_tests(self, con, run_id, layer, events, w, min_weight) -> dict:
         p = self.params
         # Interned events: acc ranks follow (platform, account_id), so acc order is account_id order.
@@ -300,14 +391,19 @@ class CoActionDetector(Detector):
         empty = {"events": n_events, "pairs_met": 0, "hypotheses": 0, "pairs_tested": 0, "edges_kept": 0}
         if n_events == 0:
             return {**empty, "significant": 0}
-        # Every item pair of a target within w, once (y after x in (t, eid) order); same-account pairs are
-        # kept for f_t only.
-        con.execute(f"""
-            CREATE TEMP TABLE _ca_meet AS
-            SELECT x.tgt, x.acc AS ax, y.acc AS ay, x.eid AS ex, y.eid AS ey, x.t AS tx, y.t AS ty
-            FROM _ca_ev x CROSS JOIN (VALUES (0), (1)) d(k)
-            JOIN _ca_ev y ON y.tgt = x.tgt AND y.bkt = x.bkt + d.k
-            WHERE y.eid > x.eid AND y.t - x.t <= {w}""")
+        n_chunks = self._meeting_chunks(con, w)
+        # Tables filled chunk by chunk; a chunk holds the account pairs with least(acc) % n_chunks == c, so every
+        # pair's meetings are in one chunk and the per-pair and per-(target, account) counts simply add up.
+        con.execute("CREATE TEMP TABLE _ca_close (tgt BIGINT, close_pairs BIGINT)")
+        con.execute("CREATE TEMP TABLE _ca_met (tgt BIGINT, acc BIGINT, m BIGINT)")
+        con.execute("CREATE TEMP TABLE _ca_tested (lo BIGINT, hi BIGINT, k BIGINT)")
+        con.execute(
+            "CREATE TEMP TABLE _ca_pt (lo BIGINT, hi BIGINT, tgt BIGINT, "
+            "m STRUCT(lag DOUBLE, t0 DOUBLE, t1 DOUBLE, e0 BIGINT, e1 BIGINT))"
+        )
+        pairs_met = 0
+        for chunk in range(n_chunks):
+            pairs_met += self._meetings(con, w, min_weight, chunk, n_chunks)
         # Chance that two given items of a target land within w, under the null (see significance.py):
         # "exchangeable" uses the target's own timestamps (exact close pairs / all pairs); "jitter" smooths them
         # into bins of jitter_factor * w first, so a burst finer than the bins (the coordination itself) does
@@ -319,7 +415,7 @@ class CoActionDetector(Detector):
         con.execute(f"""
             CREATE TEMP TABLE _ca_tgt AS
             WITH n AS (SELECT tgt, count(*) AS n_items, count(DISTINCT acc) AS n_acc FROM _ca_ev GROUP BY tgt),
-                 c AS (SELECT tgt, count(*) AS close_pairs FROM _ca_meet GROUP BY tgt),
+                 c AS (SELECT tgt, sum(close_pairs) AS close_pairs FROM _ca_close GROUP BY tgt),
                  b AS (SELECT tgt, CAST(floor(t / {h}) AS BIGINT) AS jb, count(*) AS nb FROM _ca_ev GROUP BY 1, 2),
                  j AS (SELECT b.tgt, sum(b.nb * (b.nb - 1) / 2.0) * {p_same}
                                      + sum(b.nb * coalesce(b2.nb, 0)) * {p_adj} AS jp
@@ -328,39 +424,25 @@ class CoActionDetector(Detector):
                    CASE WHEN n.n_items < 2 THEN 0.0
                         ELSE least(1.0, {close} / (n.n_items * (n.n_items - 1) / 2.0)) END AS f
             FROM n LEFT JOIN c USING (tgt) LEFT JOIN j USING (tgt)""")
-        # Distinct targets per met pair; only pairs with k >= min_weight are tested and detailed.
-        con.execute("""
-            CREATE TEMP TABLE _ca_pw AS
-            SELECT lo, hi, count(DISTINCT tgt) AS k
-            FROM (SELECT least(ax, ay) AS lo, greatest(ax, ay) AS hi, tgt FROM _ca_meet WHERE ax <> ay)
-            GROUP BY lo, hi""")
-        pairs_met = con.execute("SELECT count(*) FROM _ca_pw").fetchone()[0]
         # m: pairs that share at least min_weight targets (only they can reach k >= min_weight; membership is
         # fixed under the null), bounded above by sum_t C(n_acc_t, 2) / min_weight and by C(A, 2).
         m = con.execute(f"""
             SELECT least((SELECT floor(sum(n_acc * (n_acc - 1) / 2) / {min_weight}) FROM _ca_tgt),
-                         (SELECT count(DISTINCT acc) * (count(DISTINCT acc) - 1) / 2 FROM _ca_ev))""").fetchone()[
+                         (SELECT count(DISTINCT acc) * (count(DISTINCT acc) - 1) / 2 FROM _ca_ev))""").fetchall()[
             0
-        ]
+        ][0]
         m = max(int(m or 0), pairs_met)
-        con.execute(f"CREATE TEMP TABLE _ca_tested AS SELECT lo, hi, k FROM _ca_pw WHERE k >= {min_weight}")
         if p["screen"] == "accounts":
             self._account_screen(con)
-        con.execute("DROP TABLE _ca_pw")
-        # Closest meeting per (tested pair, target); lag > 0 means the lower account (account_a) acted first.
-        con.execute("""
-            CREATE TEMP TABLE _ca_pt AS
-            SELECT lo, hi, tgt,
-                   arg_min(struct_pack(lag := CASE WHEN ax < ay THEN ty - tx ELSE tx - ty END,
-                                       t0 := tx, t1 := ty, e0 := ex, e1 := ey),
-                           struct_pack(d := ty - tx, ex := ex, ey := ey)) AS m
-            FROM (SELECT least(ax, ay) AS lo, greatest(ax, ay) AS hi, * FROM _ca_meet WHERE ax <> ay) mt
-            SEMI JOIN _ca_tested USING (lo, hi)
-            GROUP BY lo, hi, tgt""")
-        con.execute("DROP TABLE _ca_meet")
         n_tested = con.execute("SELECT count(*) FROM _ca_tested").fetchone()[0]
         if n_tested == 0:
-            return {**empty, "pairs_met": pairs_met, "hypotheses": m, "significant": 0}
+            return {
+                **empty,
+                "pairs_met": pairs_met,
+                "hypotheses": m,
+                "significant": 0,
+                "meeting_passes": n_chunks,
+            }
         # Expected meetings under the null, over ALL targets both accounts joined (not only where they met).
         # The join walks the targets of the pair's account with fewer targets.
         con.execute("""
@@ -370,19 +452,7 @@ class CoActionDetector(Detector):
         if layer == "co_text" and p["co_text_null"] == "text_rarity":
             self._text_rarity_lambda(con)
         else:
-            con.execute("""
-                CREATE TEMP TABLE _ca_lam AS
-                WITH acc_n AS (SELECT DISTINCT acc, n_targets FROM _ca_at),
-                oriented AS (
-                  SELECT p.lo, p.hi, CASE WHEN na.n_targets <= nb.n_targets THEN p.lo ELSE p.hi END AS s,
-                         CASE WHEN na.n_targets <= nb.n_targets THEN p.hi ELSE p.lo END AS o
-                  FROM _ca_tested p JOIN acc_n na ON na.acc = p.lo JOIN acc_n nb ON nb.acc = p.hi)
-                SELECT o.lo, o.hi,
-                       CAST(sum(CAST(round(least(1.0, t.f * a.n * b.n) * 1099511627776) AS HUGEINT)) AS DOUBLE) / 1099511627776 AS lam  -- exact fixed-point sum: deterministic, and it spills
-                FROM oriented o JOIN _ca_at a ON a.acc = o.s
-                JOIN _ca_at b ON b.acc = o.o AND b.tgt = a.tgt
-                JOIN _ca_tgt t ON t.tgt = a.tgt
-                GROUP BY o.lo, o.hi""")
+            self._expected_meetings(con)
         tested = con.sql("""
             SELECT p.lo, p.hi, p.k, coalesce(l.lam, 0.0) AS lam
             FROM _ca_tested p LEFT JOIN _ca_lam l USING (lo, hi)""").to_arrow_table()
@@ -433,7 +503,13 @@ class CoActionDetector(Detector):
         )
         con.register("_ca_pv", pv_table)
         max_t, max_e = int(p["max_targets"]), int(p["max_evidence_items"])
-        con.execute(f"""
+        for table in ("_ca_met", "_ca_close", "_ca_lam", "_ca_at"):  # not needed any more: free the memory
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        n_rows = con.execute("SELECT count(*) FROM _ca_pt").fetchall()[0][0]
+        edge_passes = max(1, -(-int(n_rows) // EDGE_TARGETS_PER_PASS))
+        for c in range(edge_passes):
+            only = f"WHERE pt.lo % {edge_passes} = {c}" if edge_passes > 1 else ""
+            con.execute(f"""
             INSERT INTO edges
             WITH names AS (SELECT DISTINCT acc, platform, account_id FROM _ca_ev),
             tnames AS (SELECT DISTINCT tgt, target FROM _ca_ev),
@@ -443,7 +519,7 @@ class CoActionDetector(Detector):
                      greatest(pt.m.t0, pt.m.t1) AS t_last, tn.target, i0.item_id AS item0, i1.item_id AS item1
               FROM _ca_pt pt SEMI JOIN _ca_tested USING (lo, hi)
               JOIN tnames tn ON tn.tgt = pt.tgt
-              JOIN item_names i0 ON i0.eid = pt.m.e0 JOIN item_names i1 ON i1.eid = pt.m.e1),
+              JOIN item_names i0 ON i0.eid = pt.m.e0 JOIN item_names i1 ON i1.eid = pt.m.e1 {only}),
             agg AS (
               SELECT lo, hi, count(*) AS weight, min(t_first) AS first_t, max(t_last) AS last_t,
                      count_if(lag > 0) AS a_leads, count_if(lag < 0) AS b_leads, median(abs(lag)) AS median_lag_s,
@@ -460,6 +536,7 @@ class CoActionDetector(Detector):
         n_sig = int(np.count_nonzero(qv <= p["fdr"]))
         return {
             "events": n_events,
+            "meeting_passes": n_chunks,
             "pairs_met": pairs_met,
             "hypotheses": m,
             "pairs_tested": n_tested,
