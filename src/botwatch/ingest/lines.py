@@ -115,7 +115,8 @@ def _split_block(con, data: pa.Buffer, first_line: int, rejects: list[Reject]) -
     text = pc.ascii_trim(text, " \t\r\n")
     # an object line starts with '{' once trimmed; blank and NULL (invalid UTF-8) lines have length 0
     offs = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + n + 1]
-    chars = np.frombuffer(text.buffers()[2], dtype=np.uint8) if n else np.zeros(0, dtype=np.uint8)
+    data_buf = text.buffers()[2]
+    chars = np.frombuffer(data_buf, dtype=np.uint8) if n and data_buf is not None else np.zeros(0, np.uint8)
     keep = np.diff(offs) > 0
     keep[keep] = chars[offs[:-1][keep]] == ord("{")
     block = pa.table({"position": positions, "raw": text})
