@@ -306,36 +306,20 @@ def normalize_texts(
     arr = _as_arrow(texts)
     if len(arr) == 0:
         return arr if arrow_in else []
-    switches = dict(
-        mentions=mentions,
-        links=links,
-        emoji=emoji,
-        punctuation=punctuation,
-        numbers=numbers,
-        homoglyphs=homoglyphs,
-        kazakh_latin=kazakh_latin,
-    )
+    switches = (mentions, links, emoji, punctuation, numbers, homoglyphs, kazakh_latin)
     parts = slices(len(arr), n_threads(), min_size=PARALLEL_MIN_TEXTS)
     if len(parts) == 1:
-        out = _normalize_array(arr, **switches)
+        out = _normalize_array(arr, switches)
     else:  # Arrow's kernels release the GIL: one slice per core
         out = pa.concat_arrays(
-            parallel_map(lambda b: _normalize_array(arr.slice(b[0], b[1] - b[0]), **switches), parts)
+            parallel_map(lambda b: _normalize_array(arr.slice(b[0], b[1] - b[0]), switches), parts)
         )
     return out if arrow_in else out.to_pylist()
 
 
-def _normalize_array(
-    arr: pa.Array,
-    *,
-    mentions: bool,
-    links: bool,
-    emoji: bool,
-    punctuation: bool,
-    numbers: bool,
-    homoglyphs: bool,
-    kazakh_latin: bool,
-) -> pa.Array:
+def _normalize_array(arr: pa.Array, switches: tuple[bool, ...]) -> pa.Array:
+    """The steps of :func:`normalize_texts` on one Arrow array; ``switches`` in its keyword order."""
+    mentions, links, emoji, punctuation, numbers, homoglyphs, kazakh_latin = switches
     # Plain ASCII and basic Cyrillic (Kazakh letters included) are NFKC-stable and hold no invisible
     # characters, combining marks or emoji: the Unicode steps run only on the texts with anything else.
     exotic = pc.match_substring_regex(arr, _EXOTIC_RE)
