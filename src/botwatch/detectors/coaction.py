@@ -329,12 +329,11 @@ class CoActionDetector(Detector):
             FROM b LEFT JOIN b b2 ON b2.tgt = b.tgt AND b2.bkt = b.bkt + 1""").fetchall()[0][0]
         return max(1, -(-int(estimate) // MEETINGS_PER_CHUNK))
 
-    @staticmethod
-    def _meetings(con, w: float, min_weight: int, chunk: int, n_chunks: int) -> int:
+    def _meetings(self, con, w: float, min_weight: int, chunk: int, n_chunks: int) -> int:
         """One pass over the meetings of the account pairs in ``chunk``: adds to ``_ca_close`` (close item
-        pairs per target), ``_ca_met`` (accounts met per target and account), ``_ca_tested`` (pairs that met at
-        ``min_weight`` targets or more) and ``_ca_pt`` (their closest meeting per target). Returns the number of
-        account pairs that met."""
+        pairs per target; for the exchangeable null), ``_ca_met`` (accounts met per target and account; for the
+        account screen), ``_ca_tested`` (pairs that met at ``min_weight`` targets or more) and ``_ca_pt`` (their
+        closest meeting per target). Returns the number of account pairs that met."""
         only = f"AND least(x.acc, y.acc) % {n_chunks} = {chunk}" if n_chunks > 1 else ""
         # Every item pair of a target within w, once (y after x in (t, eid) order); same-account pairs are
         # kept for f_t only.
@@ -344,8 +343,10 @@ class CoActionDetector(Detector):
             FROM _ca_ev x CROSS JOIN (VALUES (0), (1)) d(k)
             JOIN _ca_ev y ON y.tgt = x.tgt AND y.bkt = x.bkt + d.k
             WHERE y.eid > x.eid AND y.t - x.t <= {w} {only}""")
-        con.execute("INSERT INTO _ca_close SELECT tgt, count(*) FROM _ca_meet GROUP BY tgt")
-        con.execute("""
+        if self.params["null"] == "exchangeable":
+            con.execute("INSERT INTO _ca_close SELECT tgt, count(*) FROM _ca_meet GROUP BY tgt")
+        if self.params["screen"] == "accounts":
+            con.execute("""
             INSERT INTO _ca_met
             SELECT tgt, acc, count(DISTINCT other) FROM (
               SELECT tgt, ax AS acc, ay AS other FROM _ca_meet WHERE ax <> ay
@@ -420,7 +421,7 @@ class CoActionDetector(Detector):
                  j AS (SELECT b.tgt, sum(b.nb * (b.nb - 1) / 2.0) * {p_same}
                                      + sum(b.nb * coalesce(b2.nb, 0)) * {p_adj} AS jp
                        FROM b LEFT JOIN b b2 ON b2.tgt = b.tgt AND b2.jb = b.jb + 1 GROUP BY b.tgt)
-            SELECT n.tgt, n.n_items, n.n_acc, coalesce(c.close_pairs, 0) AS close_pairs,
+            SELECT n.tgt, n.n_items, n.n_acc,
                    CASE WHEN n.n_items < 2 THEN 0.0
                         ELSE least(1.0, {close} / (n.n_items * (n.n_items - 1) / 2.0)) END AS f
             FROM n LEFT JOIN c USING (tgt) LEFT JOIN j USING (tgt)""")

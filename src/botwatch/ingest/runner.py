@@ -59,15 +59,13 @@ def ingest_file(
     case.begin_staging()
     timezone = options.timezone
     try:
-        sha = None
-        chunks = adapter.read(source, options) if adapter is not None else iter(())
-        for chunk in chunks:
+        sha, known = None, False
+        for chunk in adapter.read(source, options) if adapter is not None else ():
             if sha is None:
                 sha = sha_future.result()
-                if _already_ingested(case, summary, sha, adapter_name, opts):
-                    chunks.close()
-                    case.rollback()
-                    return summary
+                known = _already_ingested(case, summary, sha, adapter_name, opts)
+                if known:
+                    break
             timezone = timezone or chunk.timezone
             case.stage(
                 to_table(chunk.items, ITEM_SCHEMA),
@@ -76,9 +74,10 @@ def ingest_file(
             )
         if sha is None:
             sha = sha_future.result()
-            if _already_ingested(case, summary, sha, adapter_name, opts):
-                case.rollback()
-                return summary
+            known = _already_ingested(case, summary, sha, adapter_name, opts)
+        if known:
+            case.rollback()
+            return summary
         case.commit_staging(
             summary,
             path=path,
