@@ -361,8 +361,9 @@ def test_meetings_in_several_passes_give_the_same_edges(tmp_path, monkeypatch, n
         names = ", ".join(table.column_names)
         case.con.execute(f"INSERT INTO items ({names}) SELECT {names} FROM _gen")
         results = []
-        for per_chunk in (10**9, 5_000, 700):
+        for per_chunk, per_edge_pass in ((10**9, 10**9), (5_000, 500), (700, 50)):
             monkeypatch.setattr(coaction, "MEETINGS_PER_CHUNK", per_chunk)
+            monkeypatch.setattr(coaction, "EDGE_TARGETS_PER_PASS", per_edge_pass)
             summary = run_detector(case, layers=["co_reply"], co_reply_window_s=600.0, null=null)
             results.append((summary["co_reply"], edges(case, "co_reply")))
     (s1, e1), (s2, e2), (s3, e3) = results

@@ -15,6 +15,7 @@ from pathlib import Path
 from botwatch import __version__
 from botwatch.campaigns.assemble import CAMPAIGN_CONSTRAINTS, CAMPAIGN_PARAMETERS, assemble_campaigns
 from botwatch.detectors import RunContext, detector_names, get_detector_class
+from botwatch.detectors.base import check_constraints, check_known
 from botwatch.errors import BotwatchError
 from botwatch.ingest.base import IngestOptions
 from botwatch.scoring.score import SCORING_CONSTRAINTS, SCORING_PARAMETERS, score_accounts
@@ -36,18 +37,9 @@ def load_config(path: str | Path | None) -> dict:
 
 
 def _check(section: str, params: dict, defaults: dict, constraints: dict) -> dict:
-    unknown = set(params) - set(defaults)
-    if unknown:
-        raise BotwatchError(
-            f"config [{section}]: unknown parameter(s) {', '.join(sorted(unknown))}; "
-            f"parameters are: {', '.join(sorted(defaults))}"
-        )
+    check_known(f"config [{section}]", params, defaults)
     merged = {**defaults, **params}
-    for key, c in constraints.items():
-        if not c.accepts(merged[key]):
-            raise BotwatchError(
-                f"The {key!r} parameter of {section} must be {c.describe()}. Got {merged[key]!r} instead."
-            )
+    check_constraints(section, merged, constraints)
     return merged
 
 

@@ -15,6 +15,7 @@ import igraph as ig
 import leidenalg
 
 from botwatch.detectors.base import Interval
+from botwatch.store.rows import insert_rows
 
 CAMPAIGN_PARAMETERS = {"min_accounts": 3, "resolution": 1.0}
 CAMPAIGN_CONSTRAINTS = {
@@ -62,7 +63,7 @@ def assemble_campaigns(con, run_id: int, seed: int, min_accounts: int = 3, resol
         member_rows.extend((run_id, cid, p, a) for p, a in comm)
     if not member_rows:
         return {"campaigns": 0, "accounts": 0}
-    con.executemany("INSERT INTO campaign_accounts VALUES (?, ?, ?, ?)", member_rows)
+    insert_rows(con, "campaign_accounts", member_rows)
     _describe(con, run_id)
     return {
         "campaigns": len(communities),

@@ -78,6 +78,26 @@ class RunContext:
     notes: dict = field(default_factory=dict)  # detectors may leave summaries here for the run record
 
 
+def check_known(owner: str, params: dict, defaults: dict) -> None:
+    """Raise when ``params`` names a parameter that ``defaults`` does not declare."""
+    unknown = set(params) - set(defaults)
+    if unknown:
+        raise BotwatchError(
+            f"{owner}: unknown parameter(s) {', '.join(sorted(unknown))}; "
+            f"parameters are: {', '.join(sorted(defaults))}"
+        )
+
+
+def check_constraints(owner: str, values: dict, constraints: dict) -> None:
+    """Raise one uniform message for the first value that breaks its constraint, e.g. "The 'threshold'
+    parameter of near_duplicate must be a float in the range [0.0, 1.0]. Got 1.5 instead." """
+    for key, constraint in constraints.items():
+        if not constraint.accepts(values[key]):
+            raise BotwatchError(
+                f"The {key!r} parameter of {owner} must be {constraint.describe()}. Got {values[key]!r} instead."
+            )
+
+
 class Detector:
     """Base class. Subclasses set ``name``, ``description``, ``parameters`` (name -> default) and
     ``constraints`` (name -> constraint), and implement :meth:`run`."""
@@ -89,12 +109,7 @@ class Detector:
     requires: ClassVar[tuple[str, ...]] = ()  # detectors whose results this one reads
 
     def __init__(self, **params: Any):
-        unknown = set(params) - set(self.parameters)
-        if unknown:
-            raise BotwatchError(
-                f"{self.name}: unknown parameter(s) {', '.join(sorted(unknown))}; "
-                f"parameters are: {', '.join(sorted(self.parameters))}"
-            )
+        check_known(self.name, params, self.parameters)
         self.params = {**self.parameters, **params}
 
     def get_params(self) -> dict[str, Any]:
@@ -103,12 +118,7 @@ class Detector:
     def validate_params(self) -> None:
         """Raise one uniform message per bad parameter, e.g. "The 'threshold' parameter of near_duplicate must
         be a float in the range [0.0, 1.0]. Got 1.5 instead." """
-        for key, constraint in self.constraints.items():
-            value = self.params[key]
-            if not constraint.accepts(value):
-                raise BotwatchError(
-                    f"The {key!r} parameter of {self.name} must be {constraint.describe()}. Got {value!r} instead."
-                )
+        check_constraints(self.name, self.params, self.constraints)
 
     def run(self, ctx: RunContext) -> dict:
         """Do the work; write result rows for ``ctx.run_id``; return a small summary dict."""

@@ -250,10 +250,9 @@ class CoActionDetector(Detector):
             per_acc AS (SELECT platform, account_id, count(*) AS n_txt FROM items
                         WHERE text IS NOT NULL AND platform IN (SELECT platform FROM plat) GROUP BY 1, 2),
             grp AS (SELECT platform, tgt, count(*) AS n_c FROM _ca_ev GROUP BY 1, 2),
-            s AS (SELECT g.platform, sum((g.n_c / t.n_all) ^ 2) AS s FROM grp g JOIN tot t USING (platform) GROUP BY 1),
-            names AS (SELECT DISTINCT acc, platform, account_id FROM _ca_ev)
+            s AS (SELECT g.platform, sum((g.n_c / t.n_all) ^ 2) AS s FROM grp g JOIN tot t USING (platform) GROUP BY 1)
             SELECT p.lo, p.hi, least(1e6, na.n_txt * nb.n_txt * s.s) AS lam
-            FROM _ca_tested p JOIN names a ON a.acc = p.lo JOIN names b ON b.acc = p.hi
+            FROM _ca_tested p JOIN _ca_acc a ON a.acc = p.lo JOIN _ca_acc b ON b.acc = p.hi
             JOIN per_acc na ON na.platform = a.platform AND na.account_id = a.account_id
             JOIN per_acc nb ON nb.platform = b.platform AND nb.account_id = b.account_id
             JOIN s ON s.platform = a.platform""")
@@ -388,6 +387,7 @@ class CoActionDetector(Detector):
                    epoch(created_at) AS t, CAST(floor(epoch(created_at) / {w}) AS BIGINT) AS bkt,
                    platform, account_id, item_id, target
             FROM raw""")
+        con.execute("CREATE TEMP TABLE _ca_acc AS SELECT DISTINCT acc, platform, account_id FROM _ca_ev")
         n_events = con.execute("SELECT count(*) FROM _ca_ev").fetchone()[0]
         empty = {"events": n_events, "pairs_met": 0, "hypotheses": 0, "pairs_tested": 0, "edges_kept": 0}
         if n_events == 0:
@@ -433,9 +433,7 @@ class CoActionDetector(Detector):
             0
         ][0]
         m = max(int(m or 0), pairs_met)
-        if p["screen"] == "accounts":
-            self._account_screen(con)
-        n_tested = con.execute("SELECT count(*) FROM _ca_tested").fetchone()[0]
+        n_tested = con.execute("SELECT count(*) FROM _ca_tested").fetchall()[0][0]
         if n_tested == 0:
             return {
                 **empty,
@@ -444,6 +442,8 @@ class CoActionDetector(Detector):
                 "significant": 0,
                 "meeting_passes": n_chunks,
             }
+        if p["screen"] == "accounts":
+            self._account_screen(con)
         # Expected meetings under the null, over ALL targets both accounts joined (not only where they met).
         # The join walks the targets of the pair's account with fewer targets.
         con.execute("""
@@ -512,13 +512,12 @@ class CoActionDetector(Detector):
             only = f"WHERE pt.lo % {edge_passes} = {c}" if edge_passes > 1 else ""
             con.execute(f"""
             INSERT INTO edges
-            WITH names AS (SELECT DISTINCT acc, platform, account_id FROM _ca_ev),
-            tnames AS (SELECT DISTINCT tgt, target FROM _ca_ev),
+            WITH tnames AS (SELECT DISTINCT tgt, target FROM _ca_ev),
             item_names AS (SELECT eid, item_id FROM _ca_ev),
             per_target AS (
               SELECT pt.lo, pt.hi, pt.m.lag AS lag, least(pt.m.t0, pt.m.t1) AS t_first,
                      greatest(pt.m.t0, pt.m.t1) AS t_last, tn.target, i0.item_id AS item0, i1.item_id AS item1
-              FROM _ca_pt pt SEMI JOIN _ca_tested USING (lo, hi)
+              FROM _ca_pt pt
               JOIN tnames tn ON tn.tgt = pt.tgt
               JOIN item_names i0 ON i0.eid = pt.m.e0 JOIN item_names i1 ON i1.eid = pt.m.e1 {only}),
             agg AS (
@@ -532,7 +531,7 @@ class CoActionDetector(Detector):
                    g.a_leads, g.b_leads, g.median_lag_s, v.expected, v.p_value, v.q_value, v.significant,
                    '{self._null_name(layer)}', g.targets, g.evidence
             FROM agg g JOIN _ca_pv v USING (lo, hi)
-            JOIN names a ON a.acc = g.lo JOIN names b ON b.acc = g.hi
+            JOIN _ca_acc a ON a.acc = g.lo JOIN _ca_acc b ON b.acc = g.hi
             ORDER BY a.account_id, b.account_id""")
         n_sig = int(np.count_nonzero(qv <= p["fdr"]))
         return {

@@ -38,18 +38,9 @@ from botwatch.text.minhash import (
     shingle_texts,
     sorted_unique,
 )
-from botwatch.text.normalize import normalize_texts
+from botwatch.text.normalize import SWITCHES, normalize_texts
 from botwatch.text.template import extract_template
 
-NORMALISATION_SWITCHES = (
-    "mentions",
-    "links",
-    "emoji",
-    "punctuation",
-    "numbers",
-    "homoglyphs",
-    "kazakh_latin",
-)
 MEDOID_CANDIDATES = 60  # distinct texts considered as a cluster's medoid (the most frequent ones)
 TEMPLATE_TEXTS = 300  # items aligned for a cluster's template (the earliest ones)
 EXAMPLE_CHARS = 1000
@@ -65,7 +56,7 @@ class NearDuplicateDetector(Detector):
         "min_tokens": 4,
         "min_accounts": 3,
         "max_bucket": 50,
-        **{switch: True for switch in NORMALISATION_SWITCHES},
+        **{switch: True for switch in SWITCHES},
     }
     constraints = {
         "threshold": Interval(float, 0.0, 1.0),
@@ -74,7 +65,7 @@ class NearDuplicateDetector(Detector):
         "min_tokens": Interval(int, 1, None),
         "min_accounts": Interval(int, 1, None),
         "max_bucket": Interval(int, 2, None),
-        **{switch: IsBool() for switch in NORMALISATION_SWITCHES},
+        **{switch: IsBool() for switch in SWITCHES},
     }
 
     def run(self, ctx: RunContext) -> dict:
@@ -120,7 +111,7 @@ class NearDuplicateDetector(Detector):
 
     # -- one platform ------------------------------------------------------------------------------------------
     def _switches(self) -> dict:
-        return {switch: bool(self.params[switch]) for switch in NORMALISATION_SWITCHES}
+        return {switch: bool(self.params[switch]) for switch in SWITCHES}
 
     def _cluster_platform(self, platform: str, items: pa.Table, seed: int) -> tuple[list[dict], dict]:
         p = self.params

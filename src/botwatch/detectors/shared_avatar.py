@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from botwatch.detectors.base import Detector, Interval, RunContext
+from botwatch.store.rows import insert_rows
 
 DEFAULT_MARKERS = (
     "camera_",
@@ -106,6 +107,5 @@ class SharedAvatarDetector(Detector):
                         [],
                     )
                 )
-        if rows:
-            con.executemany("INSERT INTO edges VALUES (" + ", ".join("?" * 19) + ")", rows)
+        insert_rows(con, "edges", rows)
         return {"shared_images": n_groups, "edges": len(rows)}

@@ -20,6 +20,7 @@ import json
 from collections import defaultdict
 
 from botwatch.detectors.base import Interval, IsBool
+from botwatch.store.rows import insert_rows
 
 SCORING_PARAMETERS = {
     "threshold": 0.5,
@@ -196,8 +197,8 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
                 (run_id, f"E-{platform}-{acct}-{n}", platform, acct, member.get(key), kind, text, ids, s)
             )
     if score_rows:
-        _insert_rows(con, "account_scores", score_rows)
-        _insert_rows(con, "evidence", evidence_rows)
+        insert_rows(con, "account_scores", score_rows)
+        insert_rows(con, "evidence", evidence_rows)
     # every other account scores 0
     con.execute(
         f"""INSERT INTO account_scores
@@ -207,18 +208,6 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
     )
     n_flagged = sum(1 for r in score_rows if r[4])
     return {"scored": len(score_rows), "flagged": n_flagged}
-
-
-def _insert_rows(con, table: str, rows: list[tuple]) -> None:
-    """Bulk insert through Arrow (``executemany`` costs about a millisecond per row)."""
-    import pyarrow as pa
-
-    names = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-    cols = list(zip(*rows))
-    arrays = {n: pa.array(list(c)) for n, c in zip(names, cols)}
-    con.register("_rows", pa.table(arrays))
-    con.execute(f"INSERT INTO {table} SELECT * FROM _rows")
-    con.unregister("_rows")
 
 
 def _behavioural_signals(con, p, signals) -> None:

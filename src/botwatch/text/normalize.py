@@ -38,6 +38,7 @@ from botwatch.parallel import n_threads, parallel_map, slices
 
 __all__ = ["normalize_text", "normalize_texts"]
 
+SWITCHES = ("mentions", "links", "emoji", "punctuation", "numbers", "homoglyphs", "kazakh_latin")
 PARALLEL_MIN_TEXTS = 20_000  # texts per thread below which threads cost more than they save
 
 # -- vectorised patterns (RE2 syntax, used by pyarrow.compute) --------------------------------------------------
@@ -207,7 +208,6 @@ _MIXED_WORD = re.compile(
 # English article; longer words such as "akim" or "taxi" are left in their script
 _LAT_LOOKALIKE_WORD = re.compile(f"(?<!{_LETTER})[abcehikmoptxyəɵë]{{1,2}}(?!{_LETTER})")
 _CYR_LOOKALIKE_WORD = re.compile(f"(?<!{_LETTER})[авсеніокмортхујѕԁԛԝһӏ]{{1,2}}(?!{_LETTER})")
-_KZ_HINT = re.compile(r"[áǵńóúýıäğñöşūüç]|q(?!u)")
 
 
 def _cyrillic_majority(letters: str, tie: bool | None) -> bool:
@@ -241,7 +241,7 @@ def _kazakh_word(word: str, modern: bool) -> str:
 
 def _fold_text(text: str, homoglyphs: bool, kazakh_latin: bool) -> str:
     """The per-word pass for texts that mix scripts or look Kazakh Latin."""
-    if kazakh_latin and _KZ_HINT.search(text):
+    if kazakh_latin and _KZ_MARKER.search(text):
         latin = [w for w in _WORD.findall(text) if _ALL_LATIN.fullmatch(w)]
         markers = sum(1 for w in latin if _KZ_MARKER.search(w))
         if latin and markers and markers / len(latin) >= 0.4:
@@ -306,7 +306,7 @@ def normalize_texts(
     arr = _as_arrow(texts)
     if len(arr) == 0:
         return arr if arrow_in else []
-    switches = (mentions, links, emoji, punctuation, numbers, homoglyphs, kazakh_latin)
+    switches = (mentions, links, emoji, punctuation, numbers, homoglyphs, kazakh_latin)  # in SWITCHES order
     parts = slices(len(arr), n_threads(), min_size=PARALLEL_MIN_TEXTS)
     if len(parts) == 1:
         out = _normalize_array(arr, switches)
@@ -318,7 +318,7 @@ def normalize_texts(
 
 
 def _normalize_array(arr: pa.Array, switches: tuple[bool, ...]) -> pa.Array:
-    """The steps of :func:`normalize_texts` on one Arrow array; ``switches`` in its keyword order."""
+    """The steps of :func:`normalize_texts` on one Arrow array; ``switches`` in :data:`SWITCHES` order."""
     mentions, links, emoji, punctuation, numbers, homoglyphs, kazakh_latin = switches
     # Plain ASCII and basic Cyrillic (Kazakh letters included) are NFKC-stable and hold no invisible
     # characters, combining marks or emoji: the Unicode steps run only on the texts with anything else.
@@ -366,29 +366,10 @@ def _normalize_array(arr: pa.Array, switches: tuple[bool, ...]) -> pa.Array:
     return pc.utf8_trim_whitespace(arr)
 
 
-def normalize_text(
-    text: str | None,
-    *,
-    mentions: bool = True,
-    links: bool = True,
-    emoji: bool = True,
-    punctuation: bool = True,
-    numbers: bool = True,
-    homoglyphs: bool = True,
-    kazakh_latin: bool = True,
-) -> str:
-    """Normalise one text; the same result as :func:`normalize_texts` gives for it.
+def normalize_text(text: str | None, **switches: bool) -> str:
+    """Normalise one text; the same result as :func:`normalize_texts` gives for it (same switches).
 
     >>> normalize_text("Спасибо Президенту за заботу о народе!!! 🇰🇿")
     'спасибо президенту за заботу о народе'
     """
-    return normalize_texts(
-        [text],
-        mentions=mentions,
-        links=links,
-        emoji=emoji,
-        punctuation=punctuation,
-        numbers=numbers,
-        homoglyphs=homoglyphs,
-        kazakh_latin=kazakh_latin,
-    )[0]
+    return normalize_texts([text], **switches)[0]
