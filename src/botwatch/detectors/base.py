@@ -10,7 +10,7 @@ work (normalisation, hashing) runs on Arrow batches.
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import duckdb
@@ -75,7 +75,6 @@ class RunContext:
     con: duckdb.DuckDBPyConnection
     run_id: int
     seed: int
-    notes: dict = field(default_factory=dict)  # detectors may leave summaries here for the run record
 
 
 def check_known(owner: str, params: dict, defaults: dict) -> None:

@@ -191,7 +191,6 @@ class CoActionDetector(Detector):
             stats["seconds"] = round(time.perf_counter() - started, 3)
             summary[layer] = stats
         self.summary_ = summary
-        ctx.notes[self.name] = summary
         return summary
 
     # -- one layer --------------------------------------------------------------------------------------------

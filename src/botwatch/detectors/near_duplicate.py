@@ -106,7 +106,6 @@ class NearDuplicateDetector(Detector):
             "parameters": self.get_params(),
         }
         self.summary_ = summary
-        ctx.notes[self.name] = summary
         return summary
 
     # -- one platform ------------------------------------------------------------------------------------------
