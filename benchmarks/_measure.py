@@ -149,6 +149,23 @@ def run_measured(
     )
 
 
+def measurement_row(m: Measurement, tail: int = 600) -> dict:
+    """The columns every benchmark row records: the 1-minute load now, wall and CPU seconds, both peak RSS
+    figures, the exit status and, for a failed run, the last ``tail`` characters of its stdout and stderr."""
+    row = {
+        "load_1min": round(os.getloadavg()[0], 2),
+        "wall_s": m.wall_s,
+        "peak_rss_mb": m.peak_rss_mb,
+        "peak_tree_rss_mb": m.peak_tree_rss_mb,
+        "cpu_s": m.cpu_s,
+        "returncode": m.returncode,
+        "timed_out": m.timed_out,
+    }
+    if m.returncode != 0:
+        row["error_tail"] = m.tail(tail)
+    return row
+
+
 def code_state(repo: str | Path | None = None) -> dict:
     """The commit measured and the source files that differed from it (the tree is shared and moving)."""
     repo = repo or Path(__file__).resolve().parent.parent

@@ -11,6 +11,7 @@ comments landed in a cluster with another copy of their template.
 from __future__ import annotations
 
 import argparse
+import inspect
 import time
 
 import numpy as np
@@ -23,11 +24,14 @@ from botwatch.text.minhash import (
     connected_components,
     jaccard_pairs,
     lsh_candidate_pairs,
+    near_duplicate_pairs,
     shingle_texts,
     signature_agreement,
 )
 from botwatch.text.normalize import normalize_texts
 
+# botwatch's own default: candidates whose signatures agree on fewer than threshold - margin are not verified
+PREFILTER_MARGIN = inspect.signature(near_duplicate_pairs).parameters["prefilter_margin"].default
 SYLLABLES = "ба ва га да жа за ка ла ма на па ра са та фа ха ца ча ша бо во го до ко ло мо но по ро со то ли ми ни ри си ти ду ку лу му ну ру су ту ен ем ер ес ет ой ый ий ая ое".split()
 
 
@@ -95,10 +99,10 @@ def run(texts, threshold: float, num_perm: int, k: int, min_tokens: int, seed: i
     times["minhash"] = time.perf_counter() - t
     t = time.perf_counter()
     bands, rows = choose_bands(threshold, num_perm)
-    pairs = lsh_candidate_pairs(sig, bands, rows)
+    candidates = lsh_candidate_pairs(sig, bands, rows)
     times["lsh"] = time.perf_counter() - t
     t = time.perf_counter()
-    pairs = pairs[signature_agreement(sig, pairs) >= threshold - 0.15]
+    pairs = candidates[signature_agreement(sig, candidates) >= threshold - PREFILTER_MARGIN]
     sim = jaccard_pairs(sh, pairs)
     keep = pairs[sim >= threshold]
     times["verify"] = time.perf_counter() - t
@@ -108,7 +112,7 @@ def run(texts, threshold: float, num_perm: int, k: int, min_tokens: int, seed: i
     times["components"] = time.perf_counter() - t
     times["total"] = time.perf_counter() - t0
     times["total CPU"] = time.process_time() - cpu0
-    return comp, times, len(pairs), len(keep), (bands, rows), len(unique), eligible
+    return comp, times, len(candidates), len(keep), (bands, rows), len(unique), eligible
 
 
 def main() -> None:

@@ -42,7 +42,7 @@ import duckdb
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _measure import code_state, run_measured  # noqa: E402
+from _measure import code_state, measurement_row, run_measured  # noqa: E402
 
 BIN = Path(sys.executable).parent
 CNT = str(BIN / "compute_networks")
@@ -103,7 +103,7 @@ def score_pairs(con: duckdb.DuckDBPyConnection, pairs_sql: str, n_planted: int) 
 def cnt_preprocess(csv: str, db: Path, logs: Path, timeout: float) -> dict:
     db.unlink(missing_ok=True)
     m = run_measured([CNT, str(db), "preprocess", "--format", "csv", csv], timeout_s=timeout, log_prefix=logs)
-    return {**_m(m), "db_mb": round(db.stat().st_size / 2**20, 1) if db.exists() else None}
+    return {**measurement_row(m), "db_mb": round(db.stat().st_size / 2**20, 1) if db.exists() else None}
 
 
 def cnt_network(base_db: Path, task: str, args, run_dir: Path, timeout: float, con, n_planted: int) -> dict:
@@ -128,7 +128,7 @@ def cnt_network(base_db: Path, task: str, args, run_dir: Path, timeout: float, c
     cmd += ["--similarity_threshold", str(args.jaccard)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # its progress lines must survive a timeout kill
     m = run_measured(cmd, timeout_s=timeout, log_prefix=run_dir / "cnt", env=env)
-    row = {"tool": "cnt", "task": task, "variant": f"window {args.window:g} s", **_m(m)}
+    row = {"tool": "cnt", "task": task, "variant": f"window {args.window:g} s", **measurement_row(m)}
     progress = re.findall(r"Completed (\d+) / (\d+)", Path(m.stdout_path).read_text(errors="replace"))
     if progress:
         row["progress"] = f"{progress[-1][0]} of {progress[-1][1]} user batches"
@@ -163,7 +163,7 @@ def load_sqlite_pairs(con: duckdb.DuckDBPyConnection, db: Path, table: str, batc
 def botwatch_ingest(csv: str, case: Path, logs: Path, timeout: float) -> dict:
     case.unlink(missing_ok=True)
     m = run_measured([str(BIN / "botwatch"), "ingest", str(case), csv], timeout_s=timeout, log_prefix=logs)
-    return {**_m(m), "case_mb": round(case.stat().st_size / 2**20, 1) if case.exists() else None}
+    return {**measurement_row(m), "case_mb": round(case.stat().st_size / 2**20, 1) if case.exists() else None}
 
 
 def botwatch_config(task: str, window: float | None) -> tuple[dict, list[str]]:
@@ -196,7 +196,7 @@ def botwatch_network(base_case: Path, task: str, window, seed, run_dir, timeout,
     variant = (
         f"window {window:g} s" if window is not None else f"defaults ({BOTWATCH_DEFAULT_WINDOW[task]:g} s)"
     )
-    row = {"tool": "botwatch", "task": task, "variant": variant, **_m(m)}
+    row = {"tool": "botwatch", "task": task, "variant": variant, **measurement_row(m)}
     if m.returncode == 0:
         s = json.loads(summary.read_text())
         row["detect_s"] = round(s["seconds"], 2)
@@ -244,21 +244,6 @@ def botwatch_child(case: str, cfg: str, only: str, seed: str, summary: str) -> N
 
 
 # -- driver -----------------------------------------------------------------------------------------------------
-def _m(m) -> dict:
-    d = {
-        "load_1min": round(os.getloadavg()[0], 2),
-        "wall_s": m.wall_s,
-        "peak_rss_mb": m.peak_rss_mb,
-        "peak_tree_rss_mb": m.peak_tree_rss_mb,
-        "cpu_s": m.cpu_s,
-        "returncode": m.returncode,
-        "timed_out": m.timed_out,
-    }
-    if m.returncode != 0:
-        d["error_tail"] = m.tail(600)
-    return d
-
-
 def median_row(rows: list[dict]) -> dict:
     """Medians of the numeric measurements over repeats; accuracy comes from the first run (deterministic)."""
     ok = [r for r in rows if r.get("returncode") == 0]

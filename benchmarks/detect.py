@@ -16,9 +16,8 @@ Accuracy (first run; detection is seeded, so repeats give the same result):
   cluster; the clusters' purity (share of clustered comments that are planted) is reported too;
 - organic accounts flagged, by which layers their significant edges are in: an organic account flagged with only
   ``co_reply`` edges was flagged merely for commenting under the same busy posts.
-``--patched-scoring`` applies, in memory only, the two scoring fixes proposed in ``results/detection.md`` (the
-stock scoring runs out of DuckDB memory at 100k), so the rest of the pipeline can be measured.
-Raw results go to ``<work>/detect_results[_patched].json``; a Markdown summary is printed.
+
+Raw results go to ``<work>/detect_results.json``; a Markdown summary is printed.
 """
 
 from __future__ import annotations
@@ -41,10 +40,8 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _measure import code_state, run_measured  # noqa: E402
+from _measure import code_state, measurement_row, run_measured  # noqa: E402
 from coordination_toolkit import BIN, botwatch_ingest, generate, load_truth  # noqa: E402
-
-FLOORS = {"wall_s": 60.0, "peak_rss_mb": 2048.0, "precision": 0.95, "recall": 0.9}
 
 
 def detect_child(case: str, out: str, config: str | None) -> None:
@@ -63,8 +60,6 @@ def detect_child(case: str, out: str, config: str | None) -> None:
 
         return wrapper
 
-    if os.environ.get("BENCH_PATCH_SCORING") == "1":
-        pipeline.score_accounts = patched_score_accounts()
     pipeline.assemble_campaigns = timed("campaigns", pipeline.assemble_campaigns)
     pipeline.score_accounts = timed("scoring", pipeline.score_accounts)
     t0 = time.perf_counter()
@@ -85,77 +80,6 @@ def detect_child(case: str, out: str, config: str | None) -> None:
             default=str,
         )
     )
-
-
-_FIXED_STEP1 = (
-    """
-        agg AS (SELECT platform, acct, layer, count(DISTINCT other) AS partners, sum(weight) AS events,
-                       max(window_s) AS window_s, median(median_lag_s) AS lag FROM s GROUP BY 1, 2, 3),
-        t AS (SELECT platform, acct, layer, count(DISTINCT target) AS n_targets
-              FROM (SELECT platform, acct, layer, unnest(targets) AS target FROM s) GROUP BY 1, 2, 3),
-        e AS (SELECT u.platform, u.acct, u.layer, list(DISTINCT u.item_id) AS item_ids
-              FROM (SELECT platform, acct, layer, unnest(evidence_item_ids) AS item_id FROM s) u
-              JOIN items i ON i.platform = u.platform AND i.item_id = u.item_id AND i.account_id = u.acct
-              GROUP BY 1, 2, 3)
-        SELECT agg.platform, agg.acct, agg.layer, agg.partners, agg.events, agg.window_s, agg.lag,
-               coalesce(t.n_targets, 0), e.item_ids
-        FROM agg LEFT JOIN t USING (platform, acct, layer) LEFT JOIN e USING (platform, acct, layer)
-        ORDER BY 1, 2, 3"""
-    + chr(34) * 3
-)
-
-
-def patched_score_accounts():
-    """``--patched-scoring``: botwatch's scoring with the two fixes proposed in results/detection.md, applied to
-    the source in memory (never written): per-account aggregates joined 1:1 instead of the edges x targets x
-    evidence fan-out, and Arrow bulk inserts instead of ``executemany``."""
-    import inspect
-
-    import botwatch.scoring.score as score
-
-    src = inspect.getsource(score)
-    head = src.index("        SELECT s.platform, s.acct, s.layer, count(DISTINCT s.other)")
-    tail = src.index('GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"""', head) + len(
-        'GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"""'
-    )
-    src = src[:head].rstrip().rstrip("\n") + "," + _FIXED_STEP1 + src[tail:]
-    src = src.replace(
-        'con.executemany("INSERT INTO account_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?)", score_rows)',
-        '_bench_bulk(con, "account_scores", score_rows)',
-    )
-    src = src.replace(
-        'con.executemany("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", evidence_rows)',
-        '_bench_bulk(con, "evidence", evidence_rows)',
-    )
-    assert src.count("_bench_bulk(") == 2, "scoring source changed; update the patch"
-    namespace = dict(score.__dict__)
-    namespace["_bench_bulk"] = _bulk_insert
-    exec(compile(src, score.__file__, "exec"), namespace)
-    return namespace["score_accounts"]
-
-
-def _bulk_insert(con, table: str, rows: list[tuple]) -> None:
-    import pyarrow as pa
-
-    names = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-    types = [r[1] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-    cols = list(zip(*rows))
-    arrays = {}
-    for name, typ, col in zip(names, types, cols):
-        if typ.endswith("[]"):
-            arrays[name] = pa.array([list(v) if v is not None else None for v in col], pa.list_(pa.string()))
-        elif typ in ("VARCHAR", "JSON"):
-            arrays[name] = pa.array(col, pa.string())
-        else:
-            arrays[name] = pa.array(col)
-    con.register("_bench_rows", pa.table(arrays))
-    try:
-        con.execute(
-            f"INSERT INTO {table} SELECT {', '.join(f'CAST({n} AS {t})' for n, t in zip(names, types))} "
-            "FROM _bench_rows"
-        )
-    finally:
-        con.unregister("_bench_rows")
 
 
 def evaluate(case: Path, truth: str) -> dict:
@@ -291,21 +215,10 @@ def run_size(n: int, args, results: dict) -> None:
         cmd = [sys.executable, __file__, "_child", str(case), str(out)] + (
             [args.config] if args.config else []
         )
-        env = {**os.environ, "BENCH_PATCH_SCORING": "1" if args.patched_scoring else "0"}
-        m = run_measured(cmd, timeout_s=args.timeout, log_prefix=run_dir / "detect", env=env)
-        row = {
-            "wall_s": m.wall_s,
-            "peak_rss_mb": m.peak_rss_mb,
-            "peak_tree_rss_mb": m.peak_tree_rss_mb,
-            "cpu_s": m.cpu_s,
-            "returncode": m.returncode,
-            "timed_out": m.timed_out,
-            "load": os.getloadavg()[0],
-        }
+        m = run_measured(cmd, timeout_s=args.timeout, log_prefix=run_dir / "detect")
+        row = measurement_row(m, tail=1500)
         if m.returncode == 0:
             row.update(json.loads(out.read_text()))
-        else:
-            row["error_tail"] = m.tail(1500)
         print(
             f"n={n} detect run {i + 1}: {m.wall_s} s, {m.peak_rss_mb} MB, rc={m.returncode}, steps "
             f"{row.get('steps')}, detectors {_seconds(row.get('detectors', {}))}",
@@ -384,17 +297,12 @@ def main() -> None:
     ap.add_argument("--config", default=None, help="JSON config for detect (default: botwatch's defaults)")
     ap.add_argument("--timeout", type=float, default=1800.0)
     ap.add_argument("--reingest", action="store_true")
-    ap.add_argument(
-        "--patched-scoring", action="store_true", help="apply the proposed scoring fixes in memory"
-    )
     ap.add_argument("--keep", action="store_true", help="keep the per-run case copies")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "botwatch-bench")
     ap.add_argument("--markdown-only", action="store_true")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    args.results_path = args.work / (
-        "detect_results_patched.json" if args.patched_scoring else "detect_results.json"
-    )
+    args.results_path = args.work / "detect_results.json"
     results = json.loads(args.results_path.read_text()) if args.results_path.exists() else {}
     if not args.markdown_only:
         print(f"load: {os.getloadavg()}", flush=True)

@@ -1,9 +1,9 @@
 """Ingest speed and memory: 1M synthetic comments as CNT CSV and as generic JSON Lines.
 
 The data is generated with a seed under a temporary folder (never committed). Each format is ingested into a
-fresh case by ``botwatch ingest`` in a child process, ``--repeat`` times; the child reports its own peak RSS
-(``resource.getrusage(RUSAGE_SELF)``, which covers DuckDB's native allocations too) and the parent measures wall
-time. Medians are written to ``benchmarks/results/ingest.md`` with the machine and versions.
+fresh case by ``botwatch ingest`` in a child process, ``--repeat`` times, measured by ``_measure.run_measured``:
+wall and CPU time and the child's peak RSS (GNU ``time -f %M``, which covers DuckDB's native allocations too).
+Medians are written to ``benchmarks/results/ingest.md`` with the machine and versions.
 
     python benchmarks/ingest.py                 # 1M comments, 3 runs per format
     python benchmarks/ingest.py --n 100000 --repeat 1 --no-write
@@ -18,15 +18,17 @@ import json
 import os
 import platform
 import random
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _measure import run_measured  # noqa: E402
+
+BIN = Path(sys.executable).parent
 WORDS = (
     "спасибо правительству за заботу о народе молодцы так держать отличная работа акимат наконец дороги "
     "thanks great job government roads finally news today city people support proud country hospital school "
@@ -80,30 +82,21 @@ def command(case: Path, path: Path, fmt: str) -> list[str]:
     return cmd + (JSONL_MAP if fmt == "jsonl" else [])
 
 
-def child(argv: list[str]) -> None:
-    """Run the CLI in this process and print its peak RSS (bytes) on the last line of stderr."""
-    from botwatch.cli import cli
-
-    try:
-        cli.main(args=argv[1:], prog_name="botwatch", standalone_mode=False)
-    finally:
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        print(f"PEAK_RSS {usage.ru_maxrss * 1024} {usage.ru_utime + usage.ru_stime:.3f}", file=sys.stderr)
-
-
-def run_once(case: Path, path: Path, fmt: str) -> dict:
+def run_once(case: Path, path: Path, fmt: str, log_prefix: Path, timeout_s: float) -> dict:
     if case.exists():
         case.unlink()
-    cmd = [sys.executable, __file__, "--child", *command(case, path, fmt)]
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise SystemExit(f"ingest failed: {proc.stderr[-2000:]}")
-    summary = json.loads(proc.stdout)[0]
-    _, peak, cpu = proc.stderr.strip().splitlines()[-1].split()
-    return {"wall_s": wall, "cpu_s": float(cpu), "items": summary["items_stored"], "peak_rss": int(peak),
-            "summary": summary}  # fmt: skip
+    cmd = [str(BIN / "botwatch"), *command(case, path, fmt)[1:]]
+    m = run_measured(cmd, timeout_s=timeout_s, log_prefix=log_prefix)
+    if m.returncode != 0:
+        raise SystemExit(f"ingest failed{' (timed out)' if m.timed_out else ''}: {m.tail(2000)}")
+    summary = json.loads(Path(m.stdout_path).read_text(encoding="utf-8"))[0]
+    return {
+        "wall_s": m.wall_s,
+        "cpu_s": m.cpu_s,
+        "items": summary["items_stored"],
+        "peak_rss_mb": m.peak_rss_mb,
+        "summary": summary,
+    }
 
 
 def machine() -> dict:
@@ -131,14 +124,12 @@ def machine() -> dict:
 
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child(sys.argv[2:])
-        return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1_000_000, help="comments to generate")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--formats", default="csv,jsonl")
+    ap.add_argument("--timeout", type=float, default=3600.0, help="seconds per ingest run")
     ap.add_argument("--no-write", action="store_true", help="print only; do not write results/ingest.md")
     args = ap.parse_args()
     load_before = os.getloadavg()
@@ -151,12 +142,14 @@ def main() -> None:
         for fmt in args.formats.split(","):
             runs = []
             for i in range(args.repeat):
-                r = run_once(folder / f"case_{fmt}.duckdb", files[fmt], fmt)
+                r = run_once(
+                    folder / f"case_{fmt}.duckdb", files[fmt], fmt, folder / f"{fmt}_{i}", args.timeout
+                )
                 runs.append(r)
                 print(
                     f"{fmt} run {i + 1}: {r['wall_s']:.2f}s (cpu {r['cpu_s']:.2f}s), "
                     f"{r['items'] / r['wall_s']:,.0f} items/s, "
-                    f"peak {r['peak_rss'] / 2**20:,.0f} MiB",
+                    f"peak {r['peak_rss_mb']:,.0f} MiB",
                     file=sys.stderr,
                 )
             results[fmt] = {
@@ -165,7 +158,7 @@ def main() -> None:
                 "items": runs[0]["items"],
                 "items_per_s": statistics.median(r["items"] / r["wall_s"] for r in runs),
                 "cpu_s": statistics.median(r["cpu_s"] for r in runs),
-                "peak_rss_mib": statistics.median(r["peak_rss"] for r in runs) / 2**20,
+                "peak_rss_mib": statistics.median(r["peak_rss_mb"] for r in runs),
                 "runs": [round(r["wall_s"], 2) for r in runs],
                 "summary": runs[0]["summary"],
             }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -15,11 +16,15 @@ import pytest
 
 from botwatch.demo import CAMPAIGNS, generate_benchmark, generate_demo
 from botwatch.demo.benchmark import CNT_COLUMNS
-from botwatch.demo.campaigns import campaign_text, fill_template
-from botwatch.demo.phrases import kazakh_to_latin
+from botwatch.demo.campaigns import add_noise, campaign_text, fill_template
+from botwatch.demo.phrases import EMOJI, HOMOGLYPHS, kazakh_to_latin
 
 ALMATY = ZoneInfo("Asia/Almaty")
 SPEC = {c.name: c for c in CAMPAIGNS}
+# the demo's homoglyphs undone, also after a lower-casing of the first letter
+UNDO_HOMOGLYPHS = {v: k for k, v in HOMOGLYPHS.items()} | {
+    v.lower(): k.lower() for k, v in HOMOGLYPHS.items()
+}
 
 
 @pytest.fixture(scope="module")
@@ -194,14 +199,35 @@ def test_vk_files_follow_the_api_schema(small):
     assert all(posts[k]["comments"]["count"] == n for k, n in counted.items())
 
 
+def _words(text: str) -> list[str]:
+    """The words of a comment with Latin look-alikes turned back into Cyrillic, emoji and punctuation dropped."""
+    return re.findall(r"\w+", "".join(UNDO_HOMOGLYPHS.get(ch, ch) for ch in text).casefold())
+
+
+def _n_lookalikes(text: str) -> int:
+    return sum(ch in UNDO_HOMOGLYPHS for ch in text)
+
+
 def test_templates_fill_every_slot_and_noise_keeps_the_words():
     rng = np.random.default_rng(0)
     for spec in CAMPAIGNS:
         assert len(spec.templates) >= 3
+        loud = dataclasses.replace(spec, swaps={}, homoglyph_rate=1.0, emoji_rate=1.0, lowercase_rate=1.0)
+        swapped_in = {w for alternatives in spec.swaps.values() for a in alternatives for w in _words(a)}
+        swapped_out = {w for word in spec.swaps for w in _words(word)}
         for i, template in enumerate(spec.templates):
             filled = fill_template(template, rng)
             assert "{" not in filled and "|" not in filled
-            assert campaign_text(spec, i, rng)
+            # every kind of noise at once (but no word swaps): the same words in the same order
+            noisy = add_noise(filled, loud, rng)
+            assert noisy[-1] in "".join(EMOJI) and _words(noisy) == _words(filled)
+            if any(ch in HOMOGLYPHS for ch in filled):  # templates in Latin letters have nothing to swap
+                assert _n_lookalikes(noisy) > _n_lookalikes(filled)
+            # the campaign's own noise: only its listed word swaps change words
+            for draw in range(10):
+                words = set(_words(campaign_text(spec, i, np.random.default_rng([i, draw]))))
+                expected = set(_words(fill_template(template, np.random.default_rng([i, draw]))))
+                assert words and words - expected <= swapped_in and expected - words <= swapped_out
     assert kazakh_to_latin("Жаңа Қазақстан") == "Zhana Qazaqstan"
 
 
@@ -228,13 +254,6 @@ def test_benchmark_rows_campaigns_and_planted_fraction(tmp_path):
         generate_benchmark(tmp_path / "x", 20_000, seed=3, formats=("parquet",))
 
 
-def _adapters_missing() -> bool:
-    from botwatch.ingest import adapter_names
-
-    return not {"telegram-desktop", "vk-api"} <= set(adapter_names())
-
-
-@pytest.mark.skipif(_adapters_missing(), reason="needs the telegram-desktop and vk-api adapters")
 def test_demo_ingests_without_quarantine(tmp_path):
     from botwatch import Case, IngestOptions
 

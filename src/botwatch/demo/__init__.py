@@ -68,7 +68,7 @@ def _json(obj) -> str:
 
 
 def _manifest(world: World, files: list[dict], out: Path) -> dict:
-    from botwatch.demo.writers import sha256
+    from botwatch.store.case import sha256_file
 
     per_campaign: dict[str, dict] = {}
     for acc in world.accounts:
@@ -110,7 +110,7 @@ def _manifest(world: World, files: list[dict], out: Path) -> dict:
                 "format": f["format"],
                 "platform": f["platform"],
                 "records": f["records"],
-                "sha256": sha256(f["path"]),
+                "sha256": sha256_file(f["path"]),
             }
             for f in files
         ],

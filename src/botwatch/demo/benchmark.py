@@ -22,18 +22,14 @@ import pyarrow.csv as pacsv
 
 from botwatch.demo import phrases
 from botwatch.demo.campaigns import CAMPAIGNS, campaign_text
+from botwatch.demo.world import _Clock, humane_times
 
 CNT_COLUMNS = ["message_id", "user_id", "username", "repost_id", "reply_id", "message", "timestamp", "urls"]
 FORMATS = ("cnt-csv",)
 START = 1667152800  # 2022-10-31 00:00 Asia/Almaty (UTC+6)
-OFFSET = 6 * 3600
 DAYS = 30
 CHUNK_ROWS = 100_000
 LANGS = ("ru", "kk", "kk-latin", "en")
-HUMAN_HOURS = np.array(
-    [0.35, 0.2, 0.1, 0.06, 0.05, 0.08, 0.2, 0.4, 0.55, 0.6, 0.6, 0.65]
-    + [0.75, 0.7, 0.6, 0.6, 0.65, 0.75, 0.9, 1.0, 1.0, 0.95, 0.8, 0.55]
-)
 HASHTAGS = ("ЖаңаҚазақстан", "АлғаҚазақстан", "Бірлік", "НовыйКазахстан", "Бірге", "Kazakhstan2030", "Елім")
 
 
@@ -73,33 +69,6 @@ def _hashtag(campaign: int) -> str:
     return f"#{HASHTAGS[campaign % len(HASHTAGS)]}{campaign // len(HASHTAGS) or ''}"
 
 
-def _hours(t: np.ndarray) -> np.ndarray:
-    return ((t + OFFSET) % 86400) // 3600
-
-
-def _office(t: np.ndarray) -> np.ndarray:
-    h = _hours(t)
-    return ((((t + OFFSET) // 86400 + 3) % 7) < 5) & (h >= 9) & (h < 18)
-
-
-def _human_lags(rng: np.random.Generator, base: np.ndarray) -> np.ndarray:
-    out = np.empty(len(base), dtype=np.int64)
-    todo = np.arange(len(base))
-    for _ in range(30):
-        if not len(todo):
-            break
-        quick = rng.random(len(todo)) < 0.7
-        lag = np.where(
-            quick, rng.lognormal(np.log(1500), 1.1, len(todo)), rng.lognormal(np.log(18000), 1.0, len(todo))
-        )
-        t = base[todo] + 5 + lag.astype(np.int64)
-        ok = rng.random(len(todo)) < HUMAN_HOURS[_hours(t)]
-        out[todo[ok]] = t[ok]
-        todo = todo[~ok]
-    out[todo] = base[todo] + 60
-    return out
-
-
 def _organic_text(rng: np.random.Generator, langs: np.ndarray, vocab) -> pa.Array:
     """Honest comments: an optional phrase-bank sentence plus 3-12 random words of the same language."""
     sentences, words, s_index, w_index = vocab
@@ -134,7 +103,8 @@ def generate_benchmark(
     campaigns of 8-40 accounts each. Rows are written in time order, 100k at a time.
     """
     from botwatch.demo import DemoFiles
-    from botwatch.demo.writers import _write, sha256
+    from botwatch.demo.writers import _write
+    from botwatch.store.case import sha256_file
 
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -144,6 +114,7 @@ def generate_benchmark(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
+    clock = _Clock(START, START + DAYS * 86400)
 
     # pages and posts: 12 pages, 8 of them official, ~6 posts a day each between 08:00 and 21:30 local
     n_pages, n_official = 12, 8
@@ -167,7 +138,7 @@ def generate_benchmark(
     for c in range(n_campaigns):
         spec = CAMPAIGNS[c % len(CAMPAIGNS)]
         pages = rng.choice(n_official, size=1 + int(rng.random() < 0.4), replace=False)
-        eligible = np.flatnonzero(np.isin(post_page, pages) & _office(post_t + 300))
+        eligible = np.flatnonzero(np.isin(post_page, pages) & clock.office(post_t + 300))
         want = max(int(share[c] * n_bot), int(sizes[c]))
         tag = " " + _hashtag(c)
         made = 0
@@ -188,7 +159,7 @@ def generate_benchmark(
     person_lang = rng.choice(len(LANGS), size=n_people, p=[0.55, 0.22, 0.08, 0.15])
     activity = rng.pareto(2.0, size=n_people) + 0.5
     org_post = rng.choice(n_posts, size=n_org, p=popularity / popularity.sum())
-    org_t = _human_lags(rng, post_t[org_post])
+    org_t = humane_times(rng, clock, post_t[org_post], 1500.0, rounds=30)
     org_author = rng.choice(n_people, size=n_org, p=activity / activity.sum())
 
     # merge, sort by time, give ids; replies point to an earlier comment under the same post
@@ -295,7 +266,7 @@ def generate_benchmark(
         },
         "planted_fraction": n_bot / n_comments,
         "campaigns": {k: {"accounts": v["accounts"]} for k, v in campaigns.items()},
-        "files": [{"path": csv_path.name, "format": "cnt-csv", "sha256": sha256(csv_path)}],
+        "files": [{"path": csv_path.name, "format": "cnt-csv", "sha256": sha256_file(csv_path)}],
     }
     manifest_path = _write(out / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
     files = [

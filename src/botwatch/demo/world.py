@@ -154,6 +154,42 @@ class _Clock:
         return (self.weekday(t) < 5) & (h >= 9) & (h < 18)
 
 
+def humane_times(
+    rng: np.random.Generator,
+    clock: _Clock,
+    base: np.ndarray,
+    lag_median_s: float,
+    *,
+    rounds: int = 40,
+    latest: int | None = None,
+    quick_share: float = 0.7,
+    slow_factor: float = 12.0,
+) -> np.ndarray:
+    """Reaction times after ``base``: a mix of quick (share ``quick_share``, median ``lag_median_s``) and slow
+    (``slow_factor`` times longer) lognormal lags, kept only where people are awake (:data:`HUMAN_HOURS` at
+    the local hour of ``clock``) and, when ``latest`` is given, before it. Rejected draws are redrawn up to
+    ``rounds`` times; what is still left gets ``base + 60``."""
+    out = np.zeros(len(base), dtype=np.int64)
+    todo = np.arange(len(base))
+    for _ in range(rounds):
+        if not len(todo):
+            break
+        quick = rng.random(len(todo)) < quick_share
+        lag = np.where(
+            quick,
+            rng.lognormal(np.log(lag_median_s), 1.1, len(todo)),
+            rng.lognormal(np.log(lag_median_s * slow_factor), 1.0, len(todo)),
+        )
+        t = base[todo] + 5 + lag.astype(np.int64)
+        ok = rng.random(len(todo)) < HUMAN_HOURS[clock.hour(t)]
+        if latest is not None:
+            ok &= t < latest
+        out[todo[ok]] = t[ok]
+        todo = todo[~ok]
+    out[todo] = base[todo] + 60
+    return out
+
+
 def _id_for_date(t: float, platform: str) -> float:
     """Account ids grow with registration date on both platforms; batch-made accounts get near ids."""
     years = 1970 + t / (365.25 * 86400)
@@ -324,27 +360,6 @@ class _Builder:
             text = text.lower()
         return text
 
-    def humane_times(self, base: np.ndarray, lag_median_s: float) -> np.ndarray:
-        """Lags after ``base``: a mix of quick and slow reactions, kept only where people are awake."""
-        rng = self.rng
-        out = np.zeros(len(base), dtype=np.int64)
-        todo = np.arange(len(base))
-        for _ in range(40):
-            if not len(todo):
-                break
-            quick = rng.random(len(todo)) < 0.7
-            lag = np.where(
-                quick,
-                rng.lognormal(np.log(lag_median_s), 1.1, len(todo)),
-                rng.lognormal(np.log(lag_median_s * 12), 1.0, len(todo)),
-            )
-            t = base[todo] + 5 + lag.astype(np.int64)
-            ok = (rng.random(len(todo)) < HUMAN_HOURS[self.clock.hour(t)]) & (t < self.end + 2 * 86400)
-            out[todo[ok]] = t[ok]
-            todo = todo[~ok]
-        out[todo] = base[todo] + 60
-        return out
-
     def make_posts(self, page: Page) -> None:
         rng = self.rng
         number = 0
@@ -413,7 +428,8 @@ class _Builder:
             n = int(rng.poisson(scale * post.popularity * (WEEKEND_BOOST if weekend else 1.0)))
             if n == 0:
                 continue
-            times = np.sort(self.humane_times(np.full(n, post.t), 1500.0))
+            reacted = humane_times(rng, self.clock, np.full(n, post.t), 1500.0, latest=self.end + 2 * 86400)
+            times = np.sort(reacted)
             authors = rng.choice(len(members), size=n, p=weights)
             thread = sorted(by_post.get(idx, []), key=lambda c: comments[c].t)
             thread_times = [comments[c].t for c in thread]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 from pathlib import Path
@@ -334,7 +333,3 @@ def write_truth(world: World, out: Path) -> Path:
     writer.writerow(["platform", "account_id", "label", "group", "created_at"])
     writer.writerows(rows)
     return _write(out / "ground_truth.csv", buf.getvalue())
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
