@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from botwatch.report import write_report
-from botwatch.report.browser import CHROMIUM_ARGS
+from botwatch.report.browser import CHROMIUM_ARGS, DEFAULT_CHROMIUM
 from botwatch.store.case import Case
 
 
@@ -130,7 +130,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--comments", type=int, default=100_000)
     parser.add_argument("--out", type=Path, default=Path("/tmp/botwatch-report-bench"))
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--chromium", default=DEFAULT_CHROMIUM)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     case_path = args.out / "case.duckdb"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from botwatch.report.browser import CHROMIUM_ARGS
+from botwatch.report.browser import CHROMIUM_ARGS, DEFAULT_CHROMIUM
 
 VIEWS = [
     ("overview", "#overview"),
@@ -24,7 +24,7 @@ VIEWS = [
 
 
 def take_screenshots(
-    report: Path, out_dir: Path, chromium: str = "/usr/bin/chromium", query: str = ""
+    report: Path, out_dir: Path, chromium: str = DEFAULT_CHROMIUM, query: str = ""
 ) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
@@ -64,7 +64,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("report", type=Path)
     parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--chromium", default=DEFAULT_CHROMIUM)
     parser.add_argument("--query", default="", help="text typed into the search box before its screenshot")
     args = parser.parse_args()
     for path in take_screenshots(args.report, args.out_dir, args.chromium, args.query):

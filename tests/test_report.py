@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from report_case import build_report_case
 
+from botwatch.privacy import Pseudonymizer
 from botwatch.report import ReportLimits, collect_report_data, embed_json, write_report
 from botwatch.report.identity import Identities
 from botwatch.report.render import safe_url, show, template_html
@@ -57,7 +58,7 @@ def test_overview_counts_known_answers(html):
     assert '<b id="n-flagged">6</b>' in html
     assert '<b id="share-flagged">50.0%</b>' in html
     assert '<dd id="run-id">2</dd>' in html and '<dd id="run-seed">7</dd>' in html
-    assert "missing account id" in html and ">2</td>" in html
+    assert "<tr><td>missing account id</td><td>2</td></tr>" in html
     assert "comments.csv" in html and "Asia/Almaty" in html
     assert "stale-run-9" not in html and "OLDCAMP9" not in html  # run 1's results do not show
 
@@ -97,7 +98,10 @@ def test_page_is_self_contained_and_locked_down(html):
 def test_campaign_views(html):
     assert '<mark class="slot">{Акиму/мэру}</mark>' in html
     assert html.count('<section class="campaign"') == 2
-    assert "activity timeline" in html and "hour-of-week" in html and "account creation dates" in html
+    # each of the two campaigns draws its three charts (not the "no data" text)
+    assert html.count('aria-label="activity timeline: campaign versus organic comments"') == 2
+    assert html.count('aria-label="hour-of-week activity heatmap"') == 2
+    assert html.count('aria-label="account creation dates"') == 2
     # bot1's small local avatar is embedded once; bot3's is over 200 KB; bot2's remote URL is text only
     assert html.count("data:image/png;base64,") == 1
     assert "https://cdn.example.org/bot2.jpg" in html and 'src="https://cdn' not in html
@@ -128,6 +132,15 @@ def test_caps_are_announced_and_links_still_resolve(case_path, tmp_path):
     assert "Showing the first 2 of 6 accounts" in text
     assert "further evidence items are not listed" in text
     assert len([i for i in page.ids if i.startswith("item-")]) == 3
+
+
+def test_capped_campaign_evidence_says_how_many_items_are_left_out(case_path, tmp_path):
+    text = write_report(case_path, tmp_path / "r.html", limits=ReportLimits(items_per_evidence=1)).read_text()
+    sections = re.findall(r'<section class="campaign".*?</section>', text, re.S)
+    assert len(sections) == 2
+    c1 = next(s for s in sections if "<h3>Campaign C1 " in s)
+    evidence = c1[c1.index("<h4>Campaign evidence</h4>") : c1.index("<h4>Pages and posts worked</h4>")]
+    assert '<span class="cap">(+1 more items)</span>' in evidence  # ev-c1 cites c1 and c5, one is shown
 
 
 def test_case_without_detection_run(tmp_path):
@@ -219,9 +232,37 @@ def test_pseudonymized_report_hides_identities(case_path):
 
 
 def test_write_report_pseudonymize_with_privacy_module(case_path, tmp_path):
-    pytest.importorskip("botwatch.privacy")
     text = write_report(case_path, tmp_path / "p.html", pseudonymize=True).read_text("utf-8")
     assert "@bot1" not in text and "Name bot1" not in text and "data:image" not in text
     assert "account-bot1" not in text and "item-c1" not in text
     page = Page(text)
     assert set(page.fragments) <= page.ids
+
+
+def test_pseudonymized_report_hides_post_ids(case_path, html, tmp_path):
+    posts = ["<td>p1</td>", "<td>p2</td>", "<td>p3</td>"]
+    assert all(p in html for p in posts)  # the plain report names the posts
+    text = write_report(case_path, tmp_path / "p.html", pseudonymize=True).read_text("utf-8")
+    assert not any(p in text for p in posts)
+    with Case(case_path, read_only=True) as case:
+        pz = Pseudonymizer.for_case(case.con)
+    assert f"<td>{pz.item('vk', 'p1')}</td>" in text
+
+
+def test_pseudonymized_report_hides_handles_in_links(tmp_path):
+    path = tmp_path / "case.duckdb"
+    build_report_case(path)
+    with Case(path) as case:
+        case.con.execute("UPDATE items SET links = ['https://t.me/official/5'] WHERE item_id = 'c1'")
+    text = write_report(path, tmp_path / "p.html", pseudonymize=True).read_text("utf-8")
+    assert "t.me/official" not in text
+    with Case(path, read_only=True) as case:
+        pz = Pseudonymizer.for_case(case.con)
+    shared = pz.text("https://t.me/official/5")  # "official" is the handle and id of the posting account
+    assert shared.startswith("https://t.me/acct_") and shared in text  # the link stays, pseudonymised
+
+
+def test_pseudonymized_report_with_a_given_salt_only_reads_the_case(case_path, tmp_path):
+    with Case(case_path, read_only=True):  # a writable open of the same file would be refused meanwhile
+        text = write_report(case_path, tmp_path / "p.html", pseudonymize=True, salt="s3cret").read_text()
+    assert f"<td>{Pseudonymizer('s3cret').item('vk', 'p1')}</td>" in text

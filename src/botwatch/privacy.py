@@ -131,15 +131,22 @@ def _fold(text: str) -> str:
     return text.strip().lstrip("@").casefold()
 
 
-def case_salt(con) -> str:
-    """The case's pseudonymisation salt, generated and stored in ``settings`` on first use."""
+def _stored_salt(con) -> str | None:
+    """The salt stored in the case's ``settings`` table, or ``None`` when there is none (yet)."""
     has = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'settings'"
     ).fetchall()[0][0]
-    if has:
-        rows = con.execute("SELECT value FROM settings WHERE key = ?", [SALT_KEY]).fetchall()
-        if rows:
-            return rows[0][0]
+    if not has:
+        return None
+    rows = con.execute("SELECT value FROM settings WHERE key = ?", [SALT_KEY]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def case_salt(con) -> str:
+    """The case's pseudonymisation salt, generated and stored in ``settings`` on first use."""
+    stored = _stored_salt(con)
+    if stored is not None:
+        return stored
     salt = secrets.token_hex(16)
     try:
         con.execute("CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR)")
@@ -154,12 +161,21 @@ def case_salt(con) -> str:
 
 def has_case_salt(con) -> bool:
     """Whether the case already stores a salt (so a read-only connection is enough)."""
-    has = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'settings'"
-    ).fetchall()[0][0]
-    return bool(has) and bool(
-        con.execute("SELECT count(*) FROM settings WHERE key = ?", [SALT_KEY]).fetchall()[0][0]
-    )
+    return _stored_salt(con) is not None
 
 
-__all__ = ["Pseudonymizer", "case_salt", "has_case_salt"]
+def open_case(case_path, pseudonymize: bool = False, salt: str | None = None):
+    """The case at ``case_path`` opened read-only (a :class:`~botwatch.store.case.Case`), after opening it
+    writable once to create and store its salt when pseudonymising needs one that is neither given nor stored."""
+    from botwatch.store.case import Case
+
+    case = Case(case_path, read_only=True)
+    if pseudonymize and salt is None and not has_case_salt(case.con):
+        case.close()
+        with Case(case_path) as writable:
+            case_salt(writable.con)
+        case = Case(case_path, read_only=True)
+    return case
+
+
+__all__ = ["Pseudonymizer", "case_salt", "has_case_salt", "open_case"]

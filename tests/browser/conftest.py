@@ -7,17 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from botwatch.report.browser import CHROMIUM_ARGS
+from botwatch.report.browser import CHROMIUM_ARGS, DEFAULT_CHROMIUM
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/report_case.py
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(DEFAULT_CHROMIUM)
 
 
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

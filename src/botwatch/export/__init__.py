@@ -19,7 +19,7 @@ from botwatch.export.flat import neutralize_formula, write_csv, write_jsonl, wri
 from botwatch.export.gexf import write_gexf
 from botwatch.export.sqlite import write_sqlite
 from botwatch.export.tables import EDGES, FLAT_TABLES, NETWORK_NODES, latest_run, read_batches, require_run
-from botwatch.privacy import Pseudonymizer, has_case_salt
+from botwatch.privacy import Pseudonymizer, open_case
 
 WHATS = ("accounts", "edges", "campaigns", "evidence", "items")
 FORMATS = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet", "gexf": ".gexf", "sqlite": ".db"}
@@ -34,19 +34,6 @@ def _target(out, case_path: Path, what: str, fmt: str) -> Path:
         out = out / f"{stem}{FORMATS[fmt]}"
     out.parent.mkdir(parents=True, exist_ok=True)
     return out
-
-
-def _open(case_path: Path, pseudonymize: bool, salt: str | None):
-    """Open the case read-only, or writable once when a salt has to be created and stored."""
-    from botwatch.store.case import Case
-
-    case = Case(case_path, read_only=True)
-    if pseudonymize and salt is None and not has_case_salt(case.con):
-        case.close()
-        with Case(case_path) as writable:
-            Pseudonymizer.for_case(writable.con)  # creates and stores the salt
-        case = Case(case_path, read_only=True)
-    return case
 
 
 def export(case_path, what: str, fmt: str, out, pseudonymize: bool = False, salt: str | None = None) -> Path:
@@ -75,7 +62,7 @@ def export(case_path, what: str, fmt: str, out, pseudonymize: bool = False, salt
     target = _target(out, case_path, what, fmt)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    with _open(case_path, pseudonymize, salt) as case:
+    with open_case(case_path, pseudonymize, salt) as case:
         con = case.con
         pz = Pseudonymizer.for_case(con, salt) if pseudonymize else None
         run_id = latest_run(con)

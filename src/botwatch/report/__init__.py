@@ -21,6 +21,7 @@ import json
 from importlib.resources import files
 from pathlib import Path
 
+from botwatch.privacy import Pseudonymizer, open_case
 from botwatch.report.account_data import (
     campaign_colours,
     load_accounts,
@@ -140,7 +141,7 @@ def collect_report_data(
         con, run_id, DEFAULT_SEED if seed is None else int(seed), limits, ids, colours
     )
     data.impact = load_impact(con, limits, ids)
-    data.items = load_items(con, collector, limits)
+    data.items = load_items(con, collector, limits, ids)
     data.items_omitted = len(collector.refused)
     data.explore = load_explore(con, limits, ids, sectioned, collector)
     data.meta["ids"] = ids
@@ -174,7 +175,7 @@ def build_report(data: ReportData) -> str:
             + ("<p>No campaigns were found.</p>" if not data.campaigns else "")
             + "</section>"
         )
-        sections.append(impact_html(data.impact))
+        sections.append(impact_html(data.impact, links))
         sections.append(
             EXPLORE_HTML.format(
                 n_com=len(explore["comments"]),
@@ -234,17 +235,11 @@ def write_report(
     ``pseudonymize`` replaces handles, names and ids with salted pseudonyms
     (:class:`botwatch.privacy.Pseudonymizer`) and hides avatars. ``limits`` caps every list (see
     :class:`ReportLimits`)."""
-    from botwatch.store.case import Case
-
     case_path = Path(case_path)
     out_path = Path(out_path)
-    # pseudonymising may store the case's salt on first use, so that case is opened for writing
-    with Case(case_path, read_only=not pseudonymize) as case:
-        pseudonymizer = None
-        if pseudonymize:
-            from botwatch.privacy import Pseudonymizer
-
-            pseudonymizer = Pseudonymizer.for_case(case.con, salt=salt)
+    # read-only, after storing the case's salt once if pseudonymising needs one that does not exist yet
+    with open_case(case_path, pseudonymize, salt) as case:
+        pseudonymizer = Pseudonymizer.for_case(case.con, salt=salt) if pseudonymize else None
         data = collect_report_data(case.con, pseudonymizer=pseudonymizer, limits=limits, case_path=case_path)
     html_text = build_report(data)
     out_path.parent.mkdir(parents=True, exist_ok=True)

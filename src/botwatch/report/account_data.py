@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-from botwatch.report.data import COMMENT_KINDS, Capped, ItemCollector, ReportLimits, clip, rows
+from botwatch.report.data import COMMENT_KINDS, Capped, ItemCollector, ReportLimits, clip, link_evidence, rows
 
 PALETTE = [
     "#d62728",
@@ -94,12 +94,7 @@ def load_accounts(con, run_id: int, limits: ReportLimits, ids, collector: ItemCo
         evs = by_account.get(key, [])
         r["evidence_total"] = evs[0]["n_account"] if evs else 0
         for ev in evs:
-            ev["description"] = ids.text(ev["description"])
-            ev["items"] = [
-                (ev["platform"], i, collector.want(ev["platform"], i))
-                for i in (ev["item_ids"] or [])[: limits.items_per_evidence]
-            ]
-            ev["items_total"] = len(ev["item_ids"] or [])
+            link_evidence(ev, ids, collector, limits)
         r["evidence"] = evs
     return Capped(got, total)
 

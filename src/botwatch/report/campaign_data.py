@@ -13,7 +13,7 @@ import base64
 from datetime import timedelta
 from pathlib import Path
 
-from botwatch.report.data import COMMENT_KINDS, Capped, ItemCollector, ReportLimits, clip, one, rows
+from botwatch.report.data import COMMENT_KINDS, Capped, ItemCollector, ReportLimits, clip, link_evidence, rows
 
 MAX_BINS = 150
 BIN_CHOICES = [
@@ -216,11 +216,12 @@ def load_campaigns(con, run_id: int, limits: ReportLimits, ids, collector, timez
     for c in campaigns[: limits.campaigns]:
         cid = c["campaign_id"]
         c["anchor"] = ids._anchor("campaign", "", cid)
-        c["n_members"] = one(con, "SELECT count(*) FROM rep_members WHERE campaign_id = ?", [cid])
         c["timeline"] = _timeline(con, cid)
         c["posts"] = _posts(con, cid, limits.rows_per_table, ids)
         c["templates"] = _templates(con, run_id, c, limits, ids, collector)
         c.update(_members(con, cid, limits, ids, search_dirs))
+        # _members has one row per member (accounts and rep_scores hold one row per account)
+        c["n_members"] = c["table"].total
         c["hour_of_week"] = _hour_of_week(con, cid, timezone)
         c["evidence"] = rows(
             con,
@@ -230,10 +231,6 @@ def load_campaigns(con, run_id: int, limits: ReportLimits, ids, collector, timez
         )
         c["description"] = ids.text(c.get("description"))
         for ev in c["evidence"]:
-            ev["description"] = ids.text(ev["description"])
-            ev["items"] = [
-                (ev["platform"], i, collector.want(ev["platform"], i))
-                for i in (ev["item_ids"] or [])[: limits.items_per_evidence]
-            ]
+            link_evidence(ev, ids, collector, limits)
         out.append(c)
     return out, total

@@ -80,10 +80,6 @@ def clip(text: str | None, n: int) -> str | None:
     return text[: n - 1] + "…"
 
 
-def table_exists(con, name: str) -> bool:
-    return bool(one(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
-
-
 # -- overview -------------------------------------------------------------------------------------------------
 def load_overview(con, limits: ReportLimits) -> dict:
     lim = limits.rows_per_table
@@ -215,8 +211,21 @@ class ItemCollector:
         return key in self.keys
 
 
-def load_items(con, collector: ItemCollector, limits: ReportLimits) -> dict:
-    """The appendix rows for every accepted item, keyed by ``(platform, item_id)``, in request order."""
+def link_evidence(ev: dict, ids, collector: ItemCollector, limits: ReportLimits) -> None:
+    """Prepare one evidence row for the page, in place: its description pseudonymised, ``items`` as
+    ``(platform, item_id, linked)`` for the first ``limits.items_per_evidence`` item ids, and ``items_total``
+    the number of item ids it cites in all (so the page can say how many it leaves out)."""
+    item_ids = ev["item_ids"] or []
+    ev["description"] = ids.text(ev["description"])
+    ev["items"] = [
+        (ev["platform"], i, collector.want(ev["platform"], i)) for i in item_ids[: limits.items_per_evidence]
+    ]
+    ev["items_total"] = len(item_ids)
+
+
+def load_items(con, collector: ItemCollector, limits: ReportLimits, ids) -> dict:
+    """The appendix rows for every accepted item, keyed by ``(platform, item_id)``, in request order; texts and
+    links pseudonymised like every other text when ``ids`` pseudonymises."""
     if not collector.keys:
         return {}
     import pyarrow as pa
@@ -237,6 +246,7 @@ def load_items(con, collector: ItemCollector, limits: ReportLimits) -> dict:
         con.unregister("_rep_item_keys")
     out = {}
     for r in got:
-        r["text"] = clip(r["text"], limits.text_chars * 2)
+        r["text"] = clip(ids.text(r["text"]), limits.text_chars * 2)
+        r["links"] = [ids.text(u) for u in r["links"] or []]
         out.setdefault((r["platform"], r["item_id"]), r)
     return out

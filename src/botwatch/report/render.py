@@ -138,6 +138,12 @@ class Links:
             return f'<a class="item-link" href="#{self.ids.item_anchor(platform, item_id)}">{text}</a>'
         return f'<span class="unlinked" title="not included in this report">{text}</span>'
 
+    def post(self, platform, post_id) -> str:
+        """A post's id as plain text (under pseudonymisation its item pseudonym)."""
+        if post_id is None:
+            return ""
+        return show(self.ids.item_label(platform, post_id))
+
     def campaign(self, campaign_id) -> str:
         if not campaign_id:
             return ""
@@ -241,7 +247,7 @@ def _evidence_list(evidence: list[dict], links: Links) -> str:
     lis = []
     for ev in evidence:
         items = " ".join(links.item(p, i, ok) for p, i, ok in ev["items"])
-        more = ev.get("items_total", len(ev["items"])) - len(ev["items"])
+        more = ev["items_total"] - len(ev["items"])
         more_note = f' <span class="cap">(+{more:,} more items)</span>' if more > 0 else ""
         lis.append(
             f'<li><span class="det">{show(ev["detector"])}</span> {show(ev["description"])} '
@@ -277,7 +283,7 @@ def campaign_html(c: dict, links: Links, timezone: str) -> str:
     posts = [
         [
             show(p["channel"]),
-            show(p["post"]),
+            links.post(p["platform"], p["post"]),
             show(p["post_text"]),
             show(p["n_campaign"]),
             show(p["n_all"]),
@@ -372,12 +378,12 @@ def items_html(data, links: Links) -> str:
     ids = links.ids
     trs = []
     for (platform, item_id), r in data.items.items():
-        link_cells = " ".join(url_html(u) for u in (r["links"] or [])[:5])
+        link_cells = " ".join(url_html(u) for u in (r["links"] or [])[:5])  # pseudonymised by load_items
         trs.append(
             f'<tr id="{ids.item_anchor(platform, item_id)}"><td>{show(ids.item_label(platform, item_id))}</td>'
             f"<td>{show(r['created_at'])}</td><td>{links.account(platform, r['account_id'])}</td>"
-            f"<td>{show(r['kind'] or 'not in case')}</td><td>{show(r['channel'])}</td><td>{show(r['post'])}</td>"
-            f"<td>{show(ids.text(r['text']))}</td><td>{link_cells}</td><td>{show(r['reactions'])}</td></tr>"
+            f"<td>{show(r['kind'] or 'not in case')}</td><td>{show(r['channel'])}</td><td>{links.post(platform, r['post'])}</td>"
+            f"<td>{show(r['text'])}</td><td>{link_cells}</td><td>{show(r['reactions'])}</td></tr>"
         )
     head = "".join(
         f"<th>{h}</th>"
@@ -395,7 +401,7 @@ def items_html(data, links: Links) -> str:
     )
 
 
-def impact_html(impact: dict) -> str:
+def impact_html(impact: dict, links: Links) -> str:
     def metrics(r):
         return [
             show(r["comments"]),
@@ -407,7 +413,7 @@ def impact_html(impact: dict) -> str:
 
     pages = [[show(r["platform"]), show(r["channel"])] + metrics(r) for r in impact["pages"].rows]
     posts = [
-        [show(r["channel"]), show(r["post"]), show(r["post_text"])]
+        [show(r["channel"]), links.post(r["platform"], r["post"]), show(r["post_text"])]
         + metrics(r)
         + [f"{r['flagged_reposts']:,} of {r['reposts']:,}"]
         for r in impact["posts"].rows
