@@ -10,6 +10,7 @@ import pytest
 import botwatch
 from botwatch.ingest import SourceFile, detect_format
 from botwatch.ingest.zeeschuimer import ZeeschuimerAdapter, parse_twitter_time
+from botwatch.testing import assert_counts_add_up
 
 FIXTURES = Path(__file__).parent / "fixtures" / "zeeschuimer"
 MIXED = FIXTURES / "mixed.ndjson"
@@ -56,7 +57,7 @@ def test_counts_add_up(mixed):
         "quarantined": 4,
         "duplicates": 0,
     }
-    assert s.records_read == s.items_stored + s.accounts_stored + s.quarantined + s.duplicates
+    assert_counts_add_up(s)
 
 
 def test_twitter_rows(mixed):
@@ -229,7 +230,7 @@ def test_real_reference_samples(tmp_path, name):
     assert detect_format(SourceFile(path))[0].name == "zeeschuimer"
     with botwatch.Case(tmp_path / "c.duckdb") as case:
         (s,) = case.ingest([path], progress=False)
-        assert s.records_read == s.items_stored + s.accounts_stored + s.quarantined + s.duplicates
+        assert_counts_add_up(s)
         assert s.quarantined == 0, s.quarantine_reasons
         mapped_lines = case.con.execute("SELECT count(DISTINCT position) FROM items").fetchone()[0]
         assert mapped_lines == n_lines

@@ -7,6 +7,7 @@ import datetime as dt
 import gzip
 import json
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -338,10 +339,29 @@ def test_truncated_gzip(case, tmp_path, name, content):
     path.write_bytes(data[: len(data) // 2])
     fmt = "jsonl" if "jsonl" in name else "csv"
     [s] = case.ingest([str(path)], IngestOptions(format=fmt))
-    assert s.records_read == s.items_stored + s.quarantined + s.duplicates
-    assert 0 < s.items_stored < 19999
+    assert_counts_add_up(s)
+    assert s.accounts_stored == 0 and 0 < s.items_stored < 19999
     eof = [q for q in quarantine(case) if q[2] == "end-of-file"]
     assert len(eof) == 1 and "truncated or corrupt" in eof[0][3]
+
+
+def test_csv_out_of_memory_is_not_hidden_by_the_slow_path(case, tmp_path, monkeypatch):
+    # the Python re-read is for rows DuckDB's CSV reader rejects; running out of memory must surface as such
+    from botwatch.ingest import tabular
+
+    real_emit, calls = tabular._emit, []
+
+    def emit_out_of_memory_once(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
+        return real_emit(*args)
+
+    monkeypatch.setattr(tabular, "_emit", emit_out_of_memory_once)
+    path = _write(tmp_path, "ok.csv", HEADER + f"1,a,{T},x\n")
+    with pytest.raises(BotwatchError, match=r"ok.csv: out of memory while storing"):
+        case.ingest([path], IngestOptions(format="csv"))
+    assert len(calls) == 1 and table_counts(case) == (0, 0, 0, 0, 0)
 
 
 # -- user errors --------------------------------------------------------------------------------------------

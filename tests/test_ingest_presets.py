@@ -10,6 +10,7 @@ import pytest
 
 from botwatch.errors import FormatError
 from botwatch.ingest.base import IngestOptions
+from botwatch.ingest.tabular import PRESETS, REQUIRED, _columns_read
 from botwatch.store.case import Case
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
@@ -164,3 +165,34 @@ def test_map_overrides_a_preset_column_and_can_pick_a_preset(tmp_path):
     assert [(i[1], i[8]) for i in items] == [("m1", "user_one"), ("m2", "user_two"), ("m3", "user_three")]
     with pytest.raises(FormatError, match="unknown preset 'nope'"):
         _ingest(tmp_path / "x", "cnt.csv", mapping=(("preset", "nope"),))
+
+
+def test_twitter_io_without_the_retweet_columns(tmp_path):
+    # only the signature columns: still the twitter-io preset; repost_of reads is_retweet and retweet_tweetid,
+    # so it is left out like any absent column
+    s, items, accounts = _ingest(tmp_path, "twitter_io_signature_only.csv")
+    assert s.format_reason.startswith("CSV header has the Twitter information-operations archive")
+    assert items == [
+        ("twitter", "1001", "hashA", "post", None, None, None, D(2016, 10, 5, 14, 30), "Vote early #election",
+         None, [], ["election"], [], None, None, None, None, None),
+    ]  # fmt: skip
+    # a preset expression for a required field must not silently give way to a plain column
+    for preset in PRESETS:
+        for target in REQUIRED:
+            if target in preset.expressions:
+                assert _columns_read(preset.expressions[target]) <= preset.signature, (preset.name, target)
+
+
+def test_json_lines_with_a_csv_preset_header_get_no_preset(tmp_path):
+    # CooRTweet's column names in JSON Lines: presets are CSV layouts, so the missing fields are named
+    with pytest.raises(FormatError, match=r"no column for item_id, created_at .*pass --map item_id=COLUMN"):
+        _ingest(tmp_path / "auto", "coortweet_keys.jsonl")
+    with pytest.raises(FormatError, match=r"--map preset=coortweet is for CSV files; map JSON fields with"):
+        _ingest(tmp_path / "forced", "coortweet_keys.jsonl", mapping=(("preset", "coortweet"),))
+    mapping = (("item_id", "content_id"), ("created_at", "timestamp_share"), ("repost_of", "object_id"))
+    s, items, _ = _ingest(tmp_path / "mapped", "coortweet_keys.jsonl", mapping=mapping)
+    assert s.format == "jsonl"
+    assert [(i[1], i[2], i[3], i[7], i[13]) for i in items] == [
+        ("c1", "acc1", "repost", D(2024, 3, 1, 10, 0), "obj1"),
+        ("c2", "acc2", "repost", D(2024, 3, 1, 10, 0, 30), "obj1"),
+    ]

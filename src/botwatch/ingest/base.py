@@ -275,7 +275,7 @@ def to_table(rows: pa.Table | list[dict] | None, schema: pa.Schema) -> pa.Table 
         cols = {}
         for f in schema:
             vals = [r.get(f.name) for r in rows]
-            cols[f.name] = _coerce(vals, f.type, f.name)
+            cols[f.name] = _coerce(vals, f.type)
         return pa.table(cols, schema=schema)
     if rows.num_rows == 0:
         return None
@@ -289,7 +289,7 @@ def to_table(rows: pa.Table | list[dict] | None, schema: pa.Schema) -> pa.Table 
     return pa.table(arrays, schema=schema)
 
 
-def _coerce(vals: list, typ: pa.DataType, name: str) -> pa.Array:
+def _coerce(vals: list, typ: pa.DataType) -> pa.Array:
     try:
         return pa.array(vals, type=typ)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):

@@ -1,7 +1,7 @@
 """CSV/TSV and JSON Lines with named columns: presets for the exports researchers hold, plus ``--map``.
 
-Columns are always read by name. A preset is chosen when the header holds all of its ``signature`` columns;
-otherwise the canonical field names themselves (``item_id``, ``account_id``, ``created_at``, ``text``, ...) are
+Columns are always read by name. A preset (CSV only) is chosen when the header holds all of its ``signature``
+columns; otherwise the canonical field names themselves (``item_id``, ``account_id``, ``created_at``, ...) are
 used, and ``--map FIELD=COLUMN`` adds or overrides any field. For JSON Lines a COLUMN may be a dotted path
 (``--map account_id=author.id``). The mapping runs as SQL over the whole file in DuckDB, so it is vectorised.
 """
@@ -10,15 +10,23 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import duckdb
-import orjson
 import pyarrow as pa
 
 from botwatch.errors import FormatError
-from botwatch.ingest.base import Adapter, Chunk, IngestOptions, Reject, SourceFile, sample_text
+from botwatch.ingest.base import (
+    Adapter,
+    Chunk,
+    IngestOptions,
+    Reject,
+    SourceFile,
+    first_json_line,
+    sample_text,
+)
 from botwatch.ingest.lines import load_json_lines
 from botwatch.store.sql import sql_str
 
@@ -81,7 +89,8 @@ class Preset:
     mapping: dict[str, str]
     platform: str = "generic"
     timezone: str | None = None
-    expressions: dict[str, str] = field(default_factory=dict)  # field -> SQL over quoted column names
+    # field -> SQL over quoted column names; left out, like a mapped column, when a column it reads is absent
+    expressions: dict[str, str] = field(default_factory=dict)
     note: str = ""
     alternatives: dict[str, tuple[str, ...]] = field(
         default_factory=dict
@@ -259,24 +268,41 @@ def _choose_preset(columns: list[str], mapping: dict[str, str]) -> Preset | None
     return None
 
 
+_SQL_LITERAL_OR_NAME = re.compile(r"'(?:[^']|'')*'|\"((?:[^\"]|\"\")+)\"")
+
+
+def _columns_read(sql: str) -> set[str]:
+    """The quoted column names a preset expression reads (string literals skipped)."""
+    return {m.group(1).replace('""', '"') for m in _SQL_LITERAL_OR_NAME.finditer(sql) if m.group(1)}
+
+
 def resolve_mapping(
     columns: list[str], options: IngestOptions, file_name: str, check_columns: bool = True
 ) -> tuple[Preset | None, dict[str, str], dict[str, str]]:
     """Which source column (or SQL expression) fills each canonical field: preset, canonical names, ``--map``.
 
-    ``check_columns`` is False for JSON, where a dotted path may be absent from the first records.
+    ``check_columns`` is False for JSON, where a dotted path may be absent from the first records; presets are
+    CSV layouts, so JSON gets none.
     """
     user_map = options.mapping_dict()
-    preset = _choose_preset(columns, user_map)
+    if check_columns:
+        preset = _choose_preset(columns, user_map)
+    elif "preset" in user_map:
+        raise FormatError(
+            f"{file_name}: --map preset={user_map['preset']} is for CSV files; "
+            "map JSON fields with --map FIELD=PATH instead"
+        )
+    else:
+        preset = None
     mapping: dict[str, str] = {}
     exprs: dict[str, str] = {}
     if preset:
-        mapping.update({k: v for k, v in preset.mapping.items() if v in columns or not check_columns})
+        mapping.update({k: v for k, v in preset.mapping.items() if v in columns})
         for target, candidates in preset.alternatives.items():
             present = [c for c in candidates if c in columns]
             if present:
                 mapping[target] = present[0]
-        exprs.update(preset.expressions)
+        exprs.update({k: sql for k, sql in preset.expressions.items() if _columns_read(sql) <= set(columns)})
     else:
         for name in ITEM_TARGETS | ACCOUNT_TARGETS:
             if name in columns:
@@ -483,8 +509,8 @@ class CsvAdapter(Adapter):
         self, con, source: SourceFile, delim: str, header: list[str], items_sql: str, accounts_sql: str
     ) -> list[Chunk] | None:
         """Fast path: DuckDB's parallel CSV reader maps the whole file into Arrow chunks. None (and the chunks
-        are dropped) when the reader rejects a row or fails, or when its row numbers would not be line numbers
-        (blank lines, fields spanning lines)."""
+        are dropped) when the reader rejects a row or cannot read the file, or when its row numbers would not
+        be line numbers (blank lines, fields spanning lines)."""
         cols = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in header) + "}"
         raw = "to_json({" + ", ".join(f"{sql_str(c)}: t.{_quote(c)}" for c in header) + "})"
         compression = "gzip" if source.gzipped else "none"
@@ -495,7 +521,7 @@ class CsvAdapter(Adapter):
         try:
             chunks = list(_emit(con, src, items_sql, accounts_sql))
             n_rejects = con.execute("SELECT count(*) FROM reject_errors").fetchall()[0][0]
-        except duckdb.Error:
+        except (duckdb.IOException, duckdb.InvalidInputException):  # a cut gzip stream; a row it cannot parse
             return None
         n_rows = sum(c.items.num_rows for c in chunks if c.items is not None)
         if n_rejects or _count_lines(source) != n_rows + 1:
@@ -615,16 +641,10 @@ class JsonlAdapter(Adapter):
     priority = 10
 
     def sniff(self, sample: bytes, source: SourceFile) -> str | None:
-        lines = [ln for ln in sample_text(sample).splitlines() if ln.strip()]
-        if not lines or not lines[0].lstrip().startswith("{"):
+        head = first_json_line(sample)
+        if head is None or not isinstance(head[0], dict):
             return None
-        try:
-            first = orjson.loads(lines[0])
-        except orjson.JSONDecodeError:
-            return None
-        if isinstance(first, dict):
-            return f"one JSON object per line ({len(first)} keys in the first)"
-        return None
+        return f"one JSON object per line ({len(head[0])} keys in the first)"
 
     def read(self, source: SourceFile, options: IngestOptions) -> Iterator[Chunk]:
         con = _connect()

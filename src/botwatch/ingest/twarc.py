@@ -34,6 +34,7 @@ from botwatch.ingest.base import (
     json_line_records,
     map_records,
 )
+from botwatch.ingest.fields import as_bool, as_int, as_str, unique_strings
 from botwatch.ingest.zeeschuimer import NO_LANGUAGE
 
 _PAGE_KEYS = ("includes", "meta", "errors", "__twarc")
@@ -140,23 +141,6 @@ def parse_iso_time(value: Any) -> float | None:
     return stamp.timestamp() if stamp.tzinfo is not None else None
 
 
-def _str(value: Any) -> str | None:
-    return None if value is None or value == "" else str(value)
-
-
-def _int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return int(float(value))
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
-def _unique(values) -> list[str]:
-    return list(dict.fromkeys(str(v) for v in values if v))
-
-
 def _dict(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
@@ -164,21 +148,20 @@ def _dict(value: Any) -> dict:
 def user_row(user: dict, is_profile: bool) -> dict:
     """An account row from an API v2 user object."""
     metrics = _dict(user.get("public_metrics"))
-    created = _str(user.get("created_at"))
-    verified = user.get("verified")
+    created = as_str(user.get("created_at"))
     return {
         "platform": "twitter",
-        "account_id": _str(user.get("id")),
-        "handle": _str(user.get("username")),
-        "display_name": _str(user.get("name")),
+        "account_id": as_str(user.get("id")),
+        "handle": as_str(user.get("username")),
+        "display_name": as_str(user.get("name")),
         "created_at_raw": created,
         "created_at_epoch": parse_iso_time(created),
-        "bio": _str(user.get("description")),
-        "avatar_url": _str(user.get("profile_image_url")),
-        "followers": _int(metrics.get("followers_count")),
-        "following": _int(metrics.get("following_count")),
-        "posts_count": _int(metrics.get("tweet_count")),
-        "verified": None if verified is None else bool(verified),
+        "bio": as_str(user.get("description")),
+        "avatar_url": as_str(user.get("profile_image_url")),
+        "followers": as_int(metrics.get("followers_count")),
+        "following": as_int(metrics.get("following_count")),
+        "posts_count": as_int(metrics.get("tweet_count")),
+        "verified": as_bool(user.get("verified")),
         "raw": dumps(user),
         "is_profile": is_profile,
     }
@@ -223,23 +206,23 @@ class _PageContext:
         raise RecordError(f"not a Twitter API v2 response page, tweet or user (keys: {keys})")
 
     def _tweet_rows(self, tweet: dict, seen: set[str]) -> Iterator[tuple[str, dict]]:
-        tweet_id = _str(tweet.get("id"))
+        tweet_id = as_str(tweet.get("id"))
         if tweet_id in seen:
             return
         seen.add(tweet_id)
-        author_id = _str(tweet.get("author_id"))
+        author_id = as_str(tweet.get("author_id"))
         embedded_author = tweet.get("author") if isinstance(tweet.get("author"), dict) else None
         author = embedded_author or self.users.get(author_id or "")
         if author_id is None and author:
-            author_id = _str(author.get("id"))
+            author_id = as_str(author.get("id"))
         refs = [r for r in tweet.get("referenced_tweets") or [] if isinstance(r, dict)]
-        parent_id = next((_str(r.get("id")) for r in refs if r.get("type") == "replied_to"), None)
-        repost_of = next((_str(r.get("id")) for r in refs if r.get("type") == "retweeted"), None)
+        parent_id = next((as_str(r.get("id")) for r in refs if r.get("type") == "replied_to"), None)
+        repost_of = next((as_str(r.get("id")) for r in refs if r.get("type") == "retweeted"), None)
         note = _dict(tweet.get("note_tweet"))
         entities = _dict(note.get("entities") or tweet.get("entities"))
         metrics = _dict(tweet.get("public_metrics"))
-        created = _str(tweet.get("created_at"))
-        lang = _str(tweet.get("lang"))
+        created = as_str(tweet.get("created_at"))
+        lang = as_str(tweet.get("lang"))
         yield (
             "item",
             {
@@ -248,23 +231,25 @@ class _PageContext:
                 "account_id": author_id,
                 "kind": "repost" if repost_of else "reply" if parent_id else "post",
                 "parent_id": parent_id,
-                "root_id": _str(tweet.get("conversation_id")),
+                "root_id": as_str(tweet.get("conversation_id")),
                 "created_at_raw": created,
                 "created_at_epoch": parse_iso_time(created),
                 "text": note.get("text") or tweet.get("text"),
                 "lang": None if lang in NO_LANGUAGE else lang,
-                "links": _unique(u.get("expanded_url") or u.get("url") for u in entities.get("urls") or []),
+                "links": unique_strings(
+                    u.get("expanded_url") or u.get("url") for u in entities.get("urls") or []
+                ),
                 "hashtags": [str(h.get("tag", "")).lower() for h in entities.get("hashtags") or []],
                 "mentions": [m.get("username") for m in entities.get("mentions") or []],
                 "media": self._media(tweet),
                 "repost_of": repost_of,
-                "reactions": _int(metrics.get("like_count")),
-                "replies": _int(metrics.get("reply_count")),
-                "reposts": _int(metrics.get("retweet_count")),
-                "views": _int(metrics.get("impression_count")),
+                "reactions": as_int(metrics.get("like_count")),
+                "replies": as_int(metrics.get("reply_count")),
+                "reposts": as_int(metrics.get("retweet_count")),
+                "views": as_int(metrics.get("impression_count")),
                 "raw": dumps(tweet),
-                "handle": _str(author.get("username")) if author else None,
-                "display_name": _str(author.get("name")) if author else None,
+                "handle": as_str(author.get("username")) if author else None,
+                "display_name": as_str(author.get("name")) if author else None,
             },
         )
         if embedded_author and embedded_author.get("id"):

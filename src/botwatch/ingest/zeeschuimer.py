@@ -32,6 +32,7 @@ from botwatch.ingest.base import (
     json_line_records,
     map_records,
 )
+from botwatch.ingest.fields import as_bool, as_epoch, as_int, as_str, first_of, lookup, unique_strings
 
 _ENVELOPE_MARKERS = ("nav_index", "timestamp_collected")
 # Twitter's codes for "no language": undetermined, no linguistic content, media/hashtags/mentions/cashtags only.
@@ -91,64 +92,9 @@ def map_envelope(envelope: Any) -> MapResult:
 
 
 # -- small lookup helpers ------------------------------------------------------------------------------------
-def lookup(obj: Any, path: str) -> Any:
-    """The value at a dotted path (list indices as numbers), or None when any step is missing."""
-    cur = obj
-    for part in path.split("."):
-        if isinstance(cur, dict):
-            cur = cur.get(part)
-        elif isinstance(cur, list) and part.isdigit() and int(part) < len(cur):
-            cur = cur[int(part)]
-        else:
-            return None
-        if cur is None:
-            return None
-    return cur
-
-
-def first_of(obj: Any, *paths: str) -> Any:
-    """The first value that is neither None nor an empty string among ``paths``."""
-    for path in paths:
-        value = lookup(obj, path)
-        if value is not None and value != "":
-            return value
-    return None
-
-
-def _str(value: Any) -> str | None:
-    return None if value is None or value == "" else str(value)
-
-
-def _int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return int(float(value))
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
-def _epoch(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _bool(value: Any) -> bool | None:
-    return None if value is None else bool(value)
-
-
-def _unique(values) -> list[str]:
-    """Distinct non-empty strings in first-seen order (one t.co link can stand for several photos)."""
-    return list(dict.fromkeys(str(v) for v in values if v))
-
-
 def _nonzero_id(value: Any) -> str | None:
     """TikTok and Instagram write "0" for "no parent"."""
-    value = _str(value)
+    value = as_str(value)
     return None if value in (None, "0") else value
 
 
@@ -196,33 +142,33 @@ def _twitter_author(tweet: dict) -> tuple[str | None, dict | None]:
         user = user.get("result") or user
     if not isinstance(user, dict):
         user = tweet.get("user") if isinstance(tweet.get("user"), dict) else None
-    fallback_id = _str(lookup(tweet, "legacy.user_id_str"))
+    fallback_id = as_str(lookup(tweet, "legacy.user_id_str"))
     if user is None:
         return fallback_id, None
 
     def pick(name: str) -> Any:
         return first_of(user, f"core.{name}", f"legacy.{name}", name)
 
-    account_id = _str(first_of(user, "rest_id", "legacy.id_str", "id_str")) or fallback_id
+    account_id = as_str(first_of(user, "rest_id", "legacy.id_str", "id_str")) or fallback_id
     if account_id is None:
         return None, None
-    created_raw = _str(pick("created_at"))
+    created_raw = as_str(pick("created_at"))
     verified = first_of(user, "verification.verified", "legacy.verified", "verified")
     row = {
         "platform": "twitter",
         "account_id": account_id,
-        "handle": _str(pick("screen_name")),
-        "display_name": _str(pick("name")),
+        "handle": as_str(pick("screen_name")),
+        "display_name": as_str(pick("name")),
         "created_at_raw": created_raw,
         "created_at_epoch": parse_twitter_time(created_raw),
-        "bio": _str(first_of(user, "legacy.description", "profile_bio.description", "description")),
-        "avatar_url": _str(
+        "bio": as_str(first_of(user, "legacy.description", "profile_bio.description", "description")),
+        "avatar_url": as_str(
             first_of(user, "avatar.image_url", "legacy.profile_image_url_https", "profile_image_url_https")
         ),
-        "followers": _int(pick("followers_count")),
-        "following": _int(pick("friends_count")),
-        "posts_count": _int(pick("statuses_count")),
-        "verified": _bool(verified),
+        "followers": as_int(pick("followers_count")),
+        "following": as_int(pick("friends_count")),
+        "posts_count": as_int(pick("statuses_count")),
+        "verified": as_bool(verified),
         "raw": dumps(user),
         "is_profile": False,
     }
@@ -231,7 +177,7 @@ def _twitter_author(tweet: dict) -> tuple[str | None, dict | None]:
 
 def _tweet_rows(tweet: dict, raw: str, seen: set[str]) -> Iterator[tuple[str, dict]]:
     legacy = tweet["legacy"]
-    tweet_id = _str(first_of(tweet, "rest_id", "legacy.id_str", "id_str"))
+    tweet_id = as_str(first_of(tweet, "rest_id", "legacy.id_str", "id_str"))
     if tweet_id is None:
         raise RecordError("tweet without rest_id or legacy.id_str")
     if tweet_id in seen:
@@ -244,10 +190,10 @@ def _tweet_rows(tweet: dict, raw: str, seen: set[str]) -> Iterator[tuple[str, di
     note = note if isinstance(note, dict) else {}
     entities = note.get("entity_set") or legacy.get("entities") or {}
     media = (legacy.get("extended_entities") or legacy.get("entities") or {}).get("media") or []
-    parent_id = _str(legacy.get("in_reply_to_status_id_str"))
-    repost_of = _str(first_of(retweeted, "rest_id", "legacy.id_str")) if retweeted else None
-    created_raw = _str(legacy.get("created_at"))
-    lang = _str(legacy.get("lang"))
+    parent_id = as_str(legacy.get("in_reply_to_status_id_str"))
+    repost_of = as_str(first_of(retweeted, "rest_id", "legacy.id_str")) if retweeted else None
+    created_raw = as_str(legacy.get("created_at"))
+    lang = as_str(legacy.get("lang"))
     yield (
         "item",
         {
@@ -256,20 +202,22 @@ def _tweet_rows(tweet: dict, raw: str, seen: set[str]) -> Iterator[tuple[str, di
             "account_id": account_id,
             "kind": "repost" if repost_of else "reply" if parent_id else "post",
             "parent_id": parent_id,
-            "root_id": _str(legacy.get("conversation_id_str")),
+            "root_id": as_str(legacy.get("conversation_id_str")),
             "created_at_raw": created_raw,
             "created_at_epoch": parse_twitter_time(created_raw),
             "text": note.get("text") or legacy.get("full_text") or legacy.get("text"),
             "lang": None if lang in NO_LANGUAGE else lang,
-            "links": _unique(u.get("expanded_url") or u.get("url") for u in entities.get("urls") or []),
+            "links": unique_strings(
+                u.get("expanded_url") or u.get("url") for u in entities.get("urls") or []
+            ),
             "hashtags": [str(h.get("text", "")).lower() for h in entities.get("hashtags") or []],
             "mentions": [m.get("screen_name") for m in entities.get("user_mentions") or []],
             "media": [m.get("media_url_https") or m.get("media_url") for m in media],
             "repost_of": repost_of,
-            "reactions": _int(legacy.get("favorite_count")),
-            "replies": _int(legacy.get("reply_count")),
-            "reposts": _int(legacy.get("retweet_count")),
-            "views": _int(first_of(tweet, "views.count", "ext_views.count")),
+            "reactions": as_int(legacy.get("favorite_count")),
+            "replies": as_int(legacy.get("reply_count")),
+            "reposts": as_int(legacy.get("retweet_count")),
+            "views": as_int(first_of(tweet, "views.count", "ext_views.count")),
             "raw": raw,
             "handle": account["handle"] if account else None,
             "display_name": account["display_name"] if account else None,
@@ -295,20 +243,20 @@ def _instagram_author(holder: dict) -> tuple[str | None, dict | None]:
     user = holder.get("user") if isinstance(holder.get("user"), dict) else holder.get("owner")
     if not isinstance(user, dict):
         return None, None
-    account_id = _str(first_of(user, "pk", "pk_id", "id"))
+    account_id = as_str(first_of(user, "pk", "pk_id", "id"))
     if account_id is None:
         return None, None
     return account_id, {
         "platform": "instagram",
         "account_id": account_id,
-        "handle": _str(user.get("username")),
-        "display_name": _str(user.get("full_name")),
-        "bio": _str(user.get("biography")),
-        "avatar_url": _str(first_of(user, "profile_pic_url", "hd_profile_pic_url_info.url")),
-        "followers": _int(first_of(user, "follower_count", "edge_followed_by.count")),
-        "following": _int(first_of(user, "following_count", "edge_follow.count")),
-        "posts_count": _int(first_of(user, "media_count", "edge_owner_to_timeline_media.count")),
-        "verified": _bool(user.get("is_verified")),
+        "handle": as_str(user.get("username")),
+        "display_name": as_str(user.get("full_name")),
+        "bio": as_str(user.get("biography")),
+        "avatar_url": as_str(first_of(user, "profile_pic_url", "hd_profile_pic_url_info.url")),
+        "followers": as_int(first_of(user, "follower_count", "edge_followed_by.count")),
+        "following": as_int(first_of(user, "following_count", "edge_follow.count")),
+        "posts_count": as_int(first_of(user, "media_count", "edge_owner_to_timeline_media.count")),
+        "verified": as_bool(user.get("is_verified")),
         "raw": dumps(user),
         "is_profile": False,
     }
@@ -316,7 +264,7 @@ def _instagram_author(holder: dict) -> tuple[str | None, dict | None]:
 
 def _instagram_media(post: dict) -> list[str]:
     def one(m: dict) -> str | None:
-        return _str(
+        return as_str(
             first_of(
                 m, "video_versions.0.url", "image_versions2.candidates.0.url", "display_url", "display_uri"
             )
@@ -339,7 +287,7 @@ def _map_instagram(data: dict, raw: str) -> MapResult:
     if _is_instagram_comment(data):
         return _map_instagram_comment(data, raw)
     post = data["node"] if isinstance(data.get("node"), dict) else data
-    media_id = _str(first_of(post, "pk", "id"))
+    media_id = as_str(first_of(post, "pk", "id"))
     if media_id is None:
         raise RecordError("Instagram post without pk or id")
     media_id = media_id.split("_")[0]  # "id" is "<media pk>_<owner pk>"
@@ -351,15 +299,15 @@ def _map_instagram(data: dict, raw: str) -> MapResult:
         "account_id": account_id,
         "kind": "post",
         "root_id": media_id,
-        "created_at_epoch": _epoch(first_of(post, "taken_at", "taken_at_timestamp")),
+        "created_at_epoch": as_epoch(first_of(post, "taken_at", "taken_at_timestamp")),
         "text": first_of(post, "caption.text", "edge_media_to_caption.edges.0.node.text"),
         "media": _instagram_media(post),
         # counts hidden by the owner come back as placeholders; store them as unknown
         "reactions": None
         if hidden
-        else _int(first_of(post, "like_count", "edge_liked_by.count", "edge_media_preview_like.count")),
-        "replies": _int(first_of(post, "comment_count", "edge_media_to_comment.count")),
-        "views": None if hidden else _int(first_of(post, "play_count", "view_count", "video_view_count")),
+        else as_int(first_of(post, "like_count", "edge_liked_by.count", "edge_media_preview_like.count")),
+        "replies": as_int(first_of(post, "comment_count", "edge_media_to_comment.count")),
+        "views": None if hidden else as_int(first_of(post, "play_count", "view_count", "video_view_count")),
         "raw": raw,
         "handle": account["handle"] if account else None,
         "display_name": account["display_name"] if account else None,
@@ -368,11 +316,11 @@ def _map_instagram(data: dict, raw: str) -> MapResult:
 
 
 def _map_instagram_comment(data: dict, raw: str) -> MapResult:
-    comment_id = _str(first_of(data, "pk", "id"))
+    comment_id = as_str(first_of(data, "pk", "id"))
     if comment_id is None:
         raise RecordError("Instagram comment without pk or id")
     account_id, account = _instagram_author(data)
-    media_id = _str(first_of(data, "media_id", "post_id"))
+    media_id = as_str(first_of(data, "media_id", "post_id"))
     parent_comment = _nonzero_id(first_of(data, "parent_comment_id", "replied_to_comment_id"))
     item = {
         "platform": "instagram",
@@ -381,10 +329,10 @@ def _map_instagram_comment(data: dict, raw: str) -> MapResult:
         "kind": "reply" if parent_comment else "comment",
         "parent_id": parent_comment or media_id,
         "root_id": media_id,
-        "created_at_epoch": _epoch(first_of(data, "created_at", "created_at_utc")),
+        "created_at_epoch": as_epoch(first_of(data, "created_at", "created_at_utc")),
         "text": data.get("text"),
-        "reactions": _int(first_of(data, "comment_like_count", "like_count", "edge_liked_by.count")),
-        "replies": _int(first_of(data, "child_comment_count", "edge_threaded_comments.count")),
+        "reactions": as_int(first_of(data, "comment_like_count", "like_count", "edge_liked_by.count")),
+        "replies": as_int(first_of(data, "child_comment_count", "edge_threaded_comments.count")),
         "raw": raw,
         "handle": account["handle"] if account else None,
         "display_name": account["display_name"] if account else None,
@@ -394,18 +342,18 @@ def _map_instagram_comment(data: dict, raw: str) -> MapResult:
 
 # -- TikTok --------------------------------------------------------------------------------------------------
 def _map_tiktok(data: dict, raw: str) -> MapResult:
-    video_id = _str(data.get("id"))
+    video_id = as_str(data.get("id"))
     if video_id is None:
         raise RecordError("TikTok item without id")
     author = data.get("author")
     if isinstance(author, dict):  # intercepted API response
         user = author
-        handle, nickname = _str(author.get("uniqueId")), _str(author.get("nickname"))
-        account_id = _str(first_of(author, "id", "uid"))
+        handle, nickname = as_str(author.get("uniqueId")), as_str(author.get("nickname"))
+        account_id = as_str(first_of(author, "id", "uid"))
     else:  # embedded page JSON: author is the handle, the rest sits on the item
         user = {}
-        handle, nickname = _str(author), _str(data.get("nickname"))
-        account_id = _str(data.get("authorId"))
+        handle, nickname = as_str(author), as_str(data.get("nickname"))
+        account_id = as_str(data.get("authorId"))
     account_id = account_id or handle  # no numeric id in some page captures: fall back to the handle
     stats = data.get("stats") if isinstance(data.get("stats"), dict) else data.get("statsV2") or {}
     author_stats = data.get("authorStats") or {}
@@ -422,14 +370,14 @@ def _map_tiktok(data: dict, raw: str) -> MapResult:
         "account_id": account_id,
         "kind": "post",
         "root_id": video_id,
-        "created_at_epoch": _epoch(data.get("createTime")),
+        "created_at_epoch": as_epoch(data.get("createTime")),
         "text": data.get("desc"),
         "hashtags": hashtags,
         "mentions": mentions,
-        "reactions": _int(stats.get("diggCount")),
-        "replies": _int(stats.get("commentCount")),
-        "reposts": _int(stats.get("shareCount")),
-        "views": _int(stats.get("playCount")),
+        "reactions": as_int(stats.get("diggCount")),
+        "replies": as_int(stats.get("commentCount")),
+        "reposts": as_int(stats.get("shareCount")),
+        "views": as_int(stats.get("playCount")),
         "raw": raw,
         "handle": handle,
         "display_name": nickname,
@@ -441,12 +389,12 @@ def _map_tiktok(data: dict, raw: str) -> MapResult:
             "account_id": account_id,
             "handle": handle,
             "display_name": nickname,
-            "bio": _str(first_of(user, "signature")),
-            "avatar_url": _str(first_of(user, "avatarThumb", "avatarMedium")),
-            "followers": _int(author_stats.get("followerCount")),
-            "following": _int(author_stats.get("followingCount")),
-            "posts_count": _int(author_stats.get("videoCount")),
-            "verified": _bool(user.get("verified")),
+            "bio": as_str(first_of(user, "signature")),
+            "avatar_url": as_str(first_of(user, "avatarThumb", "avatarMedium")),
+            "followers": as_int(author_stats.get("followerCount")),
+            "following": as_int(author_stats.get("followingCount")),
+            "posts_count": as_int(author_stats.get("videoCount")),
+            "verified": as_bool(user.get("verified")),
             "raw": dumps(author if isinstance(author, dict) else {"author": author}),
             "is_profile": False,
         }
@@ -455,13 +403,13 @@ def _map_tiktok(data: dict, raw: str) -> MapResult:
 
 
 def _map_tiktok_comment(data: dict, raw: str) -> MapResult:
-    comment_id = _str(data.get("cid"))
+    comment_id = as_str(data.get("cid"))
     if comment_id is None:
         raise RecordError("TikTok comment without cid")
     user = data.get("user") if isinstance(data.get("user"), dict) else {}
-    handle = _str(user.get("unique_id"))
-    account_id = _str(first_of(user, "uid", "id")) or handle
-    video_id = _str(data.get("aweme_id"))
+    handle = as_str(user.get("unique_id"))
+    account_id = as_str(first_of(user, "uid", "id")) or handle
+    video_id = as_str(data.get("aweme_id"))
     # reply_id is the top-level comment a reply belongs to, reply_to_reply_id the reply it answers
     parent_comment = _nonzero_id(data.get("reply_to_reply_id")) or _nonzero_id(data.get("reply_id"))
     item = {
@@ -471,14 +419,14 @@ def _map_tiktok_comment(data: dict, raw: str) -> MapResult:
         "kind": "reply" if parent_comment else "comment",
         "parent_id": parent_comment or video_id,
         "root_id": video_id,
-        "created_at_epoch": _epoch(data.get("create_time")),
+        "created_at_epoch": as_epoch(data.get("create_time")),
         "text": data.get("text"),
-        "lang": _str(data.get("comment_language")),
-        "reactions": _int(data.get("digg_count")),
-        "replies": _int(data.get("reply_comment_total")),
+        "lang": as_str(data.get("comment_language")),
+        "reactions": as_int(data.get("digg_count")),
+        "replies": as_int(data.get("reply_comment_total")),
         "raw": raw,
         "handle": handle,
-        "display_name": _str(user.get("nickname")),
+        "display_name": as_str(user.get("nickname")),
     }
     out = [("item", item)]
     if account_id:
@@ -486,13 +434,13 @@ def _map_tiktok_comment(data: dict, raw: str) -> MapResult:
             "platform": "tiktok",
             "account_id": account_id,
             "handle": handle,
-            "display_name": _str(user.get("nickname")),
-            "bio": _str(user.get("signature")),
-            "avatar_url": _str(first_of(user, "avatar_thumb.url_list.0", "avatar_medium.url_list.0")),
-            "followers": _int(user.get("follower_count")),
-            "following": _int(user.get("following_count")),
-            "posts_count": _int(user.get("aweme_count")),
-            "verified": _bool(first_of(user, "is_verified", "verified")),
+            "display_name": as_str(user.get("nickname")),
+            "bio": as_str(user.get("signature")),
+            "avatar_url": as_str(first_of(user, "avatar_thumb.url_list.0", "avatar_medium.url_list.0")),
+            "followers": as_int(user.get("follower_count")),
+            "following": as_int(user.get("following_count")),
+            "posts_count": as_int(user.get("aweme_count")),
+            "verified": as_bool(first_of(user, "is_verified", "verified")),
             "raw": dumps(user),
             "is_profile": False,
         }

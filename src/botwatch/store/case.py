@@ -24,11 +24,6 @@ from botwatch.store.schema import ITEM_KINDS, MIGRATIONS, SCHEMA_VERSION
 from botwatch.store.sql import HASHTAG_RE, MENTION_RE, URL_RE, is_naive_expr, sql_str, timestamp_expr
 
 EARLIEST = "2000-01-01"
-ITEM_COLUMNS = (
-    "platform", "item_id", "account_id", "kind", "parent_id", "root_id", "channel", "created_at",
-    "created_at_raw", "text", "lang", "links", "hashtags", "mentions", "media", "repost_of", "reactions",
-    "replies", "reposts", "views", "source_id", "position", "raw", "raw_hash",
-)  # fmt: skip
 
 
 @dataclass
@@ -320,7 +315,6 @@ class Case:
         summary.items_stored = n_first - existing
         item_dups = n_ok - summary.items_stored
 
-        acc_ts = timestamp_expr("created_at_raw", "created_at_epoch", tz)
         con.execute(f"""
             CREATE TEMP TABLE stage_obs AS
             SELECT trim(platform) AS platform, trim(account_id) AS account_id, nullif(trim(handle), '') AS handle,
@@ -331,7 +325,7 @@ class Case:
               md5(coalesce(raw, CAST([platform, account_id, handle, display_name, created_at_raw, bio, avatar_url,
                   avatar_path, CAST(followers AS VARCHAR), CAST(following AS VARCHAR), CAST(posts_count AS VARCHAR),
                   CAST(verified AS VARCHAR)] AS VARCHAR))) AS raw_hash
-            FROM (SELECT *, {acc_ts} AS t FROM stage_accounts)
+            FROM (SELECT *, {ts} AS t FROM stage_accounts)
             WHERE account_id IS NOT NULL AND trim(account_id) <> ''
             UNION ALL
             SELECT DISTINCT platform, account_id, handle, display_name, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
@@ -339,13 +333,12 @@ class Case:
               md5(concat_ws('|', platform, account_id, handle, display_name))
             FROM stage_authors""")
         n_profiles = con.execute("SELECT count(*) FROM stage_obs WHERE is_profile").fetchall()[0][0]
-        new_profiles = con.execute("""
+        con.execute("""
             INSERT INTO account_observations
             SELECT DISTINCT ON (platform, account_id, raw_hash) * FROM stage_obs s
             WHERE NOT EXISTS (SELECT 1 FROM account_observations o WHERE o.platform = s.platform
                 AND o.account_id = s.account_id AND o.raw_hash = s.raw_hash AND o.is_profile = s.is_profile)
-            ORDER BY platform, account_id, raw_hash""").fetchall()[0][0]
-        del new_profiles
+            ORDER BY platform, account_id, raw_hash""")
         stored_profiles = con.execute(
             f"SELECT count(*) FROM account_observations WHERE source_id = {source_id} AND is_profile"
         ).fetchall()[0][0]

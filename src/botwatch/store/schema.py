@@ -99,11 +99,6 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
-]
-
-SCHEMA_VERSION = MIGRATIONS[-1][0]
-
-MIGRATIONS.append(
     (
         2,
         "detection results: edges, text clusters, campaigns, scores, evidence",
@@ -140,6 +135,6 @@ MIGRATIONS.append(
             detector VARCHAR, description VARCHAR, item_ids VARCHAR[], weight DOUBLE
         );
         """,
-    )
-)
+    ),
+]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
