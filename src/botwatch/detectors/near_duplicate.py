@@ -39,11 +39,21 @@ from botwatch.text.minhash import (
     sorted_unique,
 )
 from botwatch.text.normalize import SWITCHES, normalize_texts
+from botwatch.text.paraphrase import term_sets
 from botwatch.text.template import extract_template
 
 MEDOID_CANDIDATES = 60  # distinct texts considered as a cluster's medoid (the most frequent ones)
 TEMPLATE_TEXTS = 300  # items aligned for a cluster's template (the earliest ones)
 EXAMPLE_CHARS = 1000
+PARAPHRASE_SIMILARITY_FLOOR = 0.001  # |similarity| of an item joined through the paraphrase pass, at least
+STAT_KEYS = (
+    "n_texts",
+    "n_texts_compared",
+    "n_distinct_texts",
+    "n_pairs",
+    "n_paraphrase_pairs",
+    "n_paraphrase_items",
+)
 
 
 class NearDuplicateDetector(Detector):
@@ -56,6 +66,10 @@ class NearDuplicateDetector(Detector):
         "min_tokens": 4,
         "min_accounts": 3,
         "max_bucket": 50,
+        "paraphrase": True,
+        "paraphrase_threshold": 0.5,
+        "paraphrase_min_terms": 5,
+        "paraphrase_prefix": 5,
         **{switch: True for switch in SWITCHES},
     }
     constraints = {
@@ -65,6 +79,10 @@ class NearDuplicateDetector(Detector):
         "min_tokens": Interval(int, 1, None),
         "min_accounts": Interval(int, 1, None),
         "max_bucket": Interval(int, 2, None),
+        "paraphrase": IsBool(),
+        "paraphrase_threshold": Interval(float, 0.0, 1.0),
+        "paraphrase_min_terms": Interval(int, 1, None),
+        "paraphrase_prefix": Interval(int, 2, 32),
         **{switch: IsBool() for switch in SWITCHES},
     }
 
@@ -81,7 +99,7 @@ class NearDuplicateDetector(Detector):
             ).fetchall()
         ]
         clusters: list[dict] = []
-        stats = {"n_texts": 0, "n_texts_compared": 0, "n_distinct_texts": 0, "n_pairs": 0}
+        stats = dict.fromkeys(STAT_KEYS, 0)
         for platform in platforms:
             items = con.sql(
                 "SELECT item_id, account_id, created_at, text FROM items "
@@ -114,7 +132,7 @@ class NearDuplicateDetector(Detector):
 
     def _cluster_platform(self, platform: str, items: pa.Table, seed: int) -> tuple[list[dict], dict]:
         p = self.params
-        stats = {"n_texts": items.num_rows, "n_texts_compared": 0, "n_distinct_texts": 0, "n_pairs": 0}
+        stats = {**dict.fromkeys(STAT_KEYS, 0), "n_texts": items.num_rows}
         if items.num_rows == 0:
             return [], stats
         norm = normalize_texts(items["text"], **self._switches())
@@ -137,7 +155,25 @@ class NearDuplicateDetector(Detector):
             max_bucket=int(p["max_bucket"]),
         )
         stats["n_pairs"] = len(pairs)
-        component = connected_components(len(distinct), pairs)[text_of]  # per eligible item
+        word_component = connected_components(len(distinct), pairs)  # per distinct text
+        terms = None
+        distinct_component = word_component
+        if p["paraphrase"]:
+            terms = term_sets(
+                distinct, prefix=int(p["paraphrase_prefix"]), min_terms=int(p["paraphrase_min_terms"])
+            )
+            links, _ = near_duplicate_pairs(
+                terms,
+                threshold=float(p["paraphrase_threshold"]),
+                num_perm=int(p["num_perm"]),
+                seed=seed,
+                max_bucket=int(p["max_bucket"]),
+            )
+            links = word_component[links]  # join the word-set components the links connect
+            links = links[links[:, 0] != links[:, 1]]
+            stats["n_paraphrase_pairs"] = len(links)
+            distinct_component = connected_components(len(distinct), links)[word_component]
+        component = distinct_component[text_of]  # per eligible item
 
         accounts = pc.dictionary_encode(items["account_id"].take(pa.array(eligible))).combine_chunks()
         account_code = accounts.indices.to_numpy(zero_copy_only=False).astype(np.int64)
@@ -156,9 +192,17 @@ class NearDuplicateDetector(Detector):
         account_ids = np.asarray(accounts.dictionary.to_pylist(), dtype=object)[account_code]
         members_of = [order[s : s + n_items_per[c]] for s, c in zip(starts, big)]
 
-        # template texts: a display normalisation that keeps numbers, for the earliest items of each cluster
+        # the medoid of each cluster (by word sets) and its word-set component: the cluster's core. Items
+        # outside the core joined through the paraphrase pass; the template is aligned on core items only.
+        medoids = [_medoid_and_similarity(shingles, text_of[members]) for members in members_of]
+        cores = [
+            word_component[text_of[m]] == word_component[medoid]
+            for m, (medoid, _) in zip(members_of, medoids)
+        ]
+        # template texts: a display normalisation that keeps numbers, for the earliest core items of each cluster
         template_members = [
-            m[np.lexsort((item_ids[m].astype(str), created[m]))][:TEMPLATE_TEXTS] for m in members_of
+            m[core][np.lexsort((item_ids[m[core]].astype(str), created[m[core]]))][:TEMPLATE_TEXTS]
+            for m, core in zip(members_of, cores)
         ]
         display_switches = {**self._switches(), "numbers": False}
         flat = np.concatenate(template_members)
@@ -169,8 +213,17 @@ class NearDuplicateDetector(Detector):
         texts = items["text"]
 
         clusters = []
-        for c, members, tmembers in zip(big, members_of, template_members):
-            medoid_text, similarity = _medoid_and_similarity(shingles, text_of[members])
+        for c, members, tmembers, (medoid_text, similarity), core in zip(
+            big, members_of, template_members, medoids, cores
+        ):
+            if (
+                not core.all()
+            ):  # joined through the paraphrase pass: minus the term-set Jaccard with the medoid
+                outside = text_of[members[~core]]
+                joined = jaccard_pairs(terms, np.stack([np.full(len(outside), medoid_text), outside], axis=1))
+                similarity = similarity.copy()
+                similarity[~core] = -np.maximum(joined, PARAPHRASE_SIMILARITY_FLOOR)
+                stats["n_paraphrase_items"] += int((~core).sum())
             at_medoid = members[text_of[members] == medoid_text]
             medoid_item = at_medoid[np.lexsort((item_ids[at_medoid].astype(str), created[at_medoid]))][0]
             tmpl_texts = [display_of[i] for i in tmembers.tolist()]
