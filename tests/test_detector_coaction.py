@@ -67,6 +67,7 @@ def planted_comments(seed: int = 7) -> tuple[list[dict], list[str]]:
 
 
 def run_detector(case: Case, **params) -> dict:
+    params.setdefault("co_reply_scales_s", ())  # one window unless a test asks for scales
     det = CoActionDetector(**params)
     return det.run(RunContext(con=case.con, run_id=RUN, seed=0))
 
@@ -214,37 +215,6 @@ def test_co_repost_and_co_hashtag_planted(tmp_path):
     assert tags[0]["targets"][0] == "vote tokayev day0"
 
 
-def test_co_text_uses_clusters_then_falls_back(tmp_path):
-    rows = []
-    for i in range(3):
-        rows += [
-            {**comment(f"a{i}", "ta", f"p{i}", 10_000 * i), "text": f"Great news for Kazakhstan number {i}!"},
-            {
-                **comment(f"b{i}", "tb", f"q{i}", 10_000 * i + 100),
-                "text": f"  great news for kazakhstan NUMBER {i}!",
-            },
-            {
-                **comment(f"c{i}", "tc", f"r{i}", 10_000 * i + 50),
-                "text": f"Great news for Kazakhstan, no {i}",
-            },
-        ]
-    with Case(tmp_path / "c.duckdb") as case:
-        insert_items(case, rows)
-        s = run_detector(case, layers=["co_text"])
-        assert s["co_text"]["target_source"] == "exact_text"
-        assert [(e["account_a"], e["account_b"], e["weight"]) for e in edges(case, "co_text")] == [
-            ("ta", "tb", 3)
-        ]
-        case.con.execute(
-            "INSERT INTO cluster_items SELECT 1, 'cl' || right(item_id, 1), platform, item_id, account_id, 1.0 "
-            "FROM items"
-        )
-        s = run_detector(case, layers=["co_text"])
-        assert s["co_text"]["target_source"] == "cluster_items"
-        got = [(e["account_a"], e["account_b"], e["weight"]) for e in edges(case, "co_text")]
-    assert got == [("ta", "tb", 3), ("ta", "tc", 3), ("tb", "tc", 3)]
-
-
 def test_parameter_validation():
     with pytest.raises(BotwatchError, match="'co_reply_window_s' parameter of coaction must be a float"):
         CoActionDetector(co_reply_window_s=-1.0).validate_params()
@@ -323,32 +293,6 @@ def test_jitter_null_sees_a_burst_that_dominates_its_threads(tmp_path):
             assert e["expected"] * 3 < exch[(e["account_a"], e["account_b"])]
 
 
-def test_co_text_ignores_mass_clusters(tmp_path):
-    """A stock phrase used by more than co_text_max_accounts accounts is not evidence of coordination."""
-    rows = []
-    for i in range(3):
-        rows += [
-            {**comment(f"a{i}", "ta", f"p{i}", 10_000 * i), "text": "text"},
-            {**comment(f"b{i}", "tb", f"q{i}", 10_000 * i + 100), "text": "text"},
-        ]
-    with Case(tmp_path / "c.duckdb") as case:
-        insert_items(case, rows)
-        case.con.execute(
-            "INSERT INTO cluster_items SELECT 1, 'stock' || right(item_id, 1), platform, item_id, account_id, 1.0 "
-            "FROM items"
-        )
-        case.con.execute(
-            "INSERT INTO text_clusters (run_id, cluster_id, platform, n_accounts) "
-            "SELECT DISTINCT 1, cluster_id, platform, 900 FROM cluster_items"
-        )
-        run_detector(case, layers=["co_text"])
-        assert edges(case, "co_text") == []
-        run_detector(case, layers=["co_text"], co_text_max_accounts=1000)
-        assert [(e["account_a"], e["account_b"], e["weight"]) for e in edges(case, "co_text")] == [
-            ("ta", "tb", 3)
-        ]
-
-
 @pytest.mark.parametrize("null", ["jitter", "exchangeable"])
 def test_meetings_in_several_passes_give_the_same_edges(tmp_path, monkeypatch, null):
     """Long windows on big data make more item pairs than fit in memory at once; they are then generated in
@@ -373,3 +317,38 @@ def test_meetings_in_several_passes_give_the_same_edges(tmp_path, monkeypatch, n
     for s, e in ((s2, e2), (s3, e3)):
         assert e == e1
         assert {k: v for k, v in s.items() if k not in ("seconds", "meeting_passes")} == same
+
+
+def test_co_reply_scales_find_a_slow_squad_and_keep_its_strongest_scale(tmp_path):
+    """A squad that answers every post 30-40 minutes after it, spread over ten minutes, rarely meets within
+    90 s; at the 10-minute scale every squad pair is significant. Organic commenters spread over the day do not
+    become significant at any scale, and each pair keeps one edge, at the scale where it is strongest."""
+    rng = np.random.default_rng(11)
+    rows, squad = [], [f"sq{i}" for i in range(6)]
+    for p in range(12):
+        start = 86400 * p
+        for j in range(30):
+            rows.append(
+                comment(f"o{p}_{j}", f"org{rng.integers(40):02d}", f"t{p}", start + rng.uniform(0, 86400))
+            )
+        for i, acct in enumerate(squad):
+            rows.append(comment(f"s{p}_{i}", acct, f"t{p}", start + 1800 + rng.uniform(0, 600)))
+    with Case(tmp_path / "c.duckdb") as case:
+        insert_items(case, rows)
+        # candidates for the longer scales: accounts with an item in a text cluster (squad and some organic)
+        case.con.execute(
+            "INSERT INTO cluster_items SELECT 1, 'T1', platform, item_id, account_id, 1.0 FROM items "
+            "WHERE account_id LIKE 'sq%' OR account_id < 'org10'"
+        )
+        one = run_detector(case, layers=["co_reply"])["co_reply"]
+        summary = run_detector(case, layers=["co_reply"], co_reply_scales_s=(600.0, 3600.0))["co_reply"]
+        got = edges(case, "co_reply")
+    pairs = set(itertools.combinations(squad, 2))
+    significant = {(e["account_a"], e["account_b"]) for e in got if e["significant"]}
+    assert one["significant"] < len(pairs)
+    assert significant == pairs
+    assert len({(e["account_a"], e["account_b"]) for e in got}) == len(got)  # one edge per pair
+    squad_edges = [e for e in got if (e["account_a"], e["account_b"]) in pairs]
+    assert {e["window_s"] for e in squad_edges} <= {600.0, 3600.0}
+    assert all("min of 3 scales" in e["null_model"] for e in got)
+    assert set(summary["scales"]) == {"90s", "600s", "3600s"}

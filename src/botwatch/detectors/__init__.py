@@ -10,6 +10,7 @@ from botwatch.errors import BotwatchError
 # name -> "module:Class", in run order (a detector's ``requires`` must come earlier).
 BUILTIN_DETECTORS: dict[str, str] = {
     "near_duplicate": "botwatch.detectors.near_duplicate:NearDuplicateDetector",
+    "text_coordination": "botwatch.detectors.text_coordination:TextCoordinationDetector",
     "coaction": "botwatch.detectors.coaction:CoActionDetector",
     "shared_avatar": "botwatch.detectors.shared_avatar:SharedAvatarDetector",
 }

@@ -4,9 +4,6 @@ Each layer maps items to a *target* and links two accounts when they act on the 
 seconds:
 
 ``co_reply``    comments/replies under the same post (``coalesce(root_id, parent_id)``);
-``co_text``     near-identical text: the ``cluster_id`` the near_duplicate detector wrote to ``cluster_items`` for
-                this run, or, when it wrote none, exact equality of ``lower(trim(text))`` for texts of at least
-                ``co_text_min_chars`` characters;
 ``co_link``     the same normalised URL (empty strings ignored: "no link" is not a shared link);
 ``co_repost``   reposts of the same item (``repost_of``);
 ``co_hashtag``  the same ordered sequence of two or more hashtags.
@@ -36,18 +33,36 @@ import pyarrow as pa
 from botwatch.detectors.base import Detector, Interval, OneOf, RunContext
 from botwatch.detectors.significance import fdr_qvalues, poisson_sf
 
-LAYERS = ("co_reply", "co_text", "co_link", "co_repost", "co_hashtag")
+LAYERS = ("co_reply", "co_link", "co_repost", "co_hashtag")
 
 MEETINGS_PER_CHUNK = 8_000_000  # item pairs (estimated) per pass; more meetings than this take several passes
 EDGE_TARGETS_PER_PASS = 1_000_000  # (pair, target) rows aggregated into edges per pass
 
 DEFAULT_WINDOWS = {
     "co_reply": 90.0,
-    "co_text": 3600.0,
     "co_link": 600.0,
     "co_repost": 600.0,
     "co_hashtag": 600.0,
 }
+
+
+@dataclass(frozen=True)
+class Scales:
+    """A list/tuple of distinct window lengths in seconds, each within ``[low, high]`` (may be empty)."""
+
+    low: float
+    high: float
+
+    def accepts(self, value: Any) -> bool:
+        return (
+            isinstance(value, list | tuple)
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+            and all(self.low <= v <= self.high for v in value)
+            and len(set(value)) == len(value)
+        )
+
+    def describe(self) -> str:
+        return f"a list of distinct window lengths in seconds within [{self.low:g}, {self.high:g}]"
 
 
 @dataclass(frozen=True)
@@ -92,22 +107,11 @@ def normalised_url_sql(u: str) -> str:
       ELSE regexp_replace(lower(trim({u})), '/+$', '') END)"""
 
 
-def _events_sql(layer: str, params: dict, run_id: int, use_clusters: bool) -> str:
+def _events_sql(layer: str) -> str:
     """SELECT platform, target, account_id, item_id, created_at for one layer."""
     if layer == "co_reply":
         return """SELECT platform, coalesce(root_id, parent_id) AS target, account_id, item_id, created_at
                   FROM items WHERE kind IN ('comment', 'reply') AND coalesce(root_id, parent_id) IS NOT NULL"""
-    if layer == "co_text" and use_clusters:
-        cap = int(params["co_text_max_accounts"])
-        return f"""SELECT i.platform, c.cluster_id AS target, i.account_id, i.item_id, i.created_at
-                   FROM cluster_items c JOIN items i ON i.platform = c.platform AND i.item_id = c.item_id
-                   WHERE c.run_id = {int(run_id)} AND c.cluster_id IS NOT NULL
-                     AND c.cluster_id NOT IN (SELECT cluster_id FROM text_clusters
-                                              WHERE run_id = {int(run_id)} AND n_accounts > {cap})"""
-    if layer == "co_text":
-        n = int(params["co_text_min_chars"])
-        return f"""SELECT platform, 'text:' || md5(lower(trim(text))) AS target, account_id, item_id, created_at
-                   FROM items WHERE text IS NOT NULL AND length(trim(text)) >= {n}"""
     if layer == "co_link":
         return f"""SELECT DISTINCT platform, {normalised_url_sql("u")} AS target, account_id, item_id, created_at
                    FROM (SELECT platform, account_id, item_id, created_at, unnest(links) AS u
@@ -130,7 +134,7 @@ class CoActionDetector(Detector):
     Parameters (per layer ``L`` in ``layers``): ``L_window_s`` (seconds within which two actions on the same
     target count as a meeting) and ``L_min_weight`` (minimum number of distinct targets where a pair met for it
     to be tested and stored). ``fdr`` is the false-discovery rate per layer; ``fdr_method`` is ``"bh"`` or
-    ``"by"``; ``co_text_min_chars`` is the shortest text the exact-text fallback compares; ``max_targets`` and
+    ``"by"``; ``co_reply_scales_s`` are the longer windows co_reply is also tested at (see :meth:`_run_scales`); ``max_targets`` and
     ``max_evidence_items`` cap the lists stored on each edge. ``hypotheses``: ``"selected"`` (default) tests
     each stored pair with the selective p-value ``P(K >= k | K >= min_weight)`` and counts the tested pairs as
     the hypotheses; ``"all"`` uses the unconditional tail and bounds the number of pairs that could have met.
@@ -144,8 +148,7 @@ class CoActionDetector(Detector):
     parameters = {
         "layers": LAYERS,
         **_LAYER_PARAMS,
-        "co_text_min_chars": 20,
-        "co_text_max_accounts": 500,
+        "co_reply_scales_s": (600.0, 3600.0, 21600.0, 86400.0),
         "fdr": 0.01,
         "fdr_method": "bh",
         "hypotheses": "selected",
@@ -153,15 +156,13 @@ class CoActionDetector(Detector):
         "screen": "accounts",
         "burst_alpha": 0.01,
         "jitter_factor": 10.0,
-        "co_text_null": "text_rarity",
         "max_targets": 20,
         "max_evidence_items": 50,
     }
     constraints = {
         "layers": SubsetOf(LAYERS),
         **_LAYER_CONSTRAINTS,
-        "co_text_min_chars": Interval(int, 1, None),
-        "co_text_max_accounts": Interval(int, 2, None),
+        "co_reply_scales_s": Scales(1.0, 30 * 86400.0),
         "fdr": Interval(float, 0, 1, closed="neither"),
         "fdr_method": OneOf(("bh", "by")),
         "hypotheses": OneOf(("selected", "all")),
@@ -169,7 +170,6 @@ class CoActionDetector(Detector):
         "screen": OneOf(("accounts", "none")),
         "burst_alpha": Interval(float, 0, 1, closed="neither"),
         "jitter_factor": Interval(float, 1, None),
-        "co_text_null": OneOf(("text_rarity", "timing")),
         "max_targets": Interval(int, 1, 10_000),
         "max_evidence_items": Interval(int, 2, 10_000),
     }
@@ -179,26 +179,68 @@ class CoActionDetector(Detector):
         con = ctx.con
         layer_list = ", ".join(f"'{name}'" for name in LAYERS)
         con.execute(f"DELETE FROM edges WHERE run_id = ? AND layer IN ({layer_list})", [ctx.run_id])
-        use_clusters = (
-            con.execute("SELECT count(*) FROM cluster_items WHERE run_id = ?", [ctx.run_id]).fetchone()[0] > 0
-        )
         summary = {}
         for layer in self.params["layers"]:
             started = time.perf_counter()
-            stats = self._run_layer(con, ctx.run_id, layer, use_clusters)
-            if layer == "co_text":
-                stats["target_source"] = "cluster_items" if use_clusters else "exact_text"
+            if layer == "co_reply" and self.params["co_reply_scales_s"]:
+                stats = self._run_scales(con, ctx.run_id)
+            else:
+                stats = self._run_layer(con, ctx.run_id, layer, _events_sql(layer), self._window(layer))
             stats["seconds"] = round(time.perf_counter() - started, 3)
             summary[layer] = stats
         self.summary_ = summary
         return summary
 
+    def _window(self, layer: str) -> float:
+        return float(self.params[f"{layer}_window_s"])
+
+    # -- co_reply at several time scales ----------------------------------------------------------------------
+    def _run_scales(self, con, run_id: int) -> dict:
+        """co_reply at ``co_reply_window_s`` over every comment, then at each of ``co_reply_scales_s`` over the
+        comments of *candidate* accounts (accounts with an item in a cross-account text cluster of this run; a
+        long window over every comment of a hot post would compare millions of item pairs). Each pair keeps the
+        scale where its q-value is smallest; p and q are multiplied by the number of scales (Bonferroni over
+        scales), so a pair is significant at ``fdr`` whichever scale it is strongest at."""
+        base = self._window("co_reply")
+        scales = sorted({float(s) for s in self.params["co_reply_scales_s"]} - {base})
+        candidates = f"""account_id IN (SELECT DISTINCT account_id FROM cluster_items
+                                        WHERE run_id = {int(run_id)} AND cluster_id IS NOT NULL)"""
+        per_scale = {f"{base:g}s": self._run_layer(con, run_id, "co_reply", _events_sql("co_reply"), base)}
+        for w in scales:
+            events = f"SELECT * FROM ({_events_sql('co_reply')}) WHERE {candidates}"
+            per_scale[f"{w:g}s"] = self._run_layer(con, run_id, "co_reply", events, w)
+        n = 1 + len(scales)
+        fdr = float(self.params["fdr"])
+        con.execute(f"""
+            CREATE TEMP TABLE _ca_scales AS
+            SELECT * REPLACE (least(1.0, p_value * {n}) AS p_value, least(1.0, q_value * {n}) AS q_value,
+                              q_value * {n} <= {fdr} AS significant,
+                              null_model || ' min of {n} scales' AS null_model)
+            FROM edges WHERE run_id = {int(run_id)} AND layer = 'co_reply'
+            QUALIFY row_number() OVER (PARTITION BY platform, account_a, account_b
+                                       ORDER BY q_value, p_value, window_s) = 1""")
+        try:
+            con.execute(f"DELETE FROM edges WHERE run_id = {int(run_id)} AND layer = 'co_reply'")
+            con.execute("INSERT INTO edges SELECT * FROM _ca_scales ORDER BY platform, account_a, account_b")
+            by_scale = dict(
+                con.execute(
+                    "SELECT window_s, count(*) FROM _ca_scales WHERE significant GROUP BY 1 ORDER BY 1"
+                ).fetchall()
+            )
+        finally:
+            con.execute("DROP TABLE IF EXISTS _ca_scales")
+        return {
+            "scales": per_scale,
+            "pairs_tested": con.execute(
+                f"SELECT count(*) FROM edges WHERE run_id = {int(run_id)} AND layer = 'co_reply'"
+            ).fetchall()[0][0],
+            "significant": int(sum(by_scale.values())),
+            "significant_by_scale_s": {f"{k:g}": v for k, v in by_scale.items()},
+        }
+
     # -- one layer --------------------------------------------------------------------------------------------
-    def _run_layer(self, con, run_id: int, layer: str, use_clusters: bool) -> dict:
-        p = self.params
-        w = float(p[f"{layer}_window_s"])
-        min_weight = int(p[f"{layer}_min_weight"])
-        events = _events_sql(layer, p, run_id, use_clusters)
+    def _run_layer(self, con, run_id: int, layer: str, events: str, w: float) -> dict:
+        min_weight = int(self.params[f"{layer}_min_weight"])
         try:
             return self._pairs_and_tests(con, run_id, layer, events, w, min_weight)
         finally:
@@ -227,34 +269,11 @@ class CoActionDetector(Detector):
     def _null_name(self, layer: str) -> str:
         """What the stored p-values were computed under, e.g. ``jitter(15 min)+screen``."""
         p = self.params
-        if layer == "co_text" and p["co_text_null"] == "text_rarity":
-            base = "text_rarity"
-        elif p["null"] == "jitter":
+        if p["null"] == "jitter":
             base = f"jitter({p['jitter_factor'] * p[layer + '_window_s']:g}s)"
         else:
             base = "target_permutation"
         return base + ("+account_screen" if p["screen"] == "accounts" else "+selective")
-
-    @staticmethod
-    def _text_rarity_lambda(con) -> None:
-        """Expected shared texts for each tested pair if accounts wrote their texts independently: an item of
-        ``a`` and one of ``b`` fall in the same group with probability ``S = sum_c (n_c / N)^2`` (N = texts of the
-        platform, n_c = texts in group c), so ``lambda = n_a * n_b * S`` with n_a, n_b the accounts' texts.
-        Timing is ignored, which only makes the test more cautious."""
-        con.execute("""
-            CREATE TEMP TABLE _ca_lam AS
-            WITH plat AS (SELECT DISTINCT platform FROM _ca_ev),
-            tot AS (SELECT platform, count(*) AS n_all FROM items
-                    WHERE text IS NOT NULL AND platform IN (SELECT platform FROM plat) GROUP BY 1),
-            per_acc AS (SELECT platform, account_id, count(*) AS n_txt FROM items
-                        WHERE text IS NOT NULL AND platform IN (SELECT platform FROM plat) GROUP BY 1, 2),
-            grp AS (SELECT platform, tgt, count(*) AS n_c FROM _ca_ev GROUP BY 1, 2),
-            s AS (SELECT g.platform, sum((g.n_c / t.n_all) ^ 2) AS s FROM grp g JOIN tot t USING (platform) GROUP BY 1)
-            SELECT p.lo, p.hi, least(1e6, na.n_txt * nb.n_txt * s.s) AS lam
-            FROM _ca_tested p JOIN _ca_acc a ON a.acc = p.lo JOIN _ca_acc b ON b.acc = p.hi
-            JOIN per_acc na ON na.platform = a.platform AND na.account_id = a.account_id
-            JOIN per_acc nb ON nb.platform = b.platform AND nb.account_id = b.account_id
-            JOIN s ON s.platform = a.platform""")
 
     def _account_screen(self, con) -> None:
         """Which accounts act in bursts with others more often than chance -> table _ca_accq(acc, q).
@@ -387,7 +406,7 @@ class CoActionDetector(Detector):
                    platform, account_id, item_id, target
             FROM raw""")
         con.execute("CREATE TEMP TABLE _ca_acc AS SELECT DISTINCT acc, platform, account_id FROM _ca_ev")
-        n_events = con.execute("SELECT count(*) FROM _ca_ev").fetchone()[0]
+        n_events = con.execute("SELECT count(*) FROM _ca_ev").fetchall()[0][0]
         empty = {"events": n_events, "pairs_met": 0, "hypotheses": 0, "pairs_tested": 0, "edges_kept": 0}
         if n_events == 0:
             return {**empty, "significant": 0}
@@ -449,10 +468,7 @@ class CoActionDetector(Detector):
             CREATE TEMP TABLE _ca_at AS
             SELECT acc, tgt, count(*) AS n, count(*) OVER (PARTITION BY acc) AS n_targets
             FROM _ca_ev GROUP BY acc, tgt""")
-        if layer == "co_text" and p["co_text_null"] == "text_rarity":
-            self._text_rarity_lambda(con)
-        else:
-            self._expected_meetings(con)
+        self._expected_meetings(con)
         tested = con.sql("""
             SELECT p.lo, p.hi, p.k, coalesce(l.lam, 0.0) AS lam
             FROM _ca_tested p LEFT JOIN _ca_lam l USING (lo, hi)""").to_arrow_table()

@@ -1,17 +1,24 @@
-"""Explainable account scores.
+"""Explainable account scores and a flag that rests on significance, not on hand-set weights.
 
-Each signal an account shows becomes a probability-like strength, and the score is their noisy-OR:
-``score = 1 - prod(1 - s_i)``. Coordination signals come from significant edges (a layer with ``k`` distinct
-significant partners has strength ``1 - (1 - base)^k``), campaign membership and the share of the account's
-comments that match a cross-account template (a shared profile picture is the ``co_avatar`` layer of the
-``shared_avatar`` detector). Behavioural signals (an account created in a batch, office-hours-only activity)
-add weight but can never flag an account alone. An account is flagged only when its score reaches ``threshold``
-*and* it has at least one significant edge *and* (unless ``timing_alone_flags``) some evidence beyond timing: a
-significant text, link, repost, hashtag or avatar edge, or comments matching a cross-account template, with a
-strength of at least ``min_other_evidence`` (for templates: at least an eighth of its comments). Busy
-accounts under busy posts meet by chance, and a false-discovery rate of 1 % over tens of thousands of pairs
-still leaves a few organic heavy commenters with several significant co-reply partners. Every
-signal is written as an ``evidence`` row whose sentence cites the items behind it.
+**The flag.** Every layer's detector tests account pairs against a null model and controls its false-discovery
+rate (``fdr`` of each detector; ``text_coordination`` uses Benjamini-Yekutieli because pairs that share accounts
+are dependent). An account is flagged when it belongs to at least one pair that is a discovery *and* whose
+evidence is more than timing:
+
+* a significant edge in a layer that is not timing-only (``co_text``: repeated use of the same rare template;
+  ``co_link``, ``co_repost``, ``co_hashtag``, ``co_avatar``), or
+* a significant timing edge (``co_reply``) with a partner whose texts fall in the same cross-account template
+  cluster (both wrote the template and did so together in time).
+
+So every flag cites at least one pair discovered at the layer's stated false-discovery rate (1 % by default).
+Timing alone, campaign membership, creation batches and office hours never flag an account
+(``timing_alone_flags`` lifts the first rule for investigations that want it).
+
+**The score** orders accounts (flagged ones and leads) in [0, 1]: the noisy-OR ``1 - prod(1 - s_i)`` of the
+strengths of the account's signals. An edge layer's strength is ``1 - q`` of the account's most significant edge
+in it; a template share, campaign membership, a creation batch and office hours add the small fixed strengths
+below. The score explains and ranks; it does not decide the flag. Every signal is written as an ``evidence``
+row whose sentence cites the items behind it.
 """
 
 from __future__ import annotations
@@ -23,10 +30,6 @@ from botwatch.detectors.base import Interval, IsBool
 from botwatch.store.rows import insert_rows
 
 SCORING_PARAMETERS = {
-    "threshold": 0.5,
-    "base_co_text": 0.3,
-    "base_co_reply": 0.2,
-    "base_other_layer": 0.15,
     "campaign_member": 0.2,
     "template_share": 0.2,
     "creation_batch": 0.1,
@@ -36,15 +39,10 @@ SCORING_PARAMETERS = {
     "office_hours_min_items": 10,
     "template_max_accounts": 500,
     "timing_alone_flags": False,
-    "min_other_evidence": 0.05,
 }
 SCORING_CONSTRAINTS = {
     k: Interval(float, 0, 1)
     for k in (
-        "threshold",
-        "base_co_text",
-        "base_co_reply",
-        "base_other_layer",
         "campaign_member",
         "template_share",
         "creation_batch",
@@ -55,14 +53,13 @@ SCORING_CONSTRAINTS = {
     "office_hours_min_items": Interval(int, 1, None),
     "template_max_accounts": Interval(int, 2, None),
     "timing_alone_flags": IsBool(),
-    "min_other_evidence": Interval(float, 0, 1),
 }
 
-# Signals that only say "acted at the same time under the same posts", plus what follows from them.
-TIMING_ONLY = {"co_reply", "campaign", "creation_batch", "office_hours"}
+# Edge layers that only say "acted at the same time under the same posts".
+TIMING_LAYERS = ("co_reply",)
 
 LAYER_PHRASES = {
-    "co_text": "posted near-identical text to",
+    "co_text": "repeatedly posted the same rare template(s) as",
     "co_reply": "commented under the same posts within {w} of",
     "co_link": "shared the same links within {w} as",
     "co_repost": "reposted the same items within {w} as",
@@ -88,20 +85,19 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
     con.execute("DELETE FROM account_scores WHERE run_id = ?", [run_id])
     con.execute("DELETE FROM evidence WHERE run_id = ?", [run_id])
     signals: dict[tuple[str, str], list[tuple[str, float, str, list[str]]]] = defaultdict(list)
-    has_edge: set[tuple[str, str]] = set()
 
     # 1. significant edges, per account and layer
     rows = con.execute(
         f"""
         WITH s AS (
           SELECT platform, account_a AS acct, account_b AS other, layer, weight, window_s, median_lag_s, targets,
-                 evidence_item_ids FROM edges WHERE run_id = {run_id} AND significant
+                 evidence_item_ids, q_value FROM edges WHERE run_id = {run_id} AND significant
           UNION ALL
-          SELECT platform, account_b, account_a, layer, weight, window_s, median_lag_s, targets, evidence_item_ids
-          FROM edges WHERE run_id = {run_id} AND significant),
+          SELECT platform, account_b, account_a, layer, weight, window_s, median_lag_s, targets, evidence_item_ids,
+                 q_value FROM edges WHERE run_id = {run_id} AND significant),
         base AS (
           SELECT platform, acct, layer, count(DISTINCT other) AS partners, sum(weight) AS events,
-                 max(window_s) AS window_s, median(median_lag_s) AS lag
+                 max(window_s) AS window_s, median(median_lag_s) AS lag, min(q_value) AS q
           FROM s GROUP BY 1, 2, 3),
         t AS (
           SELECT platform, acct, layer, count(DISTINCT target) AS n_targets
@@ -112,28 +108,27 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
           JOIN items i ON i.platform = u.platform AND i.item_id = u.item_id AND i.account_id = u.acct
           GROUP BY 1, 2, 3)
         SELECT b.platform, b.acct, b.layer, b.partners, b.events, b.window_s, b.lag,
-               coalesce(t.n_targets, 0), coalesce(e.item_ids, [])
+               coalesce(t.n_targets, 0), coalesce(e.item_ids, []), coalesce(b.q, 0.0)
         FROM base b LEFT JOIN t USING (platform, acct, layer) LEFT JOIN e USING (platform, acct, layer)
         ORDER BY 1, 2, 3"""
     ).fetchall()
-    for platform, acct, layer, partners, events, window_s, lag, n_targets, item_ids in rows:
+    for platform, acct, layer, partners, events, window_s, lag, n_targets, item_ids, q in rows:
         key = (platform, acct)
-        has_edge.add(key)
-        base = (
-            p["base_co_text"]
-            if layer == "co_text"
-            else p["base_co_reply"]
-            if layer == "co_reply"
-            else p["base_other_layer"]
-        )
-        strength = 1 - (1 - base) ** partners
+        strength = 1.0 - float(q)
         phrase = LAYER_PHRASES.get(layer, f"acted together ({layer}) with").format(w=_fmt_seconds(window_s))
         mine = list(item_ids or [])
-        where = {"co_reply": f" under {n_targets} post(s)", "co_avatar": ""}.get(
-            layer, f" on {n_targets} occasion(s)"
-        )
+        where = {
+            "co_reply": f" under {n_targets} post(s)",
+            "co_avatar": "",
+            "co_text": f" ({n_targets} template(s))",
+        }.get(layer, f" on {n_targets} occasion(s)")
         if layer == "co_avatar":
             text = f"{phrase} {partners} other account(s)"
+        elif layer == "co_text":
+            text = (
+                f"{phrase} {partners} other account(s){where}; {events} shared occasion(s); "
+                f"q = {float(q):.2g}; {len(mine)} of its items cited"
+            )
         else:
             text = (
                 f"{phrase} {partners} other account(s){where}; median gap {_fmt_seconds(lag)}; "
@@ -173,6 +168,7 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
         )
 
     _behavioural_signals(con, p, signals)
+    flag_basis = _flag_basis(con, run_id, bool(p["timing_alone_flags"]))
 
     # 4. combine
     score_rows, evidence_rows = [], []
@@ -182,10 +178,7 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
         for _, s, _, _ in sigs:
             prod *= 1 - max(0.0, min(1.0, s))
         score = round(1 - prod, 4)
-        kinds = {t[0] for t in sigs if t[1] >= p["min_other_evidence"]}
-        flagged = score >= p["threshold"] and key in has_edge
-        if p["timing_alone_flags"] is False and not kinds - TIMING_ONLY:
-            flagged = False  # co-commenting timing is its only evidence
+        flagged = key in flag_basis
         ordered = sorted(sigs, key=lambda t: -t[1])
         reasons = [t[2] for t in ordered if t[1] > 0]
         features = {t[0]: round(t[1], 4) for t in ordered}
@@ -208,6 +201,25 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
     )
     n_flagged = sum(1 for r in score_rows if r[4])
     return {"scored": len(score_rows), "flagged": n_flagged}
+
+
+def _flag_basis(con, run_id: int, timing_alone_flags: bool) -> set[tuple[str, str]]:
+    """Accounts in at least one significant pair whose evidence is more than timing (see the module doc)."""
+    timing = ", ".join(f"'{layer}'" for layer in TIMING_LAYERS)
+    timing_ok = "true" if timing_alone_flags else "false"
+    rows = con.execute(f"""
+        WITH sig AS (SELECT platform, account_a, account_b, layer FROM edges WHERE run_id = {int(run_id)} AND significant),
+        clus AS (SELECT DISTINCT platform, account_id, cluster_id FROM cluster_items
+                 WHERE run_id = {int(run_id)} AND cluster_id IS NOT NULL),
+        text_pair AS (SELECT DISTINCT s.platform, s.account_a, s.account_b FROM sig s
+                      JOIN clus ca ON ca.platform = s.platform AND ca.account_id = s.account_a
+                      JOIN clus cb ON cb.platform = s.platform AND cb.account_id = s.account_b
+                                   AND cb.cluster_id = ca.cluster_id
+                      WHERE s.layer IN ({timing})),
+        basis AS (SELECT platform, account_a, account_b FROM sig WHERE layer NOT IN ({timing}) OR {timing_ok}
+                  UNION SELECT * FROM text_pair)
+        SELECT platform, account_a FROM basis UNION SELECT platform, account_b FROM basis""").fetchall()
+    return {(platform, acct) for platform, acct in rows}
 
 
 def _behavioural_signals(con, p, signals) -> None:

@@ -1,0 +1,235 @@
+"""Text coordination: account pairs that repeatedly write texts of the same rare template, whatever their timing.
+
+The unit of evidence is an *occasion*: a post an account commented under (``coalesce(root_id, parent_id)``), or,
+for items that answer no post, a calendar day. For every account ``a``, ``o_a`` is the number of its occasions
+with text, and for every text cluster ``c`` that the near_duplicate detector wrote (or, when it wrote none, every
+group of identical texts of at least ``min_chars`` characters), ``x_ac`` is the number of ``a``'s occasions on
+which it wrote a text of ``c``. Posting the template ten times under one post counts once; posting it under ten
+posts counts ten times.
+
+**Null model (template rarity).** Accounts write independently; on each of its occasions an account lands in
+cluster ``c`` with probability ``pi_c``, the template's popularity::
+
+    pi_c = max(sum_a x_ac / sum_a o_a,  word_rarity ** d_c)
+
+where ``d_c`` is the number of distinct words of the cluster's template: the second term is the chance that
+two people type the same ``d_c`` words independently (each further word divides it by ``1 / word_rarity``), so
+short or stock texts are never rare however seldom they occur in the case. For a pair ``(a, b)`` sharing the
+clusters ``S``, ``X_a ~ Poisson(o_a * sum_{c in S} pi_c)`` and the shared weight is ``k = min(x_a, x_b)`` (both
+accounts used the shared templates on at least ``k`` occasions)::
+
+    p_ab = P(X_a >= k) * P(X_b >= k)
+
+A stock phrase typed by thousands has a large ``pi_c`` (and ``max_accounts`` excludes mass clusters outright);
+a holiday greeting that hundreds post once gives ``k = 1``, below ``min_weight``; a campaign whose members post
+one 15-word template under post after post gives a tiny ``p_ab`` whatever their tempo.
+
+**Multiplicity.** Any two accounts that wrote on at least ``min_weight`` occasions could have formed such a
+pair, so the number of hypotheses is ``m = C(A, 2)`` over those accounts, and q-values are Benjamini-Hochberg
+(or -Yekutieli) over ``m``; an edge is ``significant`` when ``q <= fdr``.
+
+**Where it fails.** Accounts that post a template once (one-shot campaigns) give no edge here; timing
+(coaction's ``co_reply``) has to carry them. Organic copypasta that a few heavy users each repeat many times
+on different posts looks like a campaign; the word-rarity floor and ``max_accounts`` are the only guards.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from botwatch.detectors.base import Detector, Interval, OneOf, RunContext
+from botwatch.detectors.significance import fdr_qvalues, poisson_sf
+
+LAYER = "co_text"
+
+_TEMP_TABLES = ("_tc_occ", "_tc_acc", "_tc_cells", "_tc_clusters", "_tc_pairs", "_tc_ev")
+
+
+def _groups_sql(run_id: int, use_clusters: bool, min_chars: int) -> str:
+    """SELECT platform, cluster_id, item_id, template for every clustered item of the run."""
+    if use_clusters:
+        return f"""SELECT ci.platform, ci.cluster_id, ci.item_id, tc.template, tc.n_accounts
+                   FROM cluster_items ci JOIN text_clusters tc
+                     ON tc.run_id = ci.run_id AND tc.cluster_id = ci.cluster_id AND tc.platform = ci.platform
+                   WHERE ci.run_id = {int(run_id)} AND ci.cluster_id IS NOT NULL"""
+    return f"""SELECT platform, 'text:' || md5(lower(trim(text))) AS cluster_id, item_id, lower(trim(text)) AS template,
+                      count(DISTINCT account_id) OVER (PARTITION BY platform, lower(trim(text))) AS n_accounts
+               FROM items WHERE text IS NOT NULL AND length(trim(text)) >= {int(min_chars)}"""
+
+
+def _given_used(k, mu) -> np.ndarray:
+    """``P(X >= k | X >= 1)`` for ``X ~ Poisson(mu)``: the chance of ``k`` uses given that the account used the
+    template at all (the pairs tested are those that share a template, so the test conditions on it)."""
+    return np.minimum(1.0, poisson_sf(k, mu) / np.maximum(poisson_sf(np.ones_like(k), mu), 1e-300))
+
+
+class TextCoordinationDetector(Detector):
+    """Account pairs that repeatedly post texts of the same rare template, tested against template rarity.
+
+    Parameters: ``min_weight`` (occasions on which both accounts of a pair used the shared templates; pairs
+    below it are not tested), ``word_rarity`` (chance that a second person independently types one given word
+    of a template; ``word_rarity ** distinct_words`` floors each template's popularity), ``max_accounts``
+    (clusters used by more accounts are mass phrases and ignored), ``fdr`` and ``fdr_method`` (``"bh"`` or
+    ``"by"``), ``min_chars`` (shortest text compared when no near_duplicate clusters exist),
+    ``max_targets``/``max_evidence_items`` (caps of the lists stored on each edge).
+    """
+
+    name = "text_coordination"
+    description = "Pairs of accounts that repeatedly post the same rare template, whatever their timing"
+    requires = ("near_duplicate",)
+    parameters = {
+        "min_weight": 2,
+        "word_rarity": 0.1,
+        "max_accounts": 500,
+        "fdr": 0.01,
+        "fdr_method": "by",
+        "min_chars": 20,
+        "max_targets": 20,
+        "max_evidence_items": 50,
+    }
+    constraints = {
+        "min_weight": Interval(int, 1, None),
+        "word_rarity": Interval(float, 0, 1, closed="neither"),
+        "max_accounts": Interval(int, 2, None),
+        "fdr": Interval(float, 0, 1, closed="neither"),
+        "fdr_method": OneOf(("bh", "by")),
+        "min_chars": Interval(int, 1, None),
+        "max_targets": Interval(int, 1, 10_000),
+        "max_evidence_items": Interval(int, 2, 10_000),
+    }
+
+    def run(self, ctx: RunContext) -> dict:
+        self.validate_params()
+        con = ctx.con
+        con.execute("DELETE FROM edges WHERE run_id = ? AND layer = ?", [ctx.run_id, LAYER])
+        use_clusters = (
+            con.execute("SELECT count(*) FROM cluster_items WHERE run_id = ?", [ctx.run_id]).fetchall()[0][0]
+            > 0
+        )
+        try:
+            summary = self._run(con, ctx.run_id, use_clusters)
+        finally:
+            for table in _TEMP_TABLES:
+                con.execute(f"DROP TABLE IF EXISTS {table}")
+        summary["target_source"] = "cluster_items" if use_clusters else "exact_text"
+        self.summary_ = summary
+        return summary
+
+    def _prepare(self, con, run_id: int, use_clusters: bool) -> None:
+        """Occasions per account (``_tc_acc``), account x cluster cells (``_tc_cells``) and cluster rarity."""
+        p = self.params
+        con.execute("""
+            CREATE TEMP TABLE _tc_occ AS
+            SELECT platform, account_id, item_id, created_at, coalesce(root_id, parent_id) AS post,
+                   coalesce(root_id, parent_id, 'day:' || strftime(created_at, '%Y-%m-%d')) AS occ
+            FROM items WHERE text IS NOT NULL AND trim(text) <> ''""")
+        con.execute("""
+            CREATE TEMP TABLE _tc_acc AS
+            SELECT platform, account_id, count(DISTINCT occ) AS o FROM _tc_occ GROUP BY 1, 2""")
+        groups = _groups_sql(run_id, use_clusters, p["min_chars"])
+        con.execute(f"""
+            CREATE TEMP TABLE _tc_ev AS
+            SELECT g.platform, g.cluster_id, g.template, o.account_id, o.item_id, o.occ, o.post,
+                   epoch(o.created_at) AS t
+            FROM ({groups}) g JOIN _tc_occ o USING (platform, item_id)
+            WHERE g.n_accounts BETWEEN 2 AND {int(p["max_accounts"])}""")
+        con.execute(f"""
+            CREATE TEMP TABLE _tc_clusters AS
+            WITH tot AS (SELECT platform, sum(o) AS n_occ FROM _tc_acc GROUP BY 1),
+            c AS (SELECT platform, cluster_id, any_value(template) AS template,
+                         count(DISTINCT (account_id, occ)) AS uses FROM _tc_ev GROUP BY 1, 2)
+            SELECT c.platform, c.cluster_id,
+                   greatest(c.uses / tot.n_occ,
+                            pow({float(p["word_rarity"])},
+                                len(list_distinct(regexp_extract_all(
+                                    regexp_replace(lower(c.template), '\\{{[^}}]*\\}}', ' ', 'g'), '\\p{{L}}+'))))) AS pi
+            FROM c JOIN tot USING (platform)""")
+        con.execute("""
+            CREATE TEMP TABLE _tc_cells AS
+            SELECT platform, cluster_id, account_id, count(DISTINCT occ) AS x FROM _tc_ev GROUP BY 1, 2, 3""")
+
+    def _run(self, con, run_id: int, use_clusters: bool) -> dict:
+        p = self.params
+        min_weight = int(p["min_weight"])
+        self._prepare(con, run_id, use_clusters)
+        # (pair, cluster) combinations where both accounts used the cluster on min_weight occasions or more
+        combos = con.sql(f"""
+            WITH cells AS (SELECT c.platform, c.cluster_id, c.account_id, c.x, a.o, k.pi FROM _tc_cells c
+                           JOIN _tc_acc a USING (platform, account_id) JOIN _tc_clusters k USING (platform, cluster_id)
+                           WHERE c.x >= {min_weight})
+            SELECT a.platform, a.cluster_id, a.account_id AS account_a, b.account_id AS account_b,
+                   least(a.x, b.x) AS k, a.o AS oa, b.o AS ob, a.pi
+            FROM cells a JOIN cells b ON b.platform = a.platform AND b.cluster_id = a.cluster_id
+                                     AND b.account_id > a.account_id
+            ORDER BY 1, 3, 4, 2""").to_arrow_table()
+        m = con.execute(
+            "SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM "
+            "(SELECT count(*) AS n FROM _tc_cells GROUP BY platform, cluster_id)"
+        ).fetchall()[0][0]
+        summary = {"hypotheses": int(m), "pairs_tested": 0, "templates_tested": 0}
+        if combos.num_rows == 0:
+            return {**summary, "significant": 0}
+        k = combos.column("k").to_numpy()
+        pi = combos.column("pi").to_numpy()
+        mu_a = np.minimum(combos.column("oa").to_numpy() * pi, 1e6)
+        mu_b = np.minimum(combos.column("ob").to_numpy() * pi, 1e6)
+        pv = _given_used(k, mu_a) * _given_used(k, mu_b)
+        qv = fdr_qvalues(pv, max(int(m), len(pv)), p["fdr_method"])
+        con.register(
+            "_tc_pv",
+            combos.select(["platform", "cluster_id", "account_a", "account_b", "k"])
+            .append_column("expected", pa.array(mu_a * mu_b))
+            .append_column("p_value", pa.array(pv))
+            .append_column("q_value", pa.array(qv)),
+        )
+        try:
+            con.execute(f"""
+                CREATE TEMP TABLE _tc_pairs AS
+                SELECT platform, account_a, account_b, sum(k) AS weight,
+                       arg_min(expected, p_value) AS expected, min(p_value) AS p_value, min(q_value) AS q_value,
+                       min(q_value) <= {float(p["fdr"])} AS significant,
+                       list(cluster_id ORDER BY p_value, cluster_id) AS clusters
+                FROM _tc_pv GROUP BY 1, 2, 3""")
+        finally:
+            con.unregister("_tc_pv")
+        self._write_edges(con, run_id)
+        n_pairs, n_sig = con.execute("SELECT count(*), count_if(significant) FROM _tc_pairs").fetchall()[0]
+        return {
+            **summary,
+            "pairs_tested": int(n_pairs),
+            "templates_tested": len(set(combos.column("cluster_id").to_pylist())),
+            "significant": int(n_sig),
+        }
+
+    def _write_edges(self, con, run_id: int) -> None:
+        """One edge per tested pair: weight = shared occasions, targets = shared clusters (rarest first),
+        evidence = both accounts' items in them (interleaved, capped); lead/lag from the posts both answered."""
+        max_t, max_e = int(self.params["max_targets"]), int(self.params["max_evidence_items"])
+        con.execute(f"""
+            INSERT INTO edges
+            WITH pr AS (SELECT * FROM _tc_pairs),
+            sc AS (SELECT platform, account_a, account_b, unnest(clusters) AS cluster_id FROM pr),
+            ev AS (SELECT sc.platform, sc.account_a, sc.account_b, e.account_id, e.item_id, e.post, e.t
+                   FROM sc JOIN _tc_ev e ON e.platform = sc.platform AND e.cluster_id = sc.cluster_id
+                    AND e.account_id IN (sc.account_a, sc.account_b)),
+            firsts AS (SELECT platform, account_a, account_b, post,
+                              min(t) FILTER (WHERE account_id = account_a) AS ta,
+                              min(t) FILTER (WHERE account_id = account_b) AS tb
+                       FROM ev WHERE post IS NOT NULL GROUP BY 1, 2, 3, 4),
+            lags AS (SELECT platform, account_a, account_b, count_if(tb - ta > 0) AS a_leads,
+                            count_if(tb - ta < 0) AS b_leads, median(abs(tb - ta)) AS median_lag_s
+                     FROM firsts WHERE ta IS NOT NULL AND tb IS NOT NULL GROUP BY 1, 2, 3),
+            items AS (SELECT platform, account_a, account_b, min(t) AS first_t, max(t) AS last_t,
+                             list(item_id ORDER BY rk, account_id) AS item_ids
+                      FROM (SELECT *, row_number() OVER (PARTITION BY platform, account_a, account_b, account_id
+                                                         ORDER BY t, item_id) AS rk FROM ev)
+                      GROUP BY 1, 2, 3)
+            SELECT {int(run_id)}, pr.platform, pr.account_a, pr.account_b, '{LAYER}', pr.weight, NULL,
+                   make_timestamp(CAST(i.first_t * 1e6 AS BIGINT)), make_timestamp(CAST(i.last_t * 1e6 AS BIGINT)),
+                   coalesce(l.a_leads, 0), coalesce(l.b_leads, 0), l.median_lag_s,
+                   pr.expected, pr.p_value, pr.q_value, pr.significant, 'template_rarity',
+                   list_slice(pr.clusters, 1, {max_t}), list_slice(i.item_ids, 1, {max_e})
+            FROM pr JOIN items i USING (platform, account_a, account_b)
+            LEFT JOIN lags l USING (platform, account_a, account_b)
+            ORDER BY pr.platform, pr.account_a, pr.account_b""")
