@@ -135,7 +135,10 @@ def detect(case, config, only, seed):
 @cli.command("export")
 @click.argument("case", type=click.Path(dir_okay=False))
 @click.option(
-    "--what", type=click.Choice(["accounts", "edges", "campaigns", "evidence", "items"]), required=True
+    "--what",
+    type=click.Choice(["accounts", "edges", "campaigns", "evidence", "items", "leads"]),
+    required=True,
+    help="The table; leads are groups and templates below the threshold, never flags.",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "parquet", "jsonl", "gexf", "sqlite"]), required=True
@@ -148,7 +151,7 @@ def detect(case, config, only, seed):
     "--salt", default=None, help="Salt for --pseudonymize (default: a random salt stored in the case)."
 )
 def export_cmd(case, what, fmt, out, pseudonymize, salt):
-    """Write accounts, edges, campaigns or evidence to a file."""
+    """Write accounts, edges, campaigns, evidence, items or leads to a file."""
     from botwatch.export import export
 
     path = export(case, what=what, fmt=fmt, out=out, pseudonymize=pseudonymize, salt=salt)

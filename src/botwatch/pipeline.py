@@ -14,6 +14,7 @@ from pathlib import Path
 
 from botwatch import __version__
 from botwatch.campaigns.assemble import CAMPAIGN_CONSTRAINTS, CAMPAIGN_PARAMETERS, assemble_campaigns
+from botwatch.campaigns.leads import extract_leads
 from botwatch.detectors import RunContext, detector_names, get_detector_class
 from botwatch.detectors.base import check_constraints, check_known
 from botwatch.errors import BotwatchError
@@ -103,6 +104,14 @@ def detect_case(case, config=None, only=None, seed: int | None = None) -> Detect
                 result.detectors[det.name] = summary
             result.campaigns = assemble_campaigns(con, run_id, seed, **campaign_params)
             result.scores = score_accounts(con, run_id, scoring_params)
+            result.campaigns.update(
+                extract_leads(
+                    con,
+                    run_id,
+                    min_accounts=campaign_params["min_accounts"],
+                    max_accounts=scoring_params.get("template_max_accounts", 500),
+                )
+            )
             result.seconds = time.perf_counter() - t0
             run_config = {
                 "seed": seed,
@@ -133,6 +142,7 @@ def detect_case(case, config=None, only=None, seed: int | None = None) -> Detect
                 "campaign_accounts",
                 "account_scores",
                 "evidence",
+                "leads",
             ):
                 con.execute(f"DELETE FROM {table} WHERE run_id <> ?", [run_id])
             con.execute("COMMIT")

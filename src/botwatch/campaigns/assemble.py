@@ -3,8 +3,10 @@
 The account graph has one node per account and one edge per account pair that is significant in at least one
 layer; its weight adds ``1 + log(1 + weight)`` per significant layer, so a pair that co-replied *and* posted the
 same template counts more than either alone. Communities are found with Leiden (modularity, seeded); each
-community with at least ``min_accounts`` accounts is a campaign, described by the layers, pages, posts, templates
-and time span of the evidence inside it.
+community with at least ``min_accounts`` accounts is a campaign, described by the layers of the edges inside it
+and the pages, posts, templates and time span of its members' items. After scoring,
+:func:`botwatch.campaigns.leads.extract_leads` keeps as campaigns only the communities with a flagged member; the
+others become leads.
 """
 
 from __future__ import annotations
@@ -75,7 +77,14 @@ def assemble_campaigns(con, run_id: int, seed: int, min_accounts: int = 3, resol
 
 
 def _describe(con, run_id: int) -> None:
-    """Summarise each campaign from the intra-campaign edges and the items they cite."""
+    """Summarise each campaign from its members' items and the intra-campaign edges.
+
+    A campaign's items are every item its members wrote, plus any item cited as evidence by a significant edge
+    between two members; its pages (channels), posts worked (targets) and active span come from those items, so
+    a campaign linked only by a shared avatar (edges without evidence items) still shows what its members
+    posted. Layers come from the intra-campaign significant edges, templates from the text clusters that at
+    least two members posted in.
+    """
     con.execute(
         """
         INSERT INTO campaigns
@@ -85,12 +94,16 @@ def _describe(con, run_id: int) -> None:
           JOIN m ma ON ma.platform = e.platform AND ma.account_id = e.account_a
           JOIN m mb ON mb.platform = e.platform AND mb.account_id = e.account_b AND mb.campaign_id = ma.campaign_id
           WHERE e.run_id = $run AND e.significant),
-        ev AS (SELECT DISTINCT campaign_id, platform, unnest(evidence_item_ids) AS item_id FROM e),
-        it AS (SELECT ev.campaign_id, i.* FROM ev JOIN items i USING (platform, item_id)),
+        ids AS (
+          SELECT DISTINCT campaign_id, platform, unnest(evidence_item_ids) AS item_id FROM e
+          UNION
+          SELECT m.campaign_id, i.platform, i.item_id FROM items i JOIN m USING (platform, account_id)),
+        it AS (SELECT ids.campaign_id, i.* FROM ids JOIN items i USING (platform, item_id)),
         layers AS (SELECT campaign_id, list(DISTINCT layer ORDER BY layer) AS layers FROM e GROUP BY 1),
         chans AS (
-          SELECT campaign_id, list(channel ORDER BY n DESC, channel)[1:10] AS channels FROM (
-            SELECT campaign_id, channel, count(*) AS n FROM it WHERE channel IS NOT NULL GROUP BY 1, 2) GROUP BY 1),
+          SELECT campaign_id, list(channel ORDER BY n DESC, channel)[1:10] AS channels, count(*) AS n_channels
+          FROM (SELECT campaign_id, channel, count(*) AS n FROM it WHERE channel IS NOT NULL GROUP BY 1, 2)
+          GROUP BY 1),
         tgts AS (
           SELECT campaign_id, list(t ORDER BY n DESC, t)[1:20] AS targets FROM (
             SELECT campaign_id, coalesce(root_id, parent_id) AS t, count(*) AS n FROM it
@@ -106,7 +119,9 @@ def _describe(con, run_id: int) -> None:
                span.first_at, span.last_at, coalesce(c.channels, []), coalesce(t.targets, []),
                coalesce(cl.cluster_ids, []),
                s.n_accounts || ' accounts acting together (' || array_to_string(coalesce(l.layers, []), ', ')
-                 || ') across ' || coalesce(len(c.channels), 0) || ' page(s)'
+                 || CASE WHEN coalesce(c.n_channels, 0) > 0 THEN ') across ' || c.n_channels || ' page(s)'
+                         WHEN coalesce(span.n_items, 0) > 0 THEN ') in ' || span.n_items || ' item(s) without a page'
+                         ELSE '); none of their items is in the case' END
         FROM sizes s LEFT JOIN layers l USING (campaign_id) LEFT JOIN chans c USING (campaign_id)
         LEFT JOIN tgts t USING (campaign_id) LEFT JOIN clus cl USING (campaign_id) LEFT JOIN span USING (campaign_id)
         ORDER BY s.campaign_id

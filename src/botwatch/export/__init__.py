@@ -1,8 +1,8 @@
 """Exports of a case's results: CSV, JSON Lines, Parquet, GEXF (Gephi) and SQLite (Datasette).
 
-``export(case, what, fmt, out)`` writes one table (``accounts``, ``edges``, ``campaigns``, ``evidence`` or
-``items``) as CSV, JSONL or Parquet; the account network as GEXF (``what`` = ``edges`` or ``accounts``); or the
-whole case as one SQLite file (any ``what``). Results always come from the latest run. With
+``export(case, what, fmt, out)`` writes one table (``accounts``, ``edges``, ``campaigns``, ``evidence``,
+``items`` or ``leads``) as CSV, JSONL or Parquet; the account network as GEXF (``what`` = ``edges`` or
+``accounts``); or the whole case as one SQLite file (any ``what``). Results always come from the latest run. With
 ``pseudonymize=True`` every id, handle and name becomes a salted token (see :mod:`botwatch.privacy`), so a file
 can be shared without the people in it. Columns and attributes are listed in ``docs/exports.md``.
 """
@@ -21,7 +21,7 @@ from botwatch.export.sqlite import write_sqlite
 from botwatch.export.tables import EDGES, FLAT_TABLES, NETWORK_NODES, latest_run, read_batches, require_run
 from botwatch.privacy import Pseudonymizer, open_case
 
-WHATS = ("accounts", "edges", "campaigns", "evidence", "items")
+WHATS = ("accounts", "edges", "campaigns", "evidence", "items", "leads")
 FORMATS = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet", "gexf": ".gexf", "sqlite": ".db"}
 FLAT_WRITERS = {"csv": write_csv, "jsonl": write_jsonl, "parquet": write_parquet}
 
@@ -42,7 +42,7 @@ def export(case_path, what: str, fmt: str, out, pseudonymize: bool = False, salt
 
     Parameters
     ----------
-    what : {"accounts", "edges", "campaigns", "evidence", "items"}
+    what : {"accounts", "edges", "campaigns", "evidence", "items", "leads"}
         The table. GEXF takes ``edges`` or ``accounts`` and writes the network; SQLite writes every table.
     fmt : {"csv", "jsonl", "parquet", "gexf", "sqlite"}
     pseudonymize : bool

@@ -4,8 +4,8 @@ Written with Python's ``sqlite3`` (no network, no DuckDB extension). Accounts, i
 latest run get primary keys and FOREIGN KEY constraints; because Datasette only follows single-column foreign
 keys, rows carry text keys ``account_key`` (``platform:account_id``) and ``item_key`` (``platform:item_id``)
 next to the platform and id columns. Lists are stored as JSON text, timestamps as ISO 8601 UTC text with ``Z``,
-booleans as 0/1. Views ``flagged_accounts``, ``campaign_members`` and ``comments_by_campaign`` answer the
-first questions; ``items_fts`` (FTS5, when the SQLite build has it) makes ``items.text`` searchable. A
+booleans as 0/1. Views ``flagged_accounts``, ``campaign_members``, ``comments_by_campaign`` and
+``lead_members`` (the accounts of each lead; leads are never flags) answer the first questions; ``items_fts`` (FTS5, when the SQLite build has it) makes ``items.text`` searchable. A
 ``metadata.json`` beside the file gives Datasette the title, licence note, table descriptions and facets.
 """
 
@@ -97,6 +97,12 @@ LAYOUTS: dict[str, Layout] = {
         indexes=("account_key", "campaign_id"),
         facets=("detector", "campaign_id"),
     ),
+    "leads": Layout(
+        primary_key=("lead_id",),
+        indexes=("rank",),
+        facets=("kind", "platform"),
+        label_column="description",
+    ),
 }
 
 VIEWS = {
@@ -121,6 +127,14 @@ VIEWS = {
            JOIN accounts a ON a.account_key = ca.account_key
            WHERE i.kind IN ('comment', 'reply')
            ORDER BY ca.campaign_id, i.created_at, i.item_key""",
+    ),
+    "lead_members": (
+        "Every lead's accounts (leads are not flags), with handles, names and scores; best-ranked lead first.",
+        """SELECT l.lead_id, l.rank, l.kind, l.description AS lead, a.account_key, a.platform, a.account_id,
+             a.handle, a.display_name, a.score, a.flagged, a.n_items
+           FROM leads l, json_each(l.account_ids) j
+           JOIN accounts a ON a.account_key = l.platform || ':' || j.value
+           ORDER BY l.rank, a.score DESC, a.account_key""",
     ),
 }
 
@@ -241,8 +255,8 @@ def metadata(db_name: str, *, title: str, run_id, counts: dict, fts: bool, pseud
     run = f"run {run_id}" if run_id is not None else "no detection run yet"
     return {
         "title": title,
-        "description": f"botwatch results ({run}): accounts, items, coordination edges, campaigns and evidence. "
-        + privacy,
+        "description": f"botwatch results ({run}): accounts, items, coordination edges, campaigns, evidence and "
+        "leads (below the threshold, not flagged). " + privacy,
         "source": f"botwatch {__version__}",
         "license": "Third-party social-media data; share only as your data-access terms and data-protection "
         "law allow",

@@ -173,7 +173,32 @@ SOURCES = TableSpec(
     description="The input files, their detected format and what their ingest stored.",
 )
 
-FLAT_TABLES = {t.name: t for t in (ACCOUNTS, EDGES, CAMPAIGNS, EVIDENCE, ITEMS)}
+LEADS = TableSpec(
+    "leads",
+    """WITH t AS (SELECT l.lead_id, list(tc.template ORDER BY tc.n_items DESC, tc.cluster_id) AS templates
+             FROM (SELECT lead_id, platform, unnest(cluster_ids) AS cluster_id FROM leads WHERE run_id = {run}) l
+             JOIN text_clusters tc ON tc.run_id = {run} AND tc.cluster_id = l.cluster_id
+               AND tc.platform = l.platform
+             GROUP BY 1)
+       SELECT l.lead_id, l.rank, l.kind, l.platform, l.score, l.max_account_score, l.n_accounts, l.n_items,
+         l.first_at, l.last_at, epoch(l.last_at) - epoch(l.first_at) AS span_s, l.layers,
+         l.n_significant_pairs, l.min_q_value, l.channels, l.cluster_ids,
+         coalesce(t.templates, []::VARCHAR[]) AS templates, l.account_ids, l.item_ids, l.description, l.reasons
+       FROM leads l LEFT JOIN t USING (lead_id)
+       WHERE l.run_id = {run}
+       ORDER BY l.rank, l.lead_id""",
+    {
+        "account_ids": ACCOUNT_ID,
+        "item_ids": ITEM_ID,
+        "templates": TEXT,
+        "description": TEXT,
+        "reasons": TEXT,
+    },
+    description="Leads below the threshold, never flags: groups of linked accounts and text templates with no "
+    "flagged account, ranked (rank 1 = most suspicious), with why each is a lead and why it is not flagged.",
+)
+
+FLAT_TABLES = {t.name: t for t in (ACCOUNTS, EDGES, CAMPAIGNS, EVIDENCE, ITEMS, LEADS)}
 ALL_TABLES = {
     t.name: t
     for t in (
@@ -186,6 +211,7 @@ ALL_TABLES = {
         CLUSTER_ITEMS,
         EDGES,
         EVIDENCE,
+        LEADS,
     )
 }
 

@@ -29,7 +29,7 @@ from botwatch.report.account_data import (
     load_impact,
     load_network,
 )
-from botwatch.report.campaign_data import load_campaigns
+from botwatch.report.campaign_data import load_campaigns, load_leads
 from botwatch.report.data import (
     ItemCollector,
     ReportData,
@@ -49,6 +49,7 @@ from botwatch.report.render import (
     capped_note,
     impact_html,
     items_html,
+    leads_html,
     methods_html,
     network_html,
     overview_html,
@@ -136,6 +137,7 @@ def collect_report_data(
     for c in campaigns:
         c["colour"] = colours[c["campaign_id"]]
     data.campaigns = campaigns
+    data.leads = load_leads(con, run_id, limits, ids, collector)
     seed = run.get("seed")
     data.network = load_network(
         con, run_id, DEFAULT_SEED if seed is None else int(seed), limits, ids, colours
@@ -175,6 +177,7 @@ def build_report(data: ReportData) -> str:
             + ("<p>No campaigns were found.</p>" if not data.campaigns else "")
             + "</section>"
         )
+        sections.append(leads_html(data.leads, links))
         sections.append(impact_html(data.impact, links))
         sections.append(
             EXPLORE_HTML.format(
@@ -194,6 +197,7 @@ def build_report(data: ReportData) -> str:
         nav += [
             ("network", "Network"),
             ("campaigns", "Campaigns"),
+            ("leads", "Leads (not flagged)"),
             ("impact", "Impact"),
             ("explore", "Search"),
             ("accounts", "Accounts"),

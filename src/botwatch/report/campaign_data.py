@@ -204,6 +204,142 @@ def _hour_of_week(con, campaign_id: str, timezone: str) -> list[list[int]]:
     return grid
 
 
+def _fmt_seconds(s) -> str:
+    if s is None:
+        return "?"
+    s = float(s)
+    if s < 120:
+        return f"{s:.0f} s"
+    if s < 7200:
+        return f"{s / 60:.0f} min"
+    return f"{s / 3600:.1f} h"
+
+
+def _campaign_evidence(con, run_id: int, campaign: dict, limits: ReportLimits) -> list[dict]:
+    """What holds a campaign together: rows of ``evidence`` about the campaign as a whole (``account_id`` NULL),
+    then, per layer, the significant edges among its members and the items they cite, then the templates its
+    members posted. Scoring writes evidence per account only, so the per-layer and template rows are what
+    this section normally shows."""
+    cid = campaign["campaign_id"]
+    out = rows(
+        con,
+        """SELECT * FROM evidence WHERE run_id = ? AND campaign_id = ? AND account_id IS NULL
+           ORDER BY weight DESC NULLS LAST, evidence_id LIMIT ?""",
+        [run_id, cid, limits.evidence_per_account],
+    )
+    n = campaign.get("n_members") or campaign.get("n_accounts") or 0
+    layers = rows(
+        con,
+        """WITH e AS (
+             SELECT e.* FROM edges e
+             JOIN rep_members ma ON ma.platform = e.platform AND ma.account_id = e.account_a AND ma.campaign_id = $2
+             JOIN rep_members mb ON mb.platform = e.platform AND mb.account_id = e.account_b AND mb.campaign_id = $2
+             WHERE e.run_id = $1 AND e.significant),
+           it AS (SELECT DISTINCT layer, platform, unnest(evidence_item_ids) AS item_id FROM e),
+           its AS (SELECT it.layer, list(it.item_id ORDER BY i.created_at NULLS LAST, it.item_id) AS item_ids
+                   FROM it LEFT JOIN items i USING (platform, item_id) GROUP BY 1),
+           tg AS (SELECT layer, count(DISTINCT t) AS n_targets FROM (SELECT layer, unnest(targets) AS t FROM e)
+                  GROUP BY 1),
+           agg AS (SELECT layer, any_value(platform) AS platform, count(*) AS pairs,
+                          len(list_distinct(flatten(list([account_a, account_b])))) AS accounts,
+                          sum(weight) AS events, min(q_value) AS q_value, median(median_lag_s) AS lag,
+                          max(window_s) AS window_s
+                   FROM e GROUP BY 1)
+           SELECT agg.*, coalesce(tg.n_targets, 0) AS n_targets, coalesce(its.item_ids, []) AS item_ids
+           FROM agg LEFT JOIN tg USING (layer) LEFT JOIN its USING (layer)
+           ORDER BY agg.pairs DESC, agg.layer""",
+        [run_id, cid],
+    )
+    for r in layers:
+        q = "" if r["q_value"] is None else f"; smallest q-value {r['q_value']:.2g}"
+        if r["layer"] == "co_avatar":
+            text = (
+                f"{r['accounts']} of its {n} accounts use the same profile picture ({r['pairs']} pair(s){q})"
+            )
+        else:
+            window = f" within {_fmt_seconds(r['window_s'])}" if r["window_s"] is not None else ""
+            lag = f", median gap {_fmt_seconds(r['lag'])}" if r["lag"] is not None else ""
+            text = (
+                f"{r['pairs']} significant pair(s) link {r['accounts']} of its {n} accounts{window}: "
+                f"{r['events'] or 0:,} co-action(s) on {r['n_targets']} target(s){lag}{q}"
+            )
+        out.append(
+            {
+                "platform": r["platform"],
+                "detector": r["layer"],
+                "description": text,
+                "item_ids": r["item_ids"],
+                "weight": None,
+            }
+        )
+    clusters = list(campaign.get("cluster_ids") or [])
+    if clusters:
+        got = rows(
+            con,
+            """SELECT any_value(ci.platform) AS platform, count(DISTINCT ci.account_id) AS accounts,
+                      list(DISTINCT ci.item_id) AS item_ids
+               FROM cluster_items ci JOIN rep_members m USING (platform, account_id)
+               WHERE ci.run_id = ? AND m.campaign_id = ? AND list_contains(?, ci.cluster_id)""",
+            [run_id, cid, clusters],
+        )
+        if got and got[0]["accounts"]:
+            g = got[0]
+            shown = ", ".join(clusters[:8]) + (f" and {len(clusters) - 8} more" if len(clusters) > 8 else "")
+            out.append(
+                {
+                    "platform": g["platform"],
+                    "detector": "template",
+                    "description": f"{g['accounts']} of its {n} accounts posted {len(g['item_ids']):,} comments "
+                    f"matching template(s) {shown}",
+                    "item_ids": sorted(g["item_ids"]),
+                    "weight": None,
+                }
+            )
+    return out
+
+
+def load_leads(con, run_id: int, limits: ReportLimits, ids, collector: ItemCollector) -> Capped:
+    """The run's leads (never flags), best rank first: accounts with their scores, templates, example items."""
+    leads = rows(
+        con,
+        "SELECT *, count(*) OVER () AS total FROM leads WHERE run_id = ? ORDER BY rank, lead_id LIMIT ?",
+        [run_id, limits.leads],
+    )
+    for lead in leads:
+        platform = lead["platform"]
+        lead["anchor"] = ids._anchor("lead", "", lead["lead_id"])
+        lead["description"] = ids.text(lead["description"])
+        lead["reasons"] = [ids.text(r) for r in lead["reasons"] or []]
+        accounts = list(lead["account_ids"] or [])
+        scores = dict(
+            con.execute(
+                """SELECT account_id, max(score) FROM rep_scores
+                   WHERE platform = ? AND list_contains(?, account_id) GROUP BY 1""",
+                [platform, accounts],
+            ).fetchall()
+        )
+        ranked = sorted(accounts, key=lambda a: (-(scores.get(a) or 0.0), a))
+        lead["accounts"] = Capped(
+            [(platform, a, scores.get(a)) for a in ranked[: limits.accounts_per_lead]], len(accounts)
+        )
+        clusters = list(lead["cluster_ids"] or [])
+        templates = rows(
+            con,
+            """SELECT cluster_id, template, n_items, n_accounts FROM text_clusters
+               WHERE run_id = ? AND list_contains(?, cluster_id) ORDER BY n_items DESC NULLS LAST, cluster_id""",
+            [run_id, clusters],
+        )
+        for t in templates:
+            t["template"] = clip(ids.text(t["template"]), limits.text_chars)
+        lead["templates"] = Capped(templates[: limits.templates_per_lead], len(templates))
+        item_ids = list(lead["item_ids"] or [])
+        lead["items"] = [
+            (platform, i, collector.want(platform, i)) for i in item_ids[: limits.items_per_evidence]
+        ]
+        lead["items_total"] = len(item_ids)
+    return Capped(leads, leads[0]["total"] if leads else 0)
+
+
 def load_campaigns(con, run_id: int, limits: ReportLimits, ids, collector, timezone: str, search_dirs):
     """The run's campaigns, largest first, each with its detailed views; and how many exist in all."""
     campaigns = rows(
@@ -223,12 +359,7 @@ def load_campaigns(con, run_id: int, limits: ReportLimits, ids, collector, timez
         # _members has one row per member (accounts and rep_scores hold one row per account)
         c["n_members"] = c["table"].total
         c["hour_of_week"] = _hour_of_week(con, cid, timezone)
-        c["evidence"] = rows(
-            con,
-            """SELECT * FROM evidence WHERE run_id = ? AND campaign_id = ? AND account_id IS NULL
-               ORDER BY weight DESC NULLS LAST, evidence_id LIMIT ?""",
-            [run_id, cid, limits.evidence_per_account],
-        )
+        c["evidence"] = _campaign_evidence(con, run_id, c, limits)
         c["description"] = ids.text(c.get("description"))
         for ev in c["evidence"]:
             link_evidence(ev, ids, collector, limits)

@@ -20,6 +20,9 @@ class ReportLimits:
     """Caps that bound the report's size. Every table that hits its cap says so on the page."""
 
     campaigns: int = 50  # campaigns with a detailed section
+    leads: int = 50  # leads (not flagged) listed, best rank first
+    accounts_per_lead: int = 30
+    templates_per_lead: int = 3
     rows_per_table: int = 100  # rows in overview, posts and impact tables
     templates_per_campaign: int = 10
     comments_per_template: int = 40
@@ -55,6 +58,7 @@ class ReportData:
     run: dict | None
     campaigns: list[dict] = field(default_factory=list)
     campaigns_total: int = 0
+    leads: Capped = field(default_factory=lambda: Capped([], 0))
     accounts: Capped = field(default_factory=lambda: Capped([], 0))
     items: dict = field(default_factory=dict)  # (platform, item_id) -> row, the evidence-items appendix
     items_omitted: int = 0
@@ -174,7 +178,7 @@ def make_scoring_tables(con, run_id: int) -> None:
 
 def load_findings(con, run_id: int | None) -> dict:
     if run_id is None:
-        return {"campaigns": 0, "flagged": 0, "scored": 0, "comments": 0, "flagged_comments": 0}
+        return {"campaigns": 0, "flagged": 0, "scored": 0, "comments": 0, "flagged_comments": 0, "leads": 0}
     got = con.execute(
         f"""SELECT count(*), count(f.account_id) FROM items i
             LEFT JOIN rep_flagged f USING (platform, account_id) WHERE i.kind IN {COMMENT_KINDS}"""
@@ -185,6 +189,7 @@ def load_findings(con, run_id: int | None) -> dict:
         "scored": one(con, "SELECT count(*) FROM rep_scores"),
         "comments": got[0],
         "flagged_comments": got[1],
+        "leads": one(con, "SELECT count(*) FROM leads WHERE run_id = ?", [run_id]),
     }
 
 

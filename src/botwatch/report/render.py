@@ -194,6 +194,12 @@ def overview_html(data, links: Links) -> str:
         f'<div class="card"><b id="share-flagged">{pct(f["flagged_comments"], f["comments"])}</b> of comments '
         f"({f['flagged_comments']:,} of {f['comments']:,}) came from flagged accounts</div></div>"
     )
+    n_leads = f.get("leads") or 0
+    see = ' (see <a href="#leads">Leads</a>)' if n_leads else ""
+    found += (
+        f'<div class="cards lead-cards"><div class="card lead-card"><b id="n-leads">{n_leads:,}</b> leads below '
+        f'the threshold, <b class="inline">not flagged</b>: groups and templates that almost made it{see}</div></div>'
+    )
     if data.run is None:
         found = '<p class="cap">No detection run in this case yet: run <code>botwatch detect CASE</code>.</p>'
     return f"""<section id="overview"><h2>Overview</h2>
@@ -231,6 +237,7 @@ def methods_html(data) -> str:
 <p>Results are those of the latest detection run recorded in the case. Detectors link accounts that act together
 (the same or templated text, the same posts within seconds, batch creation), test each link against a null model,
 group significant links into campaigns and score every account; each flag below lists the evidence behind it.
+A campaign holds at least one flagged account; groups and templates without one are listed apart as leads.
 Comments are items of kind <i>comment</i> or <i>reply</i>. <i>Organic</i> comments are those whose authors are
 not flagged. Times are UTC unless marked. Texts longer than {limits.text_chars} characters are shortened,
 and Unicode direction controls are shown as <code>[U+202E]</code> so they cannot disguise text.</p>
@@ -249,9 +256,12 @@ def _evidence_list(evidence: list[dict], links: Links) -> str:
         items = " ".join(links.item(p, i, ok) for p, i, ok in ev["items"])
         more = ev["items_total"] - len(ev["items"])
         more_note = f' <span class="cap">(+{more:,} more items)</span>' if more > 0 else ""
+        weight = (
+            "" if ev.get("weight") is None else f' <span class="muted">weight {show(ev["weight"])}</span>'
+        )
         lis.append(
-            f'<li><span class="det">{show(ev["detector"])}</span> {show(ev["description"])} '
-            f'<span class="muted">weight {show(ev["weight"])}</span><div class="items">{items}{more_note}</div></li>'
+            f'<li><span class="det">{show(ev["detector"])}</span> {show(ev["description"])}{weight}'
+            f'<div class="items">{items}{more_note}</div></li>'
         )
     return '<ol class="evidence">' + "".join(lis) + "</ol>" if lis else "<p>No evidence recorded.</p>"
 
@@ -345,6 +355,86 @@ def campaign_html(c: dict, links: Links, timezone: str) -> str:
 <h4>Account creation dates</h4>{creation_histogram_svg(c["created"])}
 <h4>Hour of week</h4>{heatmap_svg(c["hour_of_week"], timezone)}
 </section>"""
+
+
+# -- leads ----------------------------------------------------------------------------------------------------
+LEAD_KIND_NAMES = {"account_group": "account group", "text_cluster": "text cluster"}
+
+
+def _q_text(q) -> str:
+    return "–" if q is None else f"{q:.2g}"
+
+
+def lead_html(lead: dict, links: Links) -> str:
+    accounts = ", ".join(
+        f'{links.account(p, a)} <span class="muted">{show(sc) if sc is not None else "–"}</span>'
+        for p, a, sc in lead["accounts"].rows
+    )
+    more_accounts = lead["accounts"].total - len(lead["accounts"].rows)
+    if more_accounts > 0:
+        accounts += f' <span class="cap">(+{more_accounts:,} more accounts)</span>'
+    templates = "".join(
+        f'<p class="tpl">{template_html(t["template"])}</p><p class="muted">cluster {show(t["cluster_id"])}: '
+        f"{show(t['n_items'])} comments by {show(t['n_accounts'])} accounts</p>"
+        for t in lead["templates"].rows
+    )
+    more_templates = lead["templates"].total - len(lead["templates"].rows)
+    if more_templates > 0:
+        templates += f'<p class="cap">{more_templates:,} more templates are left out.</p>'
+    items = " ".join(links.item(p, i, ok) for p, i, ok in lead["items"])
+    more_items = lead["items_total"] - len(lead["items"])
+    if more_items > 0:
+        items += f' <span class="cap">(+{more_items:,} more items)</span>'
+    reasons = "".join(f"<li>{show(r)}</li>" for r in lead["reasons"])
+    span = ""
+    if lead.get("first_at") is not None:
+        span = f"<dt>active</dt><dd>{show(lead['first_at'])} – {show(lead['last_at'])} UTC</dd>"
+    return f"""<section class="lead" id="{lead["anchor"]}">
+<h3>Lead {show(lead["lead_id"])} <span class="notflag">not flagged</span>
+<span class="muted">rank {show(lead["rank"])} · {show(LEAD_KIND_NAMES.get(lead["kind"], lead["kind"]))} · score
+{show(lead["score"])}</span></h3>
+<p>{show(lead["description"])}</p>
+<h4>Why it is a lead, and why it is not flagged</h4><ul class="reasons">{reasons}</ul>
+<dl class="facts"><dt>platform</dt><dd>{show(lead["platform"])}</dd>
+<dt>accounts</dt><dd>{show(lead["n_accounts"])}</dd><dt>items</dt><dd>{show(lead["n_items"])}</dd>
+<dt>highest account score</dt><dd>{show(lead["max_account_score"])}</dd>
+<dt>significant pairs</dt><dd>{show(lead["n_significant_pairs"])} ({show(", ".join(lead.get("layers") or []) or "no layer")};
+smallest q-value {_q_text(lead["min_q_value"])})</dd>{span}
+<dt>pages</dt><dd>{show(", ".join((lead.get("channels") or [])[:10]))}</dd></dl>
+{"<h4>Templates</h4>" + templates if templates else ""}
+<h4>Accounts <span class="muted">(score)</span></h4><p class="lead-accounts">{accounts}</p>
+{f'<h4>Example items</h4><div class="items">{items}</div>' if items else ""}
+</section>"""
+
+
+def leads_html(leads: Capped, links: Links) -> str:
+    summary = [
+        [
+            f'<a href="#{lead["anchor"]}">{show(lead["lead_id"])}</a>',
+            show(LEAD_KIND_NAMES.get(lead["kind"], lead["kind"])),
+            show(lead["score"]),
+            show(lead["n_accounts"]),
+            show(lead["n_items"]),
+            show(lead["description"]),
+        ]
+        for lead in leads.rows
+    ]
+    body = (
+        table(["lead", "kind", "score", "accounts", "items", "description"], summary, "leads")
+        + capped_note(leads, "leads")
+        + "".join(lead_html(lead, links) for lead in leads.rows)
+        if leads.rows
+        else "<p>No leads: every group of linked accounts holds a flagged account, and no text template is "
+        "shared by three or more unflagged accounts only.</p>"
+    )
+    return f"""<section id="leads" class="leads"><h2>Leads (not flagged)</h2>
+<p class="lead-note"><b>Leads are not flags.</b> They are what almost made it: communities of accounts linked by
+significant edges in which no account is flagged (so they are not campaigns), and text templates shared by
+unflagged accounts only. No account below is flagged because of a lead. Leads are ranked by their score, the mean
+score of their accounts (how close they came, on average, to being flagged); ties go to more accounts, then to
+the smaller q-value of the edges among them. Each lead says why it is a lead and why it is not flagged; check
+them by hand before drawing any conclusion.</p>
+{body}</section>"""
 
 
 # -- accounts, items, impact, network, explorer ---------------------------------------------------------------

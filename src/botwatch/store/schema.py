@@ -136,5 +136,18 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        3,
+        "leads: groups and text clusters that almost made it, ranked, never flagged",
+        """
+        CREATE TABLE leads (
+            run_id INTEGER, lead_id VARCHAR, kind VARCHAR, platform VARCHAR, rank INTEGER, score DOUBLE,
+            max_account_score DOUBLE, n_accounts BIGINT, n_items BIGINT, first_at TIMESTAMP, last_at TIMESTAMP,
+            account_ids VARCHAR[], cluster_ids VARCHAR[], layers VARCHAR[], channels VARCHAR[],
+            n_significant_pairs BIGINT, min_q_value DOUBLE, item_ids VARCHAR[], description VARCHAR,
+            reasons VARCHAR[]
+        );
+        """,
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -1,0 +1,518 @@
+"""Leads: what almost made it, ranked, and kept apart from the flags.
+
+A *campaign* must contain at least one flagged account. After scoring, :func:`extract_leads`
+
+1. removes every community of :func:`~botwatch.campaigns.assemble.assemble_campaigns` that has no flagged member
+   from ``campaigns`` and ``campaign_accounts``, clears ``campaign_id`` in its members' ``account_scores`` and
+   ``evidence``, and rewrites their campaign-membership evidence (``member of campaign Cn``) into
+   ``member of lead group Ln (...; none flagged, so not a campaign)`` with detector ``lead_group`` (their reasons
+   and the ``features`` key follow); the remaining campaigns are renumbered ``C1, C2, ...`` in their old order
+   (biggest first) everywhere. Each removed community becomes a lead of kind ``account_group``;
+2. turns every cross-account text cluster (``text_clusters``) of the run with at least ``min_accounts`` accounts,
+   at most ``max_accounts`` accounts (bigger ones are common phrases, the ``template_max_accounts`` of scoring)
+   and no flagged account into a lead of kind ``text_cluster``. Clusters posted by exactly the same accounts are
+   one lead; a cluster whose accounts all belong to one ``account_group`` lead is listed in that lead instead;
+3. ranks all leads by their **score**, the mean account score (``account_scores.score``) of their accounts: how
+   close, on average, the accounts came to being flagged. Ties go to more accounts, then to the smaller
+   q-value of the edges among them. Rank 1 (``L1``) is the most suspicious lead.
+
+Each lead's ``description`` and ``reasons`` say in words why it is a lead (what its accounts share) and why it is
+not flagged (no account flagged; the significance of the edges among them; timing-only links). Leads are never
+flags: no lead changes any account's score or flag.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+
+import pyarrow as pa
+
+from botwatch.store.rows import insert_rows
+
+LEAD_KINDS = ("account_group", "text_cluster")
+ITEMS_PER_LEAD = 100  # item ids kept per lead as examples (the lead's n_items counts them all)
+TIMING_LAYERS = {"co_reply"}  # links that only say "acted at the same time under the same posts"
+
+
+def extract_leads(con, run_id: int, *, min_accounts: int = 3, max_accounts: int = 500) -> dict:
+    """Keep as campaigns only communities with a flagged member, write the ``leads`` rows of ``run_id`` and
+    return a summary (remaining ``campaigns`` and their ``accounts``, and lead counts)."""
+    run = int(run_id)
+    con.execute("DELETE FROM leads WHERE run_id = ?", [run])
+    communities = _communities(con, run)
+    removed = {cid: c for cid, c in communities.items() if not c["flagged"]}
+    kept = sorted((c for c in communities.values() if c["flagged"]), key=lambda c: c["order"])
+    renamed = {c["campaign_id"]: f"C{i}" for i, c in enumerate(kept, 1)}
+
+    candidates = [
+        {
+            "kind": "account_group",
+            "platform": c["platform"],
+            "accounts": c["accounts"],
+            "cluster_ids": c["cluster_ids"],
+            "campaign_id": cid,
+        }
+        for cid, c in sorted(removed.items(), key=lambda kv: kv[1]["order"])
+    ]
+    groups = {(c["platform"], a): i for i, c in enumerate(candidates) for a in c["accounts"]}
+    for (platform, accounts), cluster_ids in _text_clusters(con, run, min_accounts, max_accounts).items():
+        homes = {groups.get((platform, a)) for a in accounts}
+        if len(homes) == 1 and None not in homes:
+            continue  # posted only inside one account-group lead, which lists the cluster
+        candidates.append(
+            {
+                "kind": "text_cluster",
+                "platform": platform,
+                "accounts": list(accounts),
+                "cluster_ids": cluster_ids,
+            }
+        )
+
+    stats = _stats(con, run, candidates, renamed)
+    order = sorted(
+        range(len(candidates)),
+        key=lambda k: (
+            -stats[k]["score"],
+            -len(candidates[k]["accounts"]),
+            stats[k]["min_q"] if stats[k]["min_q"] is not None else 2.0,
+            LEAD_KINDS.index(candidates[k]["kind"]),
+            candidates[k]["platform"],
+            candidates[k]["cluster_ids"][:1],
+            candidates[k]["accounts"][:1],
+        ),
+    )
+    rows = []
+    lead_of_campaign = {}
+    for rank, k in enumerate(order, 1):
+        c, s = candidates[k], stats[k]
+        lead_id = f"L{rank}"
+        if c["kind"] == "account_group":
+            lead_of_campaign[c["campaign_id"]] = (lead_id, len(c["accounts"]))
+        description, reasons = _explain(c, s)
+        rows.append(
+            (
+                run,
+                lead_id,
+                c["kind"],
+                c["platform"],
+                rank,
+                s["score"],
+                s["max_score"],
+                len(c["accounts"]),
+                s["n_items"],
+                s["first_at"],
+                s["last_at"],
+                list(c["accounts"]),
+                list(c["cluster_ids"]),
+                s["layers"],
+                s["channels"],
+                s["sig_pairs"],
+                s["min_q"],
+                s["item_ids"],
+                description,
+                reasons,
+            )
+        )
+    _rewrite_campaigns(con, run, removed, renamed, lead_of_campaign)
+    if rows:
+        insert_rows(con, "leads", rows)
+    return {
+        "campaigns": len(kept),
+        "accounts": sum(len(c["accounts"]) for c in kept),
+        "campaigns_without_flag": len(removed),
+        "leads": len(rows),
+        "account_group_leads": sum(1 for c in candidates if c["kind"] == "account_group"),
+        "text_cluster_leads": sum(1 for c in candidates if c["kind"] == "text_cluster"),
+    }
+
+
+def _communities(con, run: int) -> dict:
+    """The run's campaigns as assembled: members, templates and whether any member is flagged."""
+    out = {}
+    for cid, platform, accounts, flagged, n, clusters in con.execute(
+        f"""WITH m AS (SELECT campaign_id, platform, account_id FROM campaign_accounts WHERE run_id = {run}),
+                 s AS (SELECT platform, account_id, bool_or(flagged) AS flagged FROM account_scores
+                       WHERE run_id = {run} GROUP BY 1, 2)
+            SELECT m.campaign_id, any_value(m.platform), list(m.account_id ORDER BY m.account_id),
+                   coalesce(bool_or(s.flagged), false), count(*),
+                   any_value(coalesce(c.cluster_ids, []::VARCHAR[]))
+            FROM m LEFT JOIN s USING (platform, account_id)
+            LEFT JOIN (SELECT campaign_id, cluster_ids FROM campaigns WHERE run_id = {run}) c USING (campaign_id)
+            GROUP BY 1"""
+    ).fetchall():
+        out[cid] = {
+            "campaign_id": cid,
+            "platform": platform,
+            "accounts": accounts,
+            "flagged": bool(flagged),
+            "cluster_ids": list(clusters or []),
+            # assemble_campaigns numbers them biggest first; keep that order
+            "order": (int(cid[1:]) if re.fullmatch(r"C\d+", cid) else 10**9, -n, cid),
+        }
+    return out
+
+
+def _text_clusters(con, run: int, min_accounts: int, max_accounts: int) -> dict:
+    """``(platform, accounts) -> cluster ids`` of the clusters with ``min_accounts``..``max_accounts`` accounts
+    and none of them flagged; clusters posted by the same accounts are merged."""
+    merged: dict[tuple[str, tuple[str, ...]], list[str]] = defaultdict(list)
+    for cluster_id, platform, accounts in con.execute(
+        f"""WITH tc AS (SELECT cluster_id, platform FROM text_clusters
+                        WHERE run_id = {run} AND coalesce(n_accounts, 0) <= {int(max_accounts)}),
+                 ci AS (SELECT DISTINCT ci.cluster_id, ci.platform, ci.account_id FROM cluster_items ci
+                        SEMI JOIN tc ON tc.cluster_id = ci.cluster_id AND tc.platform = ci.platform
+                        WHERE ci.run_id = {run} AND ci.account_id IS NOT NULL),
+                 fl AS (SELECT DISTINCT platform, account_id FROM account_scores WHERE run_id = {run} AND flagged)
+            SELECT ci.cluster_id, ci.platform, list(ci.account_id ORDER BY ci.account_id)
+            FROM ci LEFT JOIN fl USING (platform, account_id)
+            GROUP BY 1, 2
+            HAVING count(*) >= {int(min_accounts)} AND count(fl.account_id) = 0
+            ORDER BY 2, 1"""
+    ).fetchall():
+        merged[(platform, tuple(accounts))].append(cluster_id)
+    return {k: sorted(v, key=_natural) for k, v in merged.items()}
+
+
+def _natural(text: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+
+
+def _stats(con, run: int, candidates: list[dict], renamed: dict) -> list[dict]:
+    """Per candidate: member scores, the edges among its accounts, its items and the campaigns its accounts
+    are in (under their new names)."""
+    stats = [
+        {
+            "score": 0.0,
+            "max_score": 0.0,
+            "sig_pairs": 0,
+            "layers": [],
+            "min_q": None,
+            "any_edges": 0,
+            "n_items": 0,
+            "n_channels": 0,
+            "channels": [],
+            "first_at": None,
+            "last_at": None,
+            "item_ids": [],
+            "campaigns": {},
+        }
+        for _ in candidates
+    ]
+    if not candidates:
+        return stats
+    members = pa.table(
+        {
+            "key": [k for k, c in enumerate(candidates) for _ in c["accounts"]],
+            "platform": [c["platform"] for c in candidates for _ in c["accounts"]],
+            "account_id": [a for c in candidates for a in c["accounts"]],
+        }
+    )
+    clusters = pa.table(
+        {
+            "key": [
+                k for k, c in enumerate(candidates) for _ in c["cluster_ids"] if c["kind"] == "text_cluster"
+            ],
+            "platform": [
+                c["platform"] for c in candidates for _ in c["cluster_ids"] if c["kind"] == "text_cluster"
+            ],
+            "cluster_id": [
+                cid for c in candidates if c["kind"] == "text_cluster" for cid in c["cluster_ids"]
+            ],
+        },
+        schema=pa.schema([("key", pa.int64()), ("platform", pa.string()), ("cluster_id", pa.string())]),
+    )
+    groups = pa.table({"key": [k for k, c in enumerate(candidates) if c["kind"] == "account_group"]}).cast(
+        pa.schema([("key", pa.int64())])
+    )
+    con.register("_lead_members", members)
+    con.register("_lead_clusters", clusters)
+    con.register("_lead_groups", groups)
+    try:
+        for key, mean, top in con.execute(
+            f"""WITH s AS (SELECT platform, account_id, max(score) AS score FROM account_scores
+                           WHERE run_id = {run} GROUP BY 1, 2)
+                SELECT m.key, avg(coalesce(s.score, 0)), max(coalesce(s.score, 0))
+                FROM _lead_members m LEFT JOIN s USING (platform, account_id) GROUP BY 1"""
+        ).fetchall():
+            stats[key]["score"] = round(float(mean), 4)
+            stats[key]["max_score"] = round(float(top), 4)
+        for key, sig_pairs, layers, min_q, any_edges in con.execute(
+            f"""SELECT a.key,
+                       count(DISTINCT (e.account_a, e.account_b)) FILTER (WHERE e.significant),
+                       list(DISTINCT e.layer ORDER BY e.layer) FILTER (WHERE e.significant),
+                       min(e.q_value), count(DISTINCT (e.account_a, e.account_b))
+                FROM _lead_members a
+                JOIN edges e ON e.run_id = {run} AND e.platform = a.platform AND e.account_a = a.account_id
+                JOIN _lead_members b ON b.key = a.key AND b.platform = e.platform AND b.account_id = e.account_b
+                GROUP BY 1"""
+        ).fetchall():
+            s = stats[key]
+            s["sig_pairs"], s["layers"], s["any_edges"] = sig_pairs, list(layers or []), any_edges
+            s["min_q"] = None if min_q is None else float(min_q)
+        # items: a text cluster's own comments; an account group's items are everything its members wrote
+        for key, n_items, first_at, last_at, channels, n_channels in con.execute(
+            f"""WITH it AS (
+                  SELECT DISTINCT c.key, i.platform, i.item_id, i.channel, i.created_at FROM _lead_clusters c
+                  JOIN cluster_items ci ON ci.run_id = {run} AND ci.cluster_id = c.cluster_id
+                    AND ci.platform = c.platform
+                  JOIN items i ON i.platform = ci.platform AND i.item_id = ci.item_id
+                  UNION ALL
+                  SELECT m.key, i.platform, i.item_id, i.channel, i.created_at FROM _lead_members m
+                  SEMI JOIN _lead_groups g ON g.key = m.key
+                  JOIN items i ON i.platform = m.platform AND i.account_id = m.account_id),
+                ch AS (SELECT key, channel, count(*) AS n FROM it WHERE channel IS NOT NULL GROUP BY 1, 2),
+                cha AS (SELECT key, list(channel ORDER BY n DESC, channel)[1:10] AS channels, count(*) AS n_channels
+                        FROM ch GROUP BY 1),
+                agg AS (SELECT key, count(*) AS n_items, min(created_at) AS first_at, max(created_at) AS last_at
+                        FROM it GROUP BY 1)
+                SELECT agg.key, agg.n_items, agg.first_at, agg.last_at, cha.channels, coalesce(cha.n_channels, 0)
+                FROM agg LEFT JOIN cha USING (key)"""
+        ).fetchall():
+            s = stats[key]
+            s["n_items"], s["first_at"], s["last_at"] = n_items, first_at, last_at
+            s["channels"], s["n_channels"] = list(channels or []), n_channels
+        # example items: a cluster's comments; an account group's items cited by its significant edges
+        for key, item_ids in con.execute(
+            f"""WITH ex AS (
+                  SELECT c.key, ci.platform, ci.item_id FROM _lead_clusters c
+                  JOIN cluster_items ci ON ci.run_id = {run} AND ci.cluster_id = c.cluster_id
+                    AND ci.platform = c.platform
+                  UNION
+                  SELECT a.key, e.platform, unnest(e.evidence_item_ids) FROM _lead_members a
+                  SEMI JOIN _lead_groups g ON g.key = a.key
+                  JOIN edges e ON e.run_id = {run} AND e.significant AND e.platform = a.platform
+                    AND e.account_a = a.account_id
+                  JOIN _lead_members b ON b.key = a.key AND b.platform = e.platform AND b.account_id = e.account_b)
+                SELECT ex.key, list(ex.item_id ORDER BY i.created_at NULLS LAST, ex.item_id)[1:{ITEMS_PER_LEAD}]
+                FROM ex LEFT JOIN items i USING (platform, item_id) GROUP BY 1"""
+        ).fetchall():
+            stats[key]["item_ids"] = list(item_ids or [])
+        for key, cid, n in con.execute(
+            f"""SELECT m.key, ca.campaign_id, count(*) FROM _lead_members m
+                JOIN campaign_accounts ca ON ca.run_id = {run} AND ca.platform = m.platform
+                  AND ca.account_id = m.account_id
+                GROUP BY 1, 2"""
+        ).fetchall():
+            if cid in renamed:
+                stats[key]["campaigns"][renamed[cid]] = n
+    finally:
+        con.unregister("_lead_members")
+        con.unregister("_lead_clusters")
+        con.unregister("_lead_groups")
+    return stats
+
+
+def _q(q: float | None) -> str:
+    return "none" if q is None else f"{q:.2g}"
+
+
+def _explain(c: dict, s: dict) -> tuple[str, list[str]]:
+    """The lead's one-line description and its reasons: why it is a lead, and why it is not flagged."""
+    n = len(c["accounts"])
+    pages = f"{s['n_channels']} page(s)"
+    templates = ", ".join(c["cluster_ids"][:5]) + (
+        f" and {len(c['cluster_ids']) - 5} more" if len(c["cluster_ids"]) > 5 else ""
+    )
+    span = ""
+    if s["first_at"] is not None:
+        span = f" between {s['first_at']:%Y-%m-%d %H:%M} and {s['last_at']:%Y-%m-%d %H:%M} UTC"
+    if s["sig_pairs"]:
+        coordination = (
+            f"{s['sig_pairs']} pair(s) of them are linked by significant edges ({', '.join(s['layers'])}; "
+            f"smallest q-value {_q(s['min_q'])})"
+        )
+        short = f"{s['sig_pairs']} significant pair(s)"
+    elif s["any_edges"]:
+        coordination = (
+            f"no significant coordination edge among them ({s['any_edges']} pair(s) acted together, but no more "
+            f"often than chance allows; smallest q-value {_q(s['min_q'])})"
+        )
+        short = "no significant coordination edge"
+    else:
+        coordination = (
+            "no coordination edge among them (they never acted together within the detectors' windows)"
+        )
+        short = "no coordination edge"
+    not_flagged = (
+        f"not flagged: none of its {n} accounts is flagged (mean score {s['score']:.2f}, "
+        f"highest {s['max_score']:.2f})"
+    )
+    reasons = []
+    if c["kind"] == "account_group":
+        layers = ", ".join(s["layers"]) or "none"
+        description = (
+            f"{n} accounts linked by significant edges ({layers}) with {s['n_items']} item(s) on {pages}; "
+            "none flagged"
+        )
+        reasons.append(
+            f"{n} accounts form a community of significant edges ({layers}): {s['sig_pairs']} linked pair(s), "
+            f"smallest q-value {_q(s['min_q'])}; {s['n_items']} item(s) on {pages}{span}"
+        )
+        if c["cluster_ids"]:
+            reasons.append(f"they share text template(s) {templates}")
+        else:
+            reasons.append("they share no text template")
+        if s["layers"] and set(s["layers"]) <= TIMING_LAYERS and not c["cluster_ids"]:
+            reasons.append(
+                "their only shared signal is timing (commenting under the same posts within seconds), which "
+                "busy accounts under busy posts also show by chance"
+            )
+        reasons.append(not_flagged + ", so this community is a lead, not a campaign")
+    else:
+        plural = "s" if len(c["cluster_ids"]) > 1 else ""
+        description = (
+            f"{n} accounts share template{plural} {templates} ({s['n_items']} comments on {pages}); {short}; "
+            "none flagged"
+        )
+        reasons.append(
+            f"{n} accounts posted {s['n_items']} near-identical comments (template{plural} {templates}) on "
+            f"{pages}{span}"
+        )
+        reasons.append(coordination)
+        reasons.append(not_flagged)
+    for cid, k in sorted(s["campaigns"].items(), key=lambda kv: _natural(kv[0])):
+        reasons.append(f"{k} of them are members of campaign {cid} but not flagged themselves")
+    return description, reasons
+
+
+def _rewrite_campaigns(con, run: int, removed: dict, renamed: dict, lead_of_campaign: dict) -> None:
+    """Drop the communities without a flagged member, renumber the others, and keep every table that names a
+    campaign (campaigns, campaign_accounts, account_scores, evidence) consistent."""
+    changed = {old: new for old, new in renamed.items() if old != new}
+    if not removed and not changed:
+        return
+    gone = list(removed)
+    mapping = pa.table(
+        {"old_id": list(changed), "new_id": list(changed.values())},
+        schema=pa.schema([("old_id", pa.string()), ("new_id", pa.string())]),
+    )
+    # membership, before campaign_accounts changes: which accounts' texts must be rewritten
+    member_rows = con.execute(
+        f"""SELECT platform, account_id, campaign_id FROM campaign_accounts
+            WHERE run_id = {run} AND list_contains(?, campaign_id)""",
+        [gone + list(changed)],
+    ).fetchall()
+    home = {(p, a): cid for p, a, cid in member_rows}
+    con.execute(f"DELETE FROM campaigns WHERE run_id = {run} AND list_contains(?, campaign_id)", [gone])
+    con.execute(
+        f"DELETE FROM campaign_accounts WHERE run_id = {run} AND list_contains(?, campaign_id)", [gone]
+    )
+    con.register("_lead_renames", mapping)
+    try:
+        for table in ("account_scores", "evidence"):
+            con.execute(
+                f"UPDATE {table} SET campaign_id = NULL WHERE run_id = {run} AND list_contains(?, campaign_id)",
+                [gone],
+            )
+        for table in ("campaigns", "campaign_accounts", "account_scores", "evidence"):
+            con.execute(
+                f"""UPDATE {table} SET campaign_id = r.new_id FROM _lead_renames r
+                    WHERE {table}.run_id = {run} AND {table}.campaign_id = r.old_id"""
+            )
+    finally:
+        con.unregister("_lead_renames")
+    if not home:
+        return
+
+    # the campaign-membership evidence and the reasons quoting it
+    keys = pa.table(
+        {"platform": [k[0] for k in home], "account_id": [k[1] for k in home]},
+        schema=pa.schema([("platform", pa.string()), ("account_id", pa.string())]),
+    )
+    con.register("_lead_keys", keys)
+    try:
+        evidence = con.execute(
+            f"""SELECT e.evidence_id, e.platform, e.account_id, e.description FROM evidence e
+                SEMI JOIN _lead_keys k ON k.platform = e.platform AND k.account_id = e.account_id
+                WHERE e.run_id = {run} AND e.detector = 'campaign'"""
+        ).fetchall()
+        scores = con.execute(
+            f"""SELECT s.platform, s.account_id, s.reasons, CAST(s.features AS VARCHAR) FROM account_scores s
+                SEMI JOIN _lead_keys k ON k.platform = s.platform AND k.account_id = s.account_id
+                WHERE s.run_id = {run}"""
+        ).fetchall()
+    finally:
+        con.unregister("_lead_keys")
+    new_text: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
+    ev_rows = []
+    for evidence_id, platform, account_id, description in evidence:
+        old = home[(platform, account_id)]
+        if old in removed:
+            lead_id, size = lead_of_campaign[old]
+            text = (
+                f"member of lead group {lead_id} ({size} accounts linked by significant edges; none flagged, "
+                "so not a campaign)"
+            )
+            detector = "lead_group"
+        else:
+            text = re.sub(rf"\b{re.escape(old)}\b", changed[old], description or "")
+            detector = "campaign"
+        new_text[(platform, account_id)][description] = text
+        ev_rows.append((evidence_id, platform, account_id, detector, text))
+    score_rows = []
+    for platform, account_id, reasons, features in scores:
+        texts = new_text.get((platform, account_id), {})
+        new_reasons = [texts.get(r, r) for r in (reasons or [])]
+        feats = features
+        if home[(platform, account_id)] in removed and features:
+            try:
+                parsed = json.loads(features)
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, dict) and "campaign" in parsed:
+                feats = json.dumps({("lead_group" if k == "campaign" else k): v for k, v in parsed.items()})
+        score_rows.append((platform, account_id, new_reasons, feats))
+    if ev_rows:
+        table = pa.table(
+            {
+                name: [r[i] for r in ev_rows]
+                for i, name in enumerate(("evidence_id", "platform", "account_id", "detector", "description"))
+            },
+            schema=pa.schema(
+                [
+                    (n, pa.string())
+                    for n in ("evidence_id", "platform", "account_id", "detector", "description")
+                ]
+            ),
+        )
+        con.register("_lead_evidence", table)
+        try:
+            con.execute(
+                f"""UPDATE evidence SET detector = x.detector, description = x.description FROM _lead_evidence x
+                    WHERE evidence.run_id = {run} AND evidence.evidence_id = x.evidence_id
+                      AND evidence.platform = x.platform AND evidence.account_id = x.account_id"""
+            )
+        finally:
+            con.unregister("_lead_evidence")
+    if score_rows:
+        table = pa.table(
+            {
+                "platform": [r[0] for r in score_rows],
+                "account_id": [r[1] for r in score_rows],
+                "reasons": [r[2] for r in score_rows],
+                "features": [r[3] for r in score_rows],
+            },
+            schema=pa.schema(
+                [
+                    ("platform", pa.string()),
+                    ("account_id", pa.string()),
+                    ("reasons", pa.list_(pa.string())),
+                    ("features", pa.string()),
+                ]
+            ),
+        )
+        con.register("_lead_scores", table)
+        try:
+            con.execute(
+                f"""UPDATE account_scores SET reasons = x.reasons, features = CAST(x.features AS JSON)
+                    FROM _lead_scores x
+                    WHERE account_scores.run_id = {run} AND account_scores.platform = x.platform
+                      AND account_scores.account_id = x.account_id"""
+            )
+        finally:
+            con.unregister("_lead_scores")
+
+
+__all__ = ["LEAD_KINDS", "extract_leads"]
