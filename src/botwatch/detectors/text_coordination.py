@@ -80,6 +80,8 @@ class TextCoordinationDetector(Detector):
     requires = ("near_duplicate",)
     parameters = {
         "min_weight": 2,
+        "min_shared_templates": 3,
+        "breadth_max_accounts": 50,
         "word_rarity": 0.1,
         "max_accounts": 500,
         "fdr": 0.01,
@@ -90,6 +92,8 @@ class TextCoordinationDetector(Detector):
     }
     constraints = {
         "min_weight": Interval(int, 1, None),
+        "min_shared_templates": Interval(int, 2, None),
+        "breadth_max_accounts": Interval(int, 2, None),
         "word_rarity": Interval(float, 0, 1, closed="neither"),
         "max_accounts": Interval(int, 2, None),
         "fdr": Interval(float, 0, 1, closed="neither"),
@@ -151,9 +155,46 @@ class TextCoordinationDetector(Detector):
 
     def _run(self, con, run_id: int, use_clusters: bool) -> dict:
         p = self.params
-        min_weight = int(p["min_weight"])
         self._prepare(con, run_id, use_clusters)
-        # (pair, cluster) combinations where both accounts used the cluster on min_weight occasions or more
+        depth, m_depth = self._depth_tests(con)
+        breadth, m_breadth = self._breadth_tests(con)
+        summary = {
+            "hypotheses_depth": m_depth,
+            "hypotheses_breadth": m_breadth,
+            "pairs_tested_depth": depth.num_rows,
+            "pairs_tested_breadth": breadth.num_rows,
+        }
+        if depth.num_rows + breadth.num_rows == 0:
+            return {**summary, "pairs_tested": 0, "significant": 0}
+        con.register("_tc_depth", depth)
+        con.register("_tc_breadth", breadth)
+        try:
+            # either test may find a pair; each runs at fdr / 2, so q = min(1, 2 * min(q_depth, q_breadth))
+            con.execute(f"""
+                CREATE TEMP TABLE _tc_pairs AS
+                SELECT platform, account_a, account_b,
+                       greatest(coalesce(d.weight, 0), coalesce(b.weight, 0)) AS weight,
+                       CASE WHEN coalesce(d.p_value, 1) <= coalesce(b.p_value, 1) THEN d.expected
+                            ELSE b.expected END AS expected,
+                       least(coalesce(d.p_value, 1), coalesce(b.p_value, 1)) AS p_value,
+                       least(1.0, 2 * least(coalesce(d.q_value, 1), coalesce(b.q_value, 1))) AS q_value,
+                       2 * least(coalesce(d.q_value, 1), coalesce(b.q_value, 1)) <= {float(p["fdr"])} AS significant,
+                       list_distinct(list_concat(coalesce(d.clusters, []), coalesce(b.clusters, []))) AS clusters,
+                       CASE WHEN d.q_value IS NULL THEN 'template_rarity(breadth)'
+                            WHEN b.q_value IS NULL THEN 'template_rarity(depth)'
+                            ELSE 'template_rarity(depth+breadth)' END AS null_model
+                FROM _tc_depth d FULL OUTER JOIN _tc_breadth b USING (platform, account_a, account_b)""")
+        finally:
+            con.unregister("_tc_depth")
+            con.unregister("_tc_breadth")
+        self._write_edges(con, run_id)
+        n_pairs, n_sig = con.execute("SELECT count(*), count_if(significant) FROM _tc_pairs").fetchall()[0]
+        return {**summary, "pairs_tested": int(n_pairs), "significant": int(n_sig)}
+
+    def _depth_tests(self, con) -> tuple[pa.Table, int]:
+        """Pairs that both used one template on ``min_weight`` occasions or more (see the module doc)."""
+        p = self.params
+        min_weight = int(p["min_weight"])
         combos = con.sql(f"""
             WITH cells AS (SELECT c.platform, c.cluster_id, c.account_id, c.x, a.o, k.pi FROM _tc_cells c
                            JOIN _tc_acc a USING (platform, account_id) JOIN _tc_clusters k USING (platform, cluster_id)
@@ -167,40 +208,70 @@ class TextCoordinationDetector(Detector):
             "SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM "
             "(SELECT count(*) AS n FROM _tc_cells GROUP BY platform, cluster_id)"
         ).fetchall()[0][0]
-        summary = {"hypotheses": int(m), "pairs_tested": 0, "templates_tested": 0}
-        if combos.num_rows == 0:
-            return {**summary, "significant": 0}
         k = combos.column("k").to_numpy()
         pi = combos.column("pi").to_numpy()
         mu_a = np.minimum(combos.column("oa").to_numpy() * pi, 1e6)
         mu_b = np.minimum(combos.column("ob").to_numpy() * pi, 1e6)
         pv = _given_used(k, mu_a) * _given_used(k, mu_b)
         qv = fdr_qvalues(pv, max(int(m), len(pv)), p["fdr_method"])
-        con.register(
-            "_tc_pv",
+        combos_p = (
             combos.select(["platform", "cluster_id", "account_a", "account_b", "k"])
             .append_column("expected", pa.array(mu_a * mu_b))
             .append_column("p_value", pa.array(pv))
-            .append_column("q_value", pa.array(qv)),
+            .append_column("q_value", pa.array(qv))
         )
+        con.register("_tc_combos", combos_p)
         try:
-            con.execute(f"""
-                CREATE TEMP TABLE _tc_pairs AS
-                SELECT platform, account_a, account_b, sum(k) AS weight,
-                       arg_min(expected, p_value) AS expected, min(p_value) AS p_value, min(q_value) AS q_value,
-                       min(q_value) <= {float(p["fdr"])} AS significant,
+            out = con.sql("""
+                SELECT platform, account_a, account_b, sum(k) AS weight, arg_min(expected, p_value) AS expected,
+                       min(p_value) AS p_value, min(q_value) AS q_value,
                        list(cluster_id ORDER BY p_value, cluster_id) AS clusters
-                FROM _tc_pv GROUP BY 1, 2, 3""")
+                FROM _tc_combos GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""").to_arrow_table()
         finally:
-            con.unregister("_tc_pv")
-        self._write_edges(con, run_id)
-        n_pairs, n_sig = con.execute("SELECT count(*), count_if(significant) FROM _tc_pairs").fetchall()[0]
-        return {
-            **summary,
-            "pairs_tested": int(n_pairs),
-            "templates_tested": len(set(combos.column("cluster_id").to_pylist())),
-            "significant": int(n_sig),
-        }
+            con.unregister("_tc_combos")
+        return out, int(m)
+
+    def _breadth_tests(self, con) -> tuple[pa.Table, int]:
+        """Pairs that share more distinct rare templates than their numbers of templates explain.
+
+        Only templates used by at most ``breadth_max_accounts`` accounts count (sharing a popular one says
+        little). Account ``a`` uses ``n_a`` of them; under independence it picks template ``c`` with probability
+        about ``n_a * w_c`` (``w_c`` = the template's share of account-template uses), so two accounts share
+        ``lambda = n_a * n_b * sum_c w_c^2`` templates on average and ``p = P(Poisson(lambda) >= K)`` for ``K``
+        shared ones (tested when ``K >= min_shared_templates``; hypotheses: every pair of accounts with that many
+        templates)."""
+        p = self.params
+        cap, k_min = int(p["breadth_max_accounts"]), int(p["min_shared_templates"])
+        con.execute(f"""
+            CREATE TEMP TABLE _tc_rare AS
+            WITH w AS (SELECT platform, cluster_id FROM _tc_cells GROUP BY 1, 2 HAVING count(*) <= {cap}),
+            cells AS (SELECT c.platform, c.cluster_id, c.account_id FROM _tc_cells c SEMI JOIN w USING (platform, cluster_id)),
+            n AS (SELECT platform, account_id, count(*) AS n FROM cells GROUP BY 1, 2 HAVING n >= {k_min})
+            SELECT c.*, n.n FROM cells c JOIN n USING (platform, account_id)""")
+        try:
+            m = con.execute(
+                "SELECT coalesce(sum(a * (a - 1) // 2), 0) FROM "
+                "(SELECT count(DISTINCT account_id) AS a FROM _tc_rare GROUP BY platform)"
+            ).fetchall()[0][0]
+            pairs = con.sql(f"""
+                WITH s AS (SELECT platform, sum(a_c * a_c) / (sum(a_c) * sum(a_c)) AS s
+                           FROM (SELECT platform, cluster_id, count(*) AS a_c FROM _tc_cells GROUP BY 1, 2
+                                 HAVING count(*) <= {cap}) GROUP BY 1)
+                SELECT a.platform, a.account_id AS account_a, b.account_id AS account_b, count(*) AS weight,
+                       any_value(a.n) * any_value(b.n) * any_value(s.s) AS expected,
+                       list(a.cluster_id ORDER BY a.cluster_id) AS clusters
+                FROM _tc_rare a JOIN _tc_rare b ON b.platform = a.platform AND b.cluster_id = a.cluster_id
+                                               AND b.account_id > a.account_id
+                JOIN s ON s.platform = a.platform
+                GROUP BY 1, 2, 3 HAVING count(*) >= {k_min} ORDER BY 1, 2, 3""").to_arrow_table()
+        finally:
+            con.execute("DROP TABLE IF EXISTS _tc_rare")
+        pv = poisson_sf(pairs.column("weight").to_numpy(), pairs.column("expected").to_numpy())
+        qv = fdr_qvalues(pv, max(int(m), len(pv)), p["fdr_method"])
+        out = pairs.append_column("p_value", pa.array(pv)).append_column("q_value", pa.array(qv))
+        return out.select(
+            ["platform", "account_a", "account_b", "weight", "expected", "p_value", "q_value", "clusters"]
+        ), int(m)
 
     def _write_edges(self, con, run_id: int) -> None:
         """One edge per tested pair: weight = shared occasions, targets = shared clusters (rarest first),
@@ -228,7 +299,7 @@ class TextCoordinationDetector(Detector):
             SELECT {int(run_id)}, pr.platform, pr.account_a, pr.account_b, '{LAYER}', pr.weight, NULL,
                    make_timestamp(CAST(i.first_t * 1e6 AS BIGINT)), make_timestamp(CAST(i.last_t * 1e6 AS BIGINT)),
                    coalesce(l.a_leads, 0), coalesce(l.b_leads, 0), l.median_lag_s,
-                   pr.expected, pr.p_value, pr.q_value, pr.significant, 'template_rarity',
+                   pr.expected, pr.p_value, pr.q_value, pr.significant, pr.null_model,
                    list_slice(pr.clusters, 1, {max_t}), list_slice(i.item_ids, 1, {max_e})
             FROM pr JOIN items i USING (platform, account_a, account_b)
             LEFT JOIN lags l USING (platform, account_a, account_b)
