@@ -75,7 +75,7 @@ def test_one_template_campaign_over_weeks_is_significant(detected):
     significant = {(e["account_a"], e["account_b"]) for e in got if e["significant"]}
     assert significant == set(itertools.combinations(bots, 2))
     edge = next(e for e in got if (e["account_a"], e["account_b"]) == ("bot0", "bot1"))
-    assert edge["weight"] >= 2 and edge["q_value"] <= 0.01 and edge["null_model"] == "template_rarity"
+    assert edge["weight"] >= 2 and edge["q_value"] <= 0.01 and edge["null_model"] == "template_rarity(depth)"
     assert edge["evidence_item_ids"] and all(i.startswith("b") for i in edge["evidence_item_ids"])
     assert edge["a_leads"] + edge["b_leads"] >= 1 and edge["median_lag_s"] > 0  # both answered some posts
     assert summary["significant"] == 28 and summary["target_source"] == "cluster_items"
