@@ -157,6 +157,66 @@ def test_campaigns_and_evidence(case_path, tmp_path):
     ]
 
 
+LEAD_COLUMNS = (
+    "lead_id rank kind platform score max_account_score n_accounts n_items first_at last_at span_s layers "
+    "n_significant_pairs min_q_value channels cluster_ids templates account_ids item_ids description reasons"
+).split()
+
+
+def test_leads_csv_latest_run_only_and_formulas_neutralised(case_path, tmp_path):
+    (lead,) = read_csv(export(case_path, "leads", "csv", tmp_path / "leads.csv"))  # not run 1's L7
+    assert list(lead) == LEAD_COLUMNS
+    assert (lead["lead_id"], lead["rank"], lead["kind"], lead["score"]) == ("L1", "1", "text_cluster", "0.3")
+    assert lead["account_ids"] == "u1003 | u1004" and lead["cluster_ids"] == "T1"
+    assert lead["templates"] == "Great job @{handle}!" and lead["channels"] == "news_channel"
+    assert lead["first_at"] == "2024-03-01T09:00:00Z" and lead["span_s"] == "3600.0"
+    assert lead["layers"] == "" and lead["min_q_value"] == "0.5" and lead["item_ids"] == "msg-c3 | msg-p1"
+    assert lead["description"].startswith("'=2 accounts share template T1")
+    assert lead["reasons"].startswith("'-2 accounts posted it | @delta_news and gamma_fan")
+
+
+def test_leads_jsonl_and_parquet(case_path, tmp_path):
+    (lead,) = [
+        json.loads(x)
+        for x in export(case_path, "leads", "jsonl", tmp_path / "l.jsonl").read_text().splitlines()
+    ]
+    assert lead["account_ids"] == ["u1003", "u1004"] and lead["layers"] == []
+    assert lead["reasons"][0] == "-2 accounts posted it" and lead["last_at"] == "2024-03-01T10:00:00Z"
+    table = pq.read_table(export(case_path, "leads", "parquet", tmp_path / "l.parquet"))
+    assert table.schema.names == LEAD_COLUMNS and table.num_rows == 1
+    assert str(table.schema.field("first_at").type) == "timestamp[us, tz=UTC]"
+    assert table.column("account_ids").to_pylist() == [["u1003", "u1004"]]
+
+
+def test_pseudonymised_leads_use_the_same_tokens_as_accounts(case_path, tmp_path):
+    (lead,) = read_csv(export(case_path, "leads", "csv", tmp_path / "l.csv", pseudonymize=True, salt="s"))
+    pz = Pseudonymizer("s")
+    assert lead["account_ids"] == f"{pz.account('tg', 'u1003')} | {pz.account('tg', 'u1004')}"
+    assert lead["item_ids"] == f"{pz.item('tg', 'msg-c3')} | {pz.item('tg', 'msg-p1')}"
+    assert "gamma_fan" not in lead["description"] and pz.name("gamma_fan") in lead["description"]
+    assert f"@{pz.name('delta_news')} and {pz.name('gamma_fan')}" in lead["reasons"]
+    accounts = {
+        r["account_id"]
+        for r in read_csv(
+            export(case_path, "accounts", "csv", tmp_path / "a.csv", pseudonymize=True, salt="s")
+        )
+    }
+    assert set(lead["account_ids"].split(" | ")) <= accounts
+
+
+def test_export_command_writes_leads(case_path, tmp_path):
+    from click.testing import CliRunner
+
+    from botwatch.cli import cli
+
+    out = tmp_path / "leads.csv"
+    result = CliRunner().invoke(
+        cli, ["export", str(case_path), "--what", "leads", "--format", "csv", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert [r["lead_id"] for r in read_csv(out)] == ["L1"]
+
+
 def test_folder_target_and_errors(case_path, tmp_path):
     assert export(case_path, "edges", "csv", tmp_path) == tmp_path / "edges.csv"
     with pytest.raises(BotwatchError, match="use --what edges"):
@@ -192,7 +252,9 @@ def private_case(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet", "gexf", "sqlite"])
 def test_pseudonymised_exports_hold_no_originals_and_are_stable(private_case, tmp_path, fmt):
     whats = (
-        ["edges"] if fmt in ("gexf", "sqlite") else ["accounts", "edges", "campaigns", "evidence", "items"]
+        ["edges"]
+        if fmt in ("gexf", "sqlite")
+        else ["accounts", "edges", "campaigns", "evidence", "items", "leads"]
     )
     for what in whats:
         written = export(private_case, what, fmt, tmp_path / f"{what}.{fmt}", pseudonymize=True)

@@ -67,6 +67,20 @@ def test_views(db_path):
     assert comments == [("C1", "msg-c1"), ("C1", "msg-c2")]
 
 
+def test_leads_table_and_members_view(db_path):
+    assert query(db_path, "SELECT lead_id, rank, kind, account_ids FROM leads") == [
+        ("L1", 1, "text_cluster", '["u1003", "u1004"]')
+    ]  # run 2 only
+    members = query(db_path, "SELECT lead_id, account_key, handle, flagged FROM lead_members")
+    assert members == [("L1", "tg:u1003", "gamma_fan", 0), ("L1", "tg:u1004", "delta_news", 0)]
+    meta = json.loads((db_path.parent / "metadata.json").read_text(encoding="utf-8"))
+    tables = meta["databases"]["nurbots"]["tables"]
+    assert (
+        tables["leads"]["facets"] == ["kind", "platform"] and "not flagged" in tables["leads"]["description"]
+    )
+    assert "lead_members" in tables
+
+
 def test_full_text_search(db_path):
     if not query(db_path, "SELECT name FROM sqlite_master WHERE name = 'items_fts'"):
         pytest.skip("this SQLite build has no FTS5")
@@ -143,6 +157,8 @@ def test_pseudonymised_sqlite_keeps_joins(tmp_path):
     assert query(path, "PRAGMA foreign_key_check") == []
     members = query(path, "SELECT handle FROM campaign_members")
     assert len(members) == 2 and all(h.startswith("name_") for (h,) in members)
+    leads = query(path, "SELECT handle, account_id FROM lead_members")  # tokens still join
+    assert len(leads) == 2 and all(h.startswith("name_") and a.startswith("acct_") for h, a in leads)
     columns = {r[1] for r in query(path, "PRAGMA table_info(accounts)")}
     assert not columns & {"bio", "avatar_url", "avatar_path"}
     assert "media" not in {r[1] for r in query(path, "PRAGMA table_info(items)")}

@@ -266,3 +266,144 @@ def test_pseudonymized_report_with_a_given_salt_only_reads_the_case(case_path, t
     with Case(case_path, read_only=True):  # a writable open of the same file would be refused meanwhile
         text = write_report(case_path, tmp_path / "p.html", pseudonymize=True, salt="s3cret").read_text()
     assert f"<td>{Pseudonymizer('s3cret').item('vk', 'p1')}</td>" in text
+
+
+# -- leads, and campaigns built by the pipeline's own steps (tests/leads_case.py) ------------------------------
+@pytest.fixture(scope="module")
+def led_case(tmp_path_factory) -> Path:
+    from leads_case import build_leads_case, score_by_hand
+
+    from botwatch.campaigns import assemble_campaigns
+    from botwatch.campaigns.leads import extract_leads
+
+    path = tmp_path_factory.mktemp("leads") / "case.duckdb"
+    case = build_leads_case(path)
+    assemble_campaigns(case.con, 1, seed=7)
+    score_by_hand(case.con)
+    extract_leads(case.con, 1)
+    case.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def led_html(led_case) -> str:
+    return write_report(led_case, led_case.parent / "report.html").read_text("utf-8")
+
+
+def _part(text: str, start: str, end: str) -> str:
+    i = text.index(start)
+    return text[i : text.index(end, i)]
+
+
+def _campaign_sections(text: str) -> dict[str, str]:
+    sections = re.findall(r'<section class="campaign".*?</section>', text, re.S)
+    return {re.search(r"<h3>Campaign (\S+) ", s).group(1): s for s in sections}
+
+
+def test_campaign_evidence_shows_the_edges_and_templates_behind_it(led_html):
+    # scoring writes evidence per account only: the section used to say "No evidence recorded." for every campaign
+    campaigns = _campaign_sections(led_html)
+    assert set(campaigns) == {"C1", "C2"}
+    evidence = {
+        c: _part(s, "<h4>Campaign evidence</h4>", "<h4>Pages and posts worked</h4>")
+        for c, s in campaigns.items()
+    }
+    assert all("No evidence recorded." not in e for e in evidence.values())
+    c1 = evidence["C1"]
+    assert (
+        '<span class="det">co_reply</span> 15 significant pair(s) link 6 of its 6 accounts within 60 s: 60 co-action(s)'
+        in c1
+    )
+    assert '<span class="det">co_text</span> 15 significant pair(s) link 6 of its 6 accounts' in c1
+    assert (
+        '<span class="det">template</span> 6 of its 6 accounts posted 6 comments matching template(s) T2'
+        in c1
+    )
+    assert 'href="#item-i-a0-1"' in c1 and 'href="#item-i-a0-2"' in c1  # the cited items, linked
+    assert (
+        '<span class="det">co_avatar</span> 3 of its 3 accounts use the same profile picture (3 pair(s)'
+        in evidence["C2"]
+    )
+
+
+def test_campaign_linked_by_avatar_shows_its_members_items(led_html):
+    c2 = _campaign_sections(led_html)["C2"]
+    # it used to say "items 0" and "across 0 page(s)" beside charts full of comments
+    assert "<dt>items</dt><dd>6</dd>" in c2 and "<dt>pages</dt><dd>PageV</dd>" in c2
+    assert "3 accounts acting together (co_avatar) across 1 page(s)" in c2
+    assert "0 page(s)" not in led_html
+
+
+def test_leads_section_is_apart_ranked_and_explained(led_html):
+    page = Page(led_html)
+    assert set(page.fragments) <= page.ids
+    assert '<b id="n-leads">2</b>' in led_html and '<a href="#leads">Leads (not flagged)</a>' in led_html
+    assert '<b id="n-campaigns">2</b>' in led_html  # the group without a flagged account is no campaign
+    leads = _part(led_html, '<section id="leads" class="leads">', '<section id="impact">')
+    assert "<h2>Leads (not flagged)</h2>" in leads and "<b>Leads are not flags.</b>" in leads
+    assert '<span class="flag">' not in leads  # the red flag badge never marks a lead
+    assert leads.count('<span class="notflag">not flagged</span>') == 2
+    assert leads.index('id="lead-L1"') < leads.index('id="lead-L2"')
+    l1 = _part(leads, 'id="lead-L1"', "</section>")
+    assert "rank 1 · account group · score\n0.45" in l1
+    assert "<li>they share text template(s) T6</li>" in l1
+    assert "so this community is a lead, not a campaign</li>" in l1
+    assert 'template T6 <mark class="slot">{a/b}</mark>' in l1
+    assert re.findall(r"\b(b\d) <span", l1) == ["b0", "b1", "b2", "b3"]
+    l2 = _part(leads, 'id="lead-L2"', "</section>")
+    assert (
+        "4 accounts share templates T1, T5 (8 comments on 1 page(s)); no significant coordination edge" in l2
+    )
+    assert "cluster T1:" in l2 and "cluster T5:" in l2 and 'href="#item-i-h0-1"' in l2
+    # lead accounts are in no campaign section
+    assert not any(re.search(r"\bb0\b", s) for s in _campaign_sections(led_html).values())
+
+
+def test_leads_capped_and_pseudonymised(led_case, tmp_path):
+    limits = ReportLimits(leads=1, accounts_per_lead=2)
+    text = write_report(led_case, tmp_path / "p.html", pseudonymize=True, limits=limits).read_text("utf-8")
+    leads = _part(text, '<section id="leads" class="leads">', '<section id="impact">')
+    assert "Showing the first 1 of 2 leads" in leads and "(+2 more accounts)" in leads
+    with Case(led_case, read_only=True) as case:
+        pz = Pseudonymizer.for_case(case.con)
+    assert pz.account("vk", "b0") in leads
+    shown = re.sub(r"<[^>]*>", " ", leads)
+    assert not re.search(r"\b[abhv]\d\b", shown)  # no raw account id or item id (i-b0-1) left
+    assert set(Page(text).fragments) <= Page(text).ids
+
+
+def test_lead_payloads_stay_text(tmp_path, html):
+    path = tmp_path / "case.duckdb"
+    known = build_report_case(path, payloads=PAYLOADS)
+    with Case(path) as case:
+        for i, p in enumerate(PAYLOADS, 1):
+            case.con.execute(
+                """INSERT INTO leads VALUES (2, ?, ?, 'vk', ?, 0.3, 0.4, 2, 2, NULL, NULL, ?, ['T1', ?], [?], [?], 0,
+                   NULL, ['c1', ?], ?, [?, 'why ' || ?])""",
+                [
+                    f"L{i}",
+                    p if i % 2 else "text_cluster",
+                    i,
+                    [known["accounts"]["h4"], p],
+                    p,
+                    p,
+                    p,
+                    p,
+                    p,
+                    p,
+                    p,
+                ],
+            )
+    text = write_report(path, tmp_path / "r.html", limits=ReportLimits(leads=len(PAYLOADS))).read_text(
+        "utf-8"
+    )
+    page = Page(text)
+    assert {t for t, _ in page.tags} <= {t for t, _ in Page(html).tags}
+    assert sum(1 for t, _ in page.tags if t == "script") == 4
+    for _tag, attrs in page.tags:
+        assert not any(k.startswith("on") for k in attrs)
+    assert set(page.fragments) <= page.ids
+    assert all(a["href"].startswith(("#", "https://", "http://")) for t, a in page.tags if t == "a")
+    leads = _part(text, '<section id="leads" class="leads">', '<section id="impact">')
+    assert leads.count('<section class="lead"') == len(PAYLOADS)
+    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in leads and "<script" not in leads
