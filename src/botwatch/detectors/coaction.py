@@ -148,7 +148,7 @@ class CoActionDetector(Detector):
     parameters = {
         "layers": LAYERS,
         **_LAYER_PARAMS,
-        "co_reply_scales_s": (600.0, 3600.0, 21600.0, 86400.0),
+        "co_reply_scales_s": (600.0, 3600.0, 21600.0),
         "fdr": 0.01,
         "fdr_method": "bh",
         "hypotheses": "selected",
@@ -191,6 +191,13 @@ class CoActionDetector(Detector):
         self.summary_ = summary
         return summary
 
+    _null_override: str | None = None
+
+    @property
+    def _null(self) -> str:
+        """The null of the layer being tested: ``null``, or ``exchangeable`` at co_reply's longer scales."""
+        return self._null_override or self.params["null"]
+
     def _window(self, layer: str) -> float:
         return float(self.params[f"{layer}_window_s"])
 
@@ -198,7 +205,9 @@ class CoActionDetector(Detector):
     def _run_scales(self, con, run_id: int) -> dict:
         """co_reply at ``co_reply_window_s`` over every comment, then at each of ``co_reply_scales_s`` over the
         comments of *candidate* accounts (accounts with an item in a cross-account text cluster of this run; a
-        long window over every comment of a hot post would compare millions of item pairs). Each pair keeps the
+        long window over every comment of a hot post would compare millions of item pairs), under the exchangeable
+        null: comments cluster within hours of a post anyway, so only a pair closer than the post's own comments
+        are to each other is remarkable (the jitter null's smoothing is for bursts of seconds). Each pair keeps the
         scale where its q-value is smallest; p and q are multiplied by the number of scales (Bonferroni over
         scales), so a pair is significant at ``fdr`` whichever scale it is strongest at."""
         base = self._window("co_reply")
@@ -206,9 +215,13 @@ class CoActionDetector(Detector):
         candidates = f"""account_id IN (SELECT DISTINCT account_id FROM cluster_items
                                         WHERE run_id = {int(run_id)} AND cluster_id IS NOT NULL)"""
         per_scale = {f"{base:g}s": self._run_layer(con, run_id, "co_reply", _events_sql("co_reply"), base)}
-        for w in scales:
-            events = f"SELECT * FROM ({_events_sql('co_reply')}) WHERE {candidates}"
-            per_scale[f"{w:g}s"] = self._run_layer(con, run_id, "co_reply", events, w)
+        events = f"SELECT * FROM ({_events_sql('co_reply')}) WHERE {candidates}"
+        self._null_override = "exchangeable"
+        try:
+            for w in scales:
+                per_scale[f"{w:g}s"] = self._run_layer(con, run_id, "co_reply", events, w)
+        finally:
+            self._null_override = None
         n = 1 + len(scales)
         fdr = float(self.params["fdr"])
         con.execute(f"""
@@ -269,7 +282,7 @@ class CoActionDetector(Detector):
     def _null_name(self, layer: str) -> str:
         """What the stored p-values were computed under, e.g. ``jitter(15 min)+screen``."""
         p = self.params
-        if p["null"] == "jitter":
+        if self._null == "jitter":
             base = f"jitter({p['jitter_factor'] * p[layer + '_window_s']:g}s)"
         else:
             base = "target_permutation"
@@ -360,7 +373,7 @@ class CoActionDetector(Detector):
             FROM _ca_ev x CROSS JOIN (VALUES (0), (1)) d(k)
             JOIN _ca_ev y ON y.tgt = x.tgt AND y.bkt = x.bkt + d.k
             WHERE y.eid > x.eid AND y.t - x.t <= {w} {only}""")
-        if self.params["null"] == "exchangeable":
+        if self._null == "exchangeable":
             con.execute("INSERT INTO _ca_close SELECT tgt, count(*) FROM _ca_meet GROUP BY tgt")
         if self.params["screen"] == "accounts":
             con.execute("""
@@ -430,7 +443,7 @@ class CoActionDetector(Detector):
         h = w * float(p["jitter_factor"])
         r = min(1.0, w / h)
         p_same, p_adj = 2 * r - r * r, r * r / 2
-        close = "coalesce(j.jp, 0)" if p["null"] == "jitter" else "coalesce(c.close_pairs, 0)"
+        close = "coalesce(j.jp, 0)" if self._null == "jitter" else "coalesce(c.close_pairs, 0)"
         con.execute(f"""
             CREATE TEMP TABLE _ca_tgt AS
             WITH n AS (SELECT tgt, count(*) AS n_items, count(DISTINCT acc) AS n_acc FROM _ca_ev GROUP BY tgt),

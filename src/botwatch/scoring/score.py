@@ -7,8 +7,9 @@ evidence is more than timing:
 
 * a significant edge in a layer that is not timing-only (``co_text``: repeated use of the same rare template;
   ``co_link``, ``co_repost``, ``co_hashtag``, ``co_avatar``), or
-* a significant timing edge (``co_reply``) with a partner whose texts fall in the same cross-account template
-  cluster (both wrote the template and did so together in time).
+* a significant timing edge (``co_reply``) with a partner who wrote the same template of their group: a
+  cross-account text cluster in which at least ``template_group_share`` (half) of the accounts have a significant
+  timing partner inside the cluster (the template belongs to accounts that act together in time, not to a crowd).
 
 So every flag cites at least one pair discovered at the layer's stated false-discovery rate (1 % by default).
 Timing alone, campaign membership, creation batches and office hours never flag an account
@@ -39,6 +40,7 @@ SCORING_PARAMETERS = {
     "office_hours_min_items": 10,
     "template_max_accounts": 500,
     "timing_alone_flags": False,
+    "template_group_share": 0.5,
 }
 SCORING_CONSTRAINTS = {
     k: Interval(float, 0, 1)
@@ -53,6 +55,7 @@ SCORING_CONSTRAINTS = {
     "office_hours_min_items": Interval(int, 1, None),
     "template_max_accounts": Interval(int, 2, None),
     "timing_alone_flags": IsBool(),
+    "template_group_share": Interval(float, 0, 1),
 }
 
 # Edge layers that only say "acted at the same time under the same posts".
@@ -168,7 +171,7 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
         )
 
     _behavioural_signals(con, p, signals)
-    flag_basis = _flag_basis(con, run_id, bool(p["timing_alone_flags"]))
+    flag_basis = _flag_basis(con, run_id, bool(p["timing_alone_flags"]), p["template_group_share"])
 
     # 4. combine
     score_rows, evidence_rows = [], []
@@ -203,21 +206,30 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
     return {"scored": len(score_rows), "flagged": n_flagged}
 
 
-def _flag_basis(con, run_id: int, timing_alone_flags: bool) -> set[tuple[str, str]]:
-    """Accounts in at least one significant pair whose evidence is more than timing (see the module doc)."""
+def _flag_basis(con, run_id: int, timing_alone_flags: bool, group_share: float) -> set[tuple[str, str]]:
+    """Accounts in at least one significant pair whose evidence is more than timing (see the module doc).
+
+    A timing pair counts when both accounts wrote a template *of their group*: a cross-account text cluster in
+    which at least ``group_share`` of the accounts have a significant timing partner inside the cluster. A
+    holiday greeting that hundreds post, two of them superfans who comment early on every post, is not."""
     timing = ", ".join(f"'{layer}'" for layer in TIMING_LAYERS)
     timing_ok = "true" if timing_alone_flags else "false"
     rows = con.execute(f"""
         WITH sig AS (SELECT platform, account_a, account_b, layer FROM edges WHERE run_id = {int(run_id)} AND significant),
         clus AS (SELECT DISTINCT platform, account_id, cluster_id FROM cluster_items
                  WHERE run_id = {int(run_id)} AND cluster_id IS NOT NULL),
-        text_pair AS (SELECT DISTINCT s.platform, s.account_a, s.account_b FROM sig s
-                      JOIN clus ca ON ca.platform = s.platform AND ca.account_id = s.account_a
-                      JOIN clus cb ON cb.platform = s.platform AND cb.account_id = s.account_b
-                                   AND cb.cluster_id = ca.cluster_id
-                      WHERE s.layer IN ({timing})),
+        tp AS (SELECT DISTINCT s.platform, s.account_a, s.account_b, ca.cluster_id FROM sig s
+               JOIN clus ca ON ca.platform = s.platform AND ca.account_id = s.account_a
+               JOIN clus cb ON cb.platform = s.platform AND cb.account_id = s.account_b AND cb.cluster_id = ca.cluster_id
+               WHERE s.layer IN ({timing})),
+        inside AS (SELECT platform, cluster_id, count(DISTINCT acct) AS n_in FROM (
+                     SELECT platform, cluster_id, account_a AS acct FROM tp
+                     UNION ALL SELECT platform, cluster_id, account_b FROM tp) GROUP BY 1, 2),
+        size AS (SELECT platform, cluster_id, count(*) AS n FROM clus GROUP BY 1, 2),
+        own AS (SELECT platform, cluster_id FROM inside JOIN size USING (platform, cluster_id)
+                WHERE n_in >= {float(group_share)} * n),
         basis AS (SELECT platform, account_a, account_b FROM sig WHERE layer NOT IN ({timing}) OR {timing_ok}
-                  UNION SELECT * FROM text_pair)
+                  UNION SELECT platform, account_a, account_b FROM tp SEMI JOIN own USING (platform, cluster_id))
         SELECT platform, account_a FROM basis UNION SELECT platform, account_b FROM basis""").fetchall()
     return {(platform, acct) for platform, acct in rows}
 
