@@ -12,7 +12,8 @@ cluster ``c`` with probability ``pi_c``, the template's popularity::
 
     pi_c = max(sum_a x_ac / sum_a o_a,  word_rarity ** d_c)
 
-where ``d_c`` is the number of distinct words of the cluster's template: the second term is the chance that
+where ``d_c`` is the number of distinct words of the cluster's example text (its medoid; not of the template,
+whose fixed part shrinks as slots and rewording grow): the second term is the chance that
 two people type the same ``d_c`` words independently (each further word divides it by ``1 / word_rarity``), so
 short or stock texts are never rare however seldom they occur in the case. For a pair ``(a, b)`` sharing the
 clusters ``S``, ``X_a ~ Poisson(o_a * sum_{c in S} pi_c)`` and the shared weight is ``k = min(x_a, x_b)`` (both
@@ -49,7 +50,8 @@ _TEMP_TABLES = ("_tc_occ", "_tc_acc", "_tc_cells", "_tc_clusters", "_tc_pairs", 
 def _groups_sql(run_id: int, use_clusters: bool, min_chars: int) -> str:
     """SELECT platform, cluster_id, item_id, template for every clustered item of the run."""
     if use_clusters:
-        return f"""SELECT ci.platform, ci.cluster_id, ci.item_id, tc.template, tc.n_accounts
+        return f"""SELECT ci.platform, ci.cluster_id, ci.item_id, coalesce(tc.example_text, tc.template) AS template,
+                          tc.n_accounts
                    FROM cluster_items ci JOIN text_clusters tc
                      ON tc.run_id = ci.run_id AND tc.cluster_id = ci.cluster_id AND tc.platform = ci.platform
                    WHERE ci.run_id = {int(run_id)} AND ci.cluster_id IS NOT NULL"""
