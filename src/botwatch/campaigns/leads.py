@@ -239,13 +239,19 @@ def _stats(con, run: int, candidates: list[dict], renamed: dict) -> list[dict]:
             stats[key]["score"] = round(float(mean), 4)
             stats[key]["max_score"] = round(float(top), 4)
         for key, sig_pairs, layers, min_q, any_edges in con.execute(
-            f"""SELECT a.key,
-                       count(DISTINCT (e.account_a, e.account_b)) FILTER (WHERE e.significant),
-                       list(DISTINCT e.layer ORDER BY e.layer) FILTER (WHERE e.significant),
-                       min(e.q_value), count(DISTINCT (e.account_a, e.account_b))
-                FROM _lead_members a
-                JOIN edges e ON e.run_id = {run} AND e.platform = a.platform AND e.account_a = a.account_id
-                JOIN _lead_members b ON b.key = a.key AND b.platform = e.platform AND b.account_id = e.account_b
+            f"""WITH mem AS (SELECT DISTINCT platform, account_id FROM _lead_members),
+                pairs AS (
+                  SELECT e.platform, e.account_a, e.account_b, bool_or(coalesce(e.significant, false)) AS sig,
+                         list(e.layer) FILTER (WHERE e.significant) AS layers, min(e.q_value) AS q
+                  FROM edges e
+                  SEMI JOIN mem ma ON ma.platform = e.platform AND ma.account_id = e.account_a
+                  SEMI JOIN mem mb ON mb.platform = e.platform AND mb.account_id = e.account_b
+                  WHERE e.run_id = {run} GROUP BY 1, 2, 3)
+                SELECT a.key, count(*) FILTER (WHERE p.sig),
+                       list_sort(list_distinct(flatten(list(p.layers) FILTER (WHERE p.sig)))), min(p.q), count(*)
+                FROM pairs p
+                JOIN _lead_members a ON a.platform = p.platform AND a.account_id = p.account_a
+                JOIN _lead_members b ON b.key = a.key AND b.platform = p.platform AND b.account_id = p.account_b
                 GROUP BY 1"""
         ).fetchall():
             s = stats[key]

@@ -279,8 +279,9 @@ def _campaign_evidence(con, run_id: int, campaign: dict, limits: ReportLimits) -
             """SELECT any_value(ci.platform) AS platform, count(DISTINCT ci.account_id) AS accounts,
                       list(DISTINCT ci.item_id) AS item_ids
                FROM cluster_items ci JOIN rep_members m USING (platform, account_id)
-               WHERE ci.run_id = ? AND m.campaign_id = ? AND list_contains(?, ci.cluster_id)""",
-            [run_id, cid, clusters],
+               SEMI JOIN (SELECT unnest(?::VARCHAR[]) AS cluster_id) x ON x.cluster_id = ci.cluster_id
+               WHERE ci.run_id = ? AND m.campaign_id = ?""",
+            [clusters, run_id, cid],
         )
         if got and got[0]["accounts"]:
             g = got[0]
@@ -313,9 +314,9 @@ def load_leads(con, run_id: int, limits: ReportLimits, ids, collector: ItemColle
         accounts = list(lead["account_ids"] or [])
         scores = dict(
             con.execute(
-                """SELECT account_id, max(score) FROM rep_scores
-                   WHERE platform = ? AND list_contains(?, account_id) GROUP BY 1""",
-                [platform, accounts],
+                """SELECT s.account_id, max(s.score) FROM (SELECT unnest(?::VARCHAR[]) AS account_id) x
+                   JOIN rep_scores s ON s.platform = ? AND s.account_id = x.account_id GROUP BY 1""",
+                [accounts, platform],
             ).fetchall()
         )
         ranked = sorted(accounts, key=lambda a: (-(scores.get(a) or 0.0), a))
