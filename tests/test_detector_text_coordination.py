@@ -135,3 +135,32 @@ def test_parameter_validation():
         TextCoordinationDetector(word_rarity=1.5).validate_params()
     with pytest.raises(BotwatchError, match="unknown parameter"):
         TextCoordinationDetector(window_s=3)
+
+
+def test_breadth_finds_accounts_sharing_many_different_rare_texts(tmp_path):
+    """Six troll accounts each post 40 of 55 invented headlines once. Organic accounts write their own words,
+    and 200 rare quotes are each shared once by three random organic accounts (the background of rare shared
+    texts). Depth cannot see the trolls (each headline once per account); breadth links every troll pair and
+    no organic pair."""
+    rng = np.random.default_rng(4)
+    headlines = [f"{_organic_text(rng)} breaking number {i} today" for i in range(55)]
+    rows, trolls = [], [f"troll{i}" for i in range(6)]
+    for i, troll in enumerate(trolls):
+        for j, h in enumerate(rng.choice(headlines, size=40, replace=False)):
+            rows.append({**comment(f"t{i}_{j}", troll, None, (j + i) * DAY), "text": str(h)})
+    for a in range(300):
+        for j in range(10):
+            rows.append(
+                {**comment(f"o{a}_{j}", f"org{a:03d}", None, j * DAY + a), "text": _organic_text(rng)}
+            )
+    for q in range(200):
+        quote = f"{_organic_text(rng)} quote {q}"
+        for a in rng.choice(300, size=3, replace=False):
+            rows.append({**comment(f"q{q}_{a}", f"org{a:03d}", None, q * 3600 + a), "text": quote})
+    with Case(tmp_path / "c.duckdb") as case:
+        insert_items(case, rows)
+        TextCoordinationDetector().run(RunContext(con=case.con, run_id=1, seed=7))
+        got = edges(case, "co_text")
+    significant = {(e["account_a"], e["account_b"]) for e in got if e["significant"]}
+    assert significant == set(itertools.combinations(trolls, 2))
+    assert all(e["null_model"] == "template_rarity(breadth)" for e in got if e["significant"])
