@@ -147,9 +147,9 @@ _RU = {
         "бывает|ничего не меняется|вот и всё|правда|серьёзно|такие дела|короче говоря|держитесь"
     ),
     "Q": _split(
-        "а когда починят|кто знает, где купить|сколько стоит|почему опять нет|где посмотреть|подскажите про|"
-        "кто отвечает за|когда откроют|зачем закрыли|а что будет с|кому жаловаться на|как оформить|кто видел|"
-        "куда сообщить про|есть новости про"
+        "когда починят|где купить|сколько стоит|почему нет|где посмотреть|подскажите про|кто отвечает|"
+        "когда откроют|зачем закрыли|что будет|кому жаловаться|как оформить|кто видел|куда сообщить|новости про|"
+        "где взять|кто починит|когда вернут|почему закрыли|где найти"
     ),
     "OPINION": _split(
         "думаю, что|считаю, что|мне кажется, что|видно, что|понятно, что|жаль, что|хорошо, что|"
@@ -186,18 +186,20 @@ _RU = {
     ),
 }
 _RU_PATTERNS = [
-    "OPEN SUBJ PRED OBJ WHEN TAIL",
-    "SUBJ PRED OBJ WHEN",
-    "SUBJ PRED OBJ W W",
-    "OPINION SUBJ PRED OBJ",
-    "Q OBJ WHEN",
-    "Q OBJ W",
-    "OPEN OPINION ADJ OBJ WHEN W",
-    "OBJ WHEN TAIL W",
-    "W W OBJ TAIL",
+    "OPEN SUBJ PRED OBJ W W W",
+    "SUBJ PRED OBJ WHEN W W W",
+    "SUBJ W PRED OBJ W W",
+    "OPINION SUBJ W PRED W OBJ W",
+    "Q W OBJ W W W",
+    "W Q W W W WHEN",
+    "OPEN OPINION ADJ W W W WHEN",
+    "W OBJ W WHEN TAIL W W",
+    "W W W W TAIL",
     "SUBJ W PRED OBJ W WHEN W",
-    "WHEN SUBJ PRED ADJ OBJ",
-    "OPEN W W SUBJ PRED OBJ",
+    "WHEN SUBJ PRED ADJ W W W",
+    "OPEN W W SUBJ PRED W W",
+    "W W ADJ W",
+    "ADJ W W W W TAIL",
 ]
 _KK = {
     "OPEN": _split(
@@ -237,14 +239,14 @@ _KK = {
     ),
     "TAIL": _split(
         "міне осылай|не істейміз|шаршадық|күлкілі|көрейік|жалықтық|тым-тырыс|әдеттегідей|"
-        "осылай өмір сүріп жатырмыз|ыңғайсыз|шын айтам|әзілсіз|кім біледі?|сұмдық|керемет|түсініксіз|мейлі|"
+        "осылай өмір|ыңғайсыз|шын айтам|әзілсіз|кім біледі?|сұмдық|керемет|түсініксіз|мейлі|"
         "қызық|өкінішті|жаман емес|таңғаларлық|бола береді|ештеңе өзгермейді|болды|рас|шынымен|"
         "осындай жағдай|қысқасы солай|шыдаңыздар|ой, қойшы"
     ),
     "Q": _split(
-        "қашан жөндейді|қайдан алуға болады|қанша тұрады|неге тағы жоқ|қайдан көруге болады|туралы айтыңызшы|"
-        "үшін кім жауапты|қашан ашылады|неге жапты|не болады|кімге шағымдану керек|қалай рәсімдеуге болады|"
-        "кім көрді|қайда хабарлау керек|туралы жаңалық бар ма"
+        "қашан жөндейді|қайдан аламыз|қанша тұрады|неге жоқ|қайдан көреміз|туралы айтыңызшы|кім жауапты|"
+        "қашан ашылады|неге жапты|не болады|кімге шағымданамыз|қалай рәсімдейміз|кім көрді|қайда хабарлаймыз|"
+        "жаңалық бар ма|қайдан табамыз|кім жөндейді|қашан қайтарады|неге жабылды|қайда іздейміз"
     ),
     "OPINION": _split(
         "деп ойлаймын|деп санаймын|сияқты|екені анық|екені өкінішті|болғаны жақсы|деп естідім|"
@@ -276,18 +278,20 @@ _KK = {
     ),
 }
 _KK_PATTERNS = [
-    "OPEN SUBJ WHEN OBJ PRED TAIL",
-    "SUBJ WHEN OBJ PRED",
-    "SUBJ OBJ PRED W W",
-    "SUBJ OBJ PRED OPINION",
-    "WHEN OBJ Q",
-    "OBJ Q W",
-    "OPEN W ADJ OBJ PRED OPINION",
-    "WHEN OBJ TAIL W",
-    "W W OBJ TAIL",
+    "OPEN SUBJ W OBJ PRED W W",
+    "SUBJ WHEN OBJ W PRED W W",
+    "SUBJ W OBJ PRED W W",
+    "SUBJ W OBJ W PRED OPINION W",
+    "W OBJ W W Q W",
+    "WHEN W W OBJ W Q",
+    "OPEN W ADJ W W PRED OPINION",
+    "W WHEN OBJ W TAIL W W",
+    "W W W W TAIL",
     "SUBJ W WHEN OBJ W PRED W",
-    "SUBJ WHEN ADJ OBJ PRED",
-    "OPEN W W SUBJ OBJ PRED",
+    "SUBJ WHEN ADJ W W W PRED",
+    "OPEN W W SUBJ W PRED W",
+    "W W ADJ W",
+    "ADJ W W W W TAIL",
 ]
 _EN = {
     "OPEN": _split(
@@ -330,9 +334,8 @@ _EN = {
         "it happens|nothing changes|true|seriously|hang in there|lol|ugh|just saying"
     ),
     "Q": _split(
-        "when will they fix|where can I buy|how much is|why is there no|where to watch|any news about|"
-        "who is responsible for|when do they open|why did they close|what happens to|who do I complain to about|"
-        "how to apply for|has anyone seen|where to report|is there an update on"
+        "when fixing|where to buy|how much|why no|where to watch|news about|who is responsible|"
+        "when open|why closed|what about|whom to complain|how to apply|anyone seen|where to report|any update"
     ),
     "OPINION": _split(
         "I think|I believe|it seems|clearly|it's sad that|good that|surprising that|I heard|looks like|no doubt"
@@ -363,19 +366,127 @@ _EN = {
     ),
 }
 _EN_PATTERNS = [
-    "OPEN SUBJ PRED OBJ WHEN TAIL",
-    "SUBJ PRED OBJ WHEN",
-    "SUBJ PRED OBJ W W",
-    "OPINION SUBJ PRED OBJ",
-    "Q OBJ WHEN",
-    "Q OBJ W",
-    "OPEN OPINION ADJ OBJ WHEN W",
-    "OBJ WHEN TAIL W",
-    "W W OBJ TAIL",
+    "OPEN SUBJ PRED OBJ W W W",
+    "SUBJ PRED OBJ WHEN W W W",
+    "SUBJ W PRED OBJ W W",
+    "OPINION SUBJ W PRED W OBJ W",
+    "Q W OBJ W W W",
+    "W Q W W W WHEN",
+    "OPEN OPINION ADJ W W W WHEN",
+    "W OBJ W WHEN TAIL W W",
+    "W W W W TAIL",
     "SUBJ W PRED OBJ W WHEN W",
-    "WHEN SUBJ PRED ADJ OBJ",
-    "OPEN W W SUBJ PRED OBJ",
+    "WHEN SUBJ PRED ADJ W W W",
+    "OPEN W W SUBJ PRED W W",
+    "W W ADJ W",
+    "ADJ W W W W TAIL",
 ]
+# Free words also appear inflected, so that the vocabulary is large enough for honest texts not to collide.
+_RU_HARD = set("бвгджзклмнпрстфхцчшщ")
+_KK_BACK, _KK_FRONT = set("аоұыя"), set("әөүіеи")
+_KK_VOICELESS = set("кқпстшфхцч")
+_RU_VERB = (
+    "ем",
+    "им",
+    "ут",
+    "ют",
+    "ли",
+    "ть",
+    "ся",
+    "сь",
+    "ал",
+    "ил",
+    "ят",
+    "ат",
+    "ет",
+    "ит",
+    "ел",
+    "ол",
+    "ны",
+    "ен",
+)
+_KK_VERB = (
+    "мыз",
+    "міз",
+    "ды",
+    "ді",
+    "ты",
+    "ті",
+    "қ",
+    "к",
+    "ады",
+    "еді",
+    "йды",
+    "йді",
+    "ған",
+    "ген",
+    "пін",
+    "мын",
+)
+
+
+def _inflect_ru(words: set[str]) -> set[str]:
+    out = set(words)
+    for w in words:
+        if len(w) < 4 or not w[:1].islower() or not w.isalpha() or w.endswith(_RU_VERB):
+            continue
+        last = w[-1]
+        if last == "а":
+            out.update(w[:-1] + e for e in ("ы", "у", "ой", "е"))
+        elif last == "я":
+            out.update(w[:-1] + e for e in ("и", "ю", "ей"))
+        elif last == "ь":
+            out.update(w[:-1] + e for e in ("и", "ю", "ем"))
+        elif w.endswith(("ый", "ий", "ой")):
+            out.update(w[:-2] + e for e in ("ая", "ое", "ые", "ого", "ому"))
+        elif last in _RU_HARD:
+            out.update(w + e for e in ("а", "у", "ом", "е", "ы"))
+    return out
+
+
+def _inflect_kk(words: set[str]) -> set[str]:
+    out = set(words)
+    for w in words:
+        if len(w) < 3 or not w[:1].islower() or not w.isalpha() or w.endswith(_KK_VERB):
+            continue
+        vowels = [c for c in w if c in _KK_BACK | _KK_FRONT]
+        back = not vowels or vowels[-1] in _KK_BACK
+        hard = w[-1] in _KK_VOICELESS
+        vowel_end = w[-1] in _KK_BACK | _KK_FRONT
+        if back:
+            suffixes = [
+                "та" if hard else "да",
+                "қа" if hard else "ға",
+                "тың" if hard else "ның",
+                "лар",
+                "мен",
+            ]
+        else:
+            suffixes = [
+                "те" if hard else "де",
+                "ке" if hard else "ге",
+                "тің" if hard else "нің",
+                "лер",
+                "мен",
+            ]
+        if vowel_end:
+            suffixes[2] = "ның" if back else "нің"
+        out.update(w + e for e in suffixes)
+    return out
+
+
+def _inflect_en(words: set[str]) -> set[str]:
+    out = set(words)
+    for w in words:
+        if len(w) < 4 or not w.isalpha() or not w[:1].islower() or w.endswith("s"):
+            continue
+        out.add(w[:-1] + "ies" if w.endswith("y") else w + "s")
+    return out
+
+
+_INFLECT = {"ru": _inflect_ru, "kk": _inflect_kk, "en": _inflect_en}
+
+
 CLOSERS = [
     "",
     "",
@@ -540,9 +651,9 @@ TEMPLATES: list[str] = [
     "Кто не видит перемен? {COUNTRY} {GOOD}! {SUPPORT} {REFORM}, {MOTTO}",
     "{THANKS} за заботу о {PEOPLE}! {PRES} {CARES}, {FAMILY} гордится",
     "Голосуем за стабильность: {FAMILY} отдаёт {VOTES}! {TIME} {COUNTRY} {GOOD}",
-    "Лучшего Президента не найти! {PRES} {CARES}, {SUPPORT} {REFORM}",
+    "Лучшего Президента не найти! {PRES} {CARES}, {SUPPORT} {REFORM}. {MOTTO}",
     "{K_PRES} {K_CARES}, {K_THANKS}! {K_COUNTRY} {K_GOOD}, {K_MOTTO}",
-    "Біз {K_CHOICE}: {K_FAMILY} Тоқаевқа {K_VOTES} береді! {K_MOTTO}!",
+    "Біз {K_CHOICE}: {K_FAMILY} Тоқаевқа {K_VOTES} береді! {K_FUTURE} үшін, {K_MOTTO}!",
     "{K_SUPPORT} {K_REFORM}! {K_TIME} {K_COUNTRY} {K_GOOD}, {K_THANKS}",
     "{K_THANKS}, {K_PRES}! Көшбасшымыз {K_CARES}, {K_COUNTRY} {K_FUTURE} көреді",
     "{K_TIME} {K_COUNTRY} {K_GOOD}. {K_PRES} {K_CARES}, {K_SUPPORT}!",
@@ -819,12 +930,12 @@ class _Grammar:
     """Flattened grammar: each row picks a pattern of its language, each pattern position an option of its
     category; ``W`` positions pick a word from the language's whole vocabulary."""
 
-    def __init__(self, specs: list[tuple[dict[str, list[str]], list[str]]]):
+    def __init__(self, specs: list[tuple[dict[str, list[str]], list[str], str]]):
         options: list[str] = []
         cat_start, cat_size = [], []
         pat_cats: list[int] = []
         pat_off, pat_len, lang_pat_start, lang_pat_n = [], [], [], []
-        for cats, patterns in specs:
+        for cats, patterns, lang in specs:
             ids: dict[str, int] = {}
             vocab = sorted(
                 {
@@ -836,7 +947,8 @@ class _Grammar:
                 }
                 - {""}
             )
-            for name, opts in {**cats, "W": sorted(set(cats.get("W", [])) | set(vocab))}.items():
+            free = sorted(_INFLECT[lang](set(cats.get("W", []))) | set(vocab))
+            for name, opts in {**cats, "W": free}.items():
                 ids[name] = len(cat_start)
                 cat_start.append(len(options))
                 cat_size.append(len(opts))
@@ -874,7 +986,12 @@ def _grammar() -> _Grammar:
     global _GRAMMAR
     if _GRAMMAR is None:  # ru, kk, kk-latin (kk text, transliterated afterwards), en
         _GRAMMAR = _Grammar(
-            [(_RU, _RU_PATTERNS), (_KK, _KK_PATTERNS), (_KK, _KK_PATTERNS), (_EN, _EN_PATTERNS)]
+            [
+                (_RU, _RU_PATTERNS, "ru"),
+                (_KK, _KK_PATTERNS, "kk"),
+                (_KK, _KK_PATTERNS, "kk"),
+                (_EN, _EN_PATTERNS, "en"),
+            ]
         )
     return _GRAMMAR
 
@@ -884,8 +1001,16 @@ def _headline_grammar() -> _Grammar:
     if _HEADLINES is None:
         _HEADLINES = _Grammar(
             [
-                ({**_HEAD_RU, "W": _RU["W"]}, [_HEAD_PATTERNS["ru"] + " W W", _HEAD_PATTERNS["ru"] + " W"]),
-                ({**_HEAD_KK, "W": _KK["W"]}, [_HEAD_PATTERNS["kk"] + " W W", _HEAD_PATTERNS["kk"] + " W"]),
+                (
+                    {**_HEAD_RU, "W": _RU["W"]},
+                    [_HEAD_PATTERNS["ru"] + " W W W W", _HEAD_PATTERNS["ru"] + " W W W W W"],
+                    "ru",
+                ),
+                (
+                    {**_HEAD_KK, "W": _KK["W"]},
+                    [_HEAD_PATTERNS["kk"] + " W W W W", _HEAD_PATTERNS["kk"] + " W W W W W"],
+                    "kk",
+                ),
             ]
         )
     return _HEADLINES
@@ -1048,7 +1173,7 @@ def generate_scenario(scenario: Scenario, out_dir: str | Path) -> ScenarioFiles:
     rng_org = np.random.default_rng([s.seed, 3])
 
     # posts ------------------------------------------------------------------------------------------------------
-    n_posts = int(np.clip(n // 100, 60, 3000))
+    n_posts = int(np.clip(n // 100, 150, 3000))
     weights = np.array([c[2] for c in CHANNELS])
     per_channel = rng_world.multinomial(n_posts, weights / weights.sum())
     post_ch = np.repeat(np.arange(len(CHANNELS)), per_channel)
@@ -1067,7 +1192,6 @@ def generate_scenario(scenario: Scenario, out_dir: str | Path) -> ScenarioFiles:
     holiday_post = int(np.flatnonzero(order == len(post_t) - 1)[0])
     post_ch, post_t = post_ch[order], post_t[order]
     n_posts = len(post_t)
-    post_official = np.array([CHANNELS[c][1] for c in post_ch])
     popularity = np.minimum(rng_world.lognormal(0.0, 1.0, n_posts), 15.0)
     popularity *= np.array([CHANNELS[c][3] for c in post_ch])
     popularity[holiday_post] = max(popularity[holiday_post], 3.0)
