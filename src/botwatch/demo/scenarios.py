@@ -879,9 +879,9 @@ def scenario_grid(size: int = 50_000, seed: int = 1) -> list[Scenario]:
     acts = [1.0, 0.6, 0.3]
     slots = [2, 3, 5]
     cells: list[Scenario] = []
-    i = 0
     common = {"n_comments": size, "n_groups": n_groups, "seed": seed}
     for t, tempo in enumerate(TEMPOS):
+        j = 0
         for n_t in (1, 3):
             for para in (0.0, 0.3):
                 cells.append(
@@ -890,14 +890,14 @@ def scenario_grid(size: int = 50_000, seed: int = 1) -> list[Scenario]:
                         tempo=tempo,
                         n_templates=n_t,
                         paraphrase=para,
-                        n_slots=slots[(i + t) % 3],
-                        group_size=sizes[(i // 2 + t) % 3],
-                        active=acts[(i + 2 * t + 1) % 3],
-                        focus=i % 2 == 0,
+                        n_slots=slots[(j + t) % 3],
+                        group_size=sizes[(j + 2 * t) % 3],
+                        active=acts[(2 * j + t) % 3],
+                        focus=(j + t) % 2 == 0,
                         **common,
                     )
                 )
-                i += 1
+                j += 1
         cells.append(Scenario(f"{tempo}-p50", tempo=tempo, n_templates=2, paraphrase=0.5, n_slots=3,
                               group_size=(10, 60), active=0.6, focus=True, **common))  # fmt: skip
         cells.append(Scenario(f"{tempo}-hot", tempo=tempo, n_templates=2, paraphrase=0.1, n_slots=3,
@@ -1323,7 +1323,8 @@ def _plant(s: Scenario, rng, post_t, post_ch, n_people, rows: _Rows, add_fixed):
     """Planted groups: members, shift, channels, tempo window, templates; their comments go into ``rows``."""
     lo, hi = TEMPO_LAG_S[s.tempo]
     sizes = rng.integers(s.group_size[0], s.group_size[1] + 1, s.n_groups) if s.n_groups else np.zeros(0, int)
-    budget = s.planted_share * s.n_comments * sizes / max(1, sizes.sum())
+    weight = sizes * rng.uniform(0.5, 1.5, len(sizes))  # some groups are busier than others
+    budget = s.planted_share * s.n_comments * weight / max(1e-9, weight.sum())
     bank_order = rng.permutation(len(TEMPLATES))
     used: list[int] = []
     next_template = 0
@@ -1385,12 +1386,17 @@ def _plant(s: Scenario, rng, post_t, post_ch, n_people, rows: _Rows, add_fixed):
                 }
             )
 
-        # eligible posts: some point of the lag window falls in the shift
-        cand = np.flatnonzero(np.isin(post_ch, channels))
-        grid = post_t[cand, None] + (w0 + spread * (np.arange(24) + 0.5) / 24).astype(np.int64)[None, :]
-        ok = _in_shift(grid, shift_start, shift_end).any(axis=1)
-        eligible = cand[ok]
+        # eligible posts: some point of the lag window falls in the shift; a focused group whose channels have
+        # too few such posts for its share of comments takes on another official channel
         want = int(math.ceil(budget[g] / max(1.0, size * s.active)))
+        while True:
+            cand = np.flatnonzero(np.isin(post_ch, channels))
+            grid = post_t[cand, None] + (w0 + spread * (np.arange(24) + 0.5) / 24).astype(np.int64)[None, :]
+            eligible = cand[_in_shift(grid, shift_start, shift_end).any(axis=1)]
+            others = [c for c in OFFICIAL if c not in channels]
+            if len(eligible) >= want or not others:
+                break
+            channels = np.append(channels, others[int(rng.integers(len(others)))])
         events = np.sort(rng.choice(eligible, size=min(want, len(eligible)), replace=False))
         ev_rows, members = [], []
         for e in events:
