@@ -872,8 +872,8 @@ class ScenarioFiles:
 
 def scenario_grid(size: int = 50_000, seed: int = 1) -> list[Scenario]:
     """The family: tempo x templates (1, 3) x paraphrase (0, 0.3) with group sizes, activity, slots and focus
-    varied across cells, plus per tempo a heavily reworded cell, a hot-posts cell and a tiny-groups cell
-    (21 cells). About a third, at least two per tempo, are ``split="tune"``, chosen by a hash of seed and name."""
+    varied across cells, plus per tempo a heavily reworded cell, a hot-posts cell, a tiny-groups cell and a
+    sparse cell (many accounts, two or three comments each) (24 cells). About a third, at least two per tempo, are ``split="tune"``, chosen by a hash of seed and name."""
     n_groups = max(3, round(5 * math.sqrt(size / 50_000)))
     sizes = [(5, 30), (10, 60), (20, 100)]
     acts = [1.0, 0.6, 0.3]
@@ -905,6 +905,10 @@ def scenario_grid(size: int = 50_000, seed: int = 1) -> list[Scenario]:
         cells.append(Scenario(f"{tempo}-tiny", tempo=tempo, n_templates=2, paraphrase=0.1, n_slots=4,
                               group_size=(5, 10), active=0.6, focus=False,
                               **{**common, "n_groups": 2 * n_groups}))  # fmt: skip
+        # many accounts with a few comments each (about 2-3 per account), as real comment bots often are
+        cells.append(Scenario(f"{tempo}-sparse", tempo=tempo, n_templates=3, paraphrase=0.3, n_slots=4,
+                              group_size=(20, 100), active=0.3, focus=t != 2, planted_share=0.015,
+                              **common))  # fmt: skip
     return _assign_splits(cells, seed)
 
 
