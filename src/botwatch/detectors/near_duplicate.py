@@ -39,7 +39,7 @@ from botwatch.text.minhash import (
     sorted_unique,
 )
 from botwatch.text.normalize import SWITCHES, normalize_texts
-from botwatch.text.paraphrase import term_sets
+from botwatch.text.paraphrase import attach_paraphrases, term_sets
 from botwatch.text.template import extract_template
 
 MEDOID_CANDIDATES = 60  # distinct texts considered as a cluster's medoid (the most frequent ones)
@@ -67,8 +67,8 @@ class NearDuplicateDetector(Detector):
         "min_accounts": 3,
         "max_bucket": 50,
         "paraphrase": True,
-        "paraphrase_threshold": 0.5,
-        "paraphrase_min_terms": 5,
+        "paraphrase_threshold": 0.45,
+        "paraphrase_min_terms": 6,
         "paraphrase_prefix": 5,
         **{switch: True for switch in SWITCHES},
     }
@@ -162,17 +162,16 @@ class NearDuplicateDetector(Detector):
             terms = term_sets(
                 distinct, prefix=int(p["paraphrase_prefix"]), min_terms=int(p["paraphrase_min_terms"])
             )
-            links, _ = near_duplicate_pairs(
+            links, sim = near_duplicate_pairs(
                 terms,
                 threshold=float(p["paraphrase_threshold"]),
                 num_perm=int(p["num_perm"]),
                 seed=seed,
                 max_bucket=int(p["max_bucket"]),
             )
-            links = word_component[links]  # join the word-set components the links connect
-            links = links[links[:, 0] != links[:, 1]]
-            stats["n_paraphrase_pairs"] = len(links)
-            distinct_component = connected_components(len(distinct), links)[word_component]
+            occurrences = np.bincount(text_of, minlength=len(distinct))
+            distinct_component, n_links = attach_paraphrases(word_component, occurrences, links, sim)
+            stats["n_paraphrase_pairs"] = n_links
         component = distinct_component[text_of]  # per eligible item
 
         accounts = pc.dictionary_encode(items["account_id"].take(pa.array(eligible))).combine_chunks()

@@ -6,7 +6,7 @@ or which dropped a preposition keeps only part of its word set. :func:`term_sets
 normalised text to a *term* that those changes leave alone, and gives each text the set of its terms:
 
 - a **Russian** word that pymorphy3's OpenCorpora dictionary knows becomes its lemma (the first parse's normal
-  form: "народа", "народу" → "народ"); a perfective verb whose prefix is one of ``по про за на`` becomes its
+  form: "народа", "народу" → "народ"); a perfective verb whose prefix is ``по`` or ``про`` becomes its
   imperfective base when that is itself a verb in the dictionary ("позаботиться" → "заботиться",
   "проголосовать" → "голосовать");
 - any other word (**Kazakh**, which has no offline lemmatiser; names; English; typos) has its Kazakh letters
@@ -27,20 +27,27 @@ Python pass over distinct tokens plus vectorised numpy; it never depends on the 
 from __future__ import annotations
 
 import functools
+import re
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from botwatch.text.minhash import Shingles, _as_string_array, hash_strings, sorted_unique
+from botwatch.text.minhash import (
+    Shingles,
+    _as_string_array,
+    connected_components,
+    hash_strings,
+    sorted_unique,
+)
 
-__all__ = ["STOP_WORDS", "term", "term_sets"]
+__all__ = ["STOP_WORDS", "attach_paraphrases", "russian_lemma", "term", "term_sets", "terms_of_tokens"]
 
 _U64 = np.uint64
 KAZAKH_LETTERS = frozenset("әғқңөұүһі")
 _FOLD_KAZAKH = str.maketrans("әғқңөұүһі", "агкноуухи")
 _STOP_POS = frozenset({"PREP", "CONJ", "PRCL", "INTJ", "NPRO"})
-_ASPECT_PREFIXES = ("про", "по", "за", "на")
+_ASPECT_PREFIXES = ("про", "по")  # "за", "на", "с" drift too often: зависеть -> висеть, сказать -> казать
 STOP_WORDS = frozenset(
     # Russian words pymorphy3 tags as content words but that carry nothing here
     "быть это так вот еще уже тоже также даже очень просто который какой такой весь свой сам самый".split()
@@ -66,41 +73,106 @@ def _stem(word: str, prefix: int) -> str:
     return word.translate(_FOLD_KAZAKH)[:prefix]
 
 
-@functools.lru_cache(maxsize=1 << 19)
 def term(token: str, prefix: int = 5) -> str:
-    """The term of one normalised token ("" for a stop-word). See the module docstring.
+    """The term of one normalised token ("" for a stop-word). See the module docstring; :func:`term_sets` gives
+    every token of many texts the same term, vectorised.
 
     >>> [term(w) for w in "президент позаботился о народе біз тоқаевқа".split()]
     ['президент', 'заботиться', '', 'народ', '', 'токае']
     """
     if len(token) < 2 or token in STOP_WORDS or not any(c.isalpha() for c in token):
         return ""
-    if KAZAKH_LETTERS.isdisjoint(token) and any("а" <= c <= "я" for c in token):
-        morph = _morph()
-        if morph.word_is_known(token):
-            parse = morph.parse(token)[0]
-            tag = parse.tag
-            if tag.POS in _STOP_POS or "Apro" in tag:
-                return ""
-            lemma = parse.normal_form.replace("ё", "е")
-            if lemma in STOP_WORDS:
-                return ""
-            if tag.POS in ("VERB", "INFN", "PRTF", "PRTS", "GRND"):
-                lemma = _imperfective(lemma)
+    if _RUSSIAN.fullmatch(token):
+        lemma = russian_lemma(token)
+        if lemma is not None:
             return lemma
     return _stem(token, prefix)
+
+
+_RUSSIAN = re.compile("[а-я]+")
+_RUSSIAN_RE = "^[а-я]+$"
+_LETTER_RE = r"\pL"
+
+
+def _dictionary_parses(word: str) -> list[tuple[str, int, int]]:
+    """``(word as in the dictionary, paradigm, form)`` of every dictionary parse of ``word`` (е/ё folded)."""
+    morph = _morph()
+    return [
+        (fixed, para_id, idx)
+        for fixed, parses in morph.dictionary.words.similar_items(word, morph.char_substitutes)
+        for para_id, idx in parses
+    ]
+
+
+@functools.lru_cache(maxsize=1 << 19)
+def russian_lemma(token: str) -> str | None:
+    """The lemma of a Russian word in pymorphy3's dictionary, "" for a stop-word, ``None`` for an unknown word.
+
+    The parse is pymorphy3's first one (``MorphAnalyzer.parse(token)[0]``: the most probable tag given the word,
+    the dictionary's order on ties), read straight from the dictionary: the same answer on every word of 91k
+    real VK comments, about 2.3 times faster.
+    """
+    parses = _dictionary_parses(token)
+    if not parses:
+        return None
+    morph = _morph()
+    dictionary, prob = morph.dictionary, morph.prob_estimator.p_t_given_w.prob
+    best, best_p = parses[0], -1.0
+    for parse in parses:
+        p = prob(token, dictionary.build_tag_info(parse[1], parse[2]))
+        if p > best_p:
+            best, best_p = parse, p
+    fixed, para_id, idx = best
+    tag = dictionary.build_tag_info(para_id, idx)
+    if tag.POS in _STOP_POS or "Apro" in tag:
+        return ""
+    lemma = dictionary.build_normal_form(para_id, idx, fixed).replace("ё", "е")
+    if lemma in STOP_WORDS:
+        return ""
+    if tag.POS in ("VERB", "INFN", "PRTF", "PRTS", "GRND"):
+        lemma = _imperfective(lemma)
+    return lemma
 
 
 @functools.lru_cache(maxsize=1 << 14)
 def _imperfective(lemma: str) -> str:
     """ "позаботиться" → "заботиться" when the unprefixed verb is in the dictionary, else ``lemma``."""
+    dictionary = _morph().dictionary
     for p in _ASPECT_PREFIXES:
         rest = lemma[len(p) :]
         if lemma.startswith(p) and len(rest) >= 5:
-            parses = _morph().parse(rest)
-            if any(x.normal_form == rest and x.tag.POS == "INFN" and x.is_known for x in parses):
-                return rest
+            for fixed, para_id, idx in _dictionary_parses(rest):
+                if idx == 0 and fixed == rest and dictionary.build_tag_info(para_id, idx).POS == "INFN":
+                    return rest
     return lemma
+
+
+def terms_of_tokens(tokens: pa.Array, prefix: int = 5) -> pa.Array:
+    """:func:`term` of each distinct token, vectorised: only Russian-looking words take a (cached) Python call."""
+    tokens = pc.fill_null(tokens, "")
+    stem = tokens
+    for kazakh, russian in zip("әғқңөұүһі", "агкноуухи"):
+        stem = pc.replace_substring(stem, kazakh, russian)
+    stem = pc.utf8_slice_codeunits(stem, 0, prefix)
+    drop = pc.or_(
+        pc.less(pc.utf8_length(tokens), 2),
+        pc.or_(
+            pc.is_in(tokens, pa.array(sorted(STOP_WORDS))),
+            pc.invert(pc.match_substring_regex(tokens, _LETTER_RE)),
+        ),
+    )
+    russian = pc.and_(pc.invert(drop), pc.match_substring_regex(tokens, _RUSSIAN_RE))
+    where = np.flatnonzero(russian.to_numpy(zero_copy_only=False))
+    out = pc.if_else(drop, pa.scalar("", pa.string()), stem)
+    if len(where):
+        lemmas = [russian_lemma(t) for t in tokens.take(pa.array(where)).to_pylist()]
+        known = np.array([x is not None for x in lemmas], dtype=bool)
+        mask = np.zeros(len(tokens), dtype=bool)
+        mask[where[known]] = True
+        out = pc.replace_with_mask(
+            out, pa.array(mask), pa.array([x for x in lemmas if x is not None], pa.string())
+        )
+    return out
 
 
 def term_sets(texts, *, prefix: int = 5, min_terms: int = 1) -> Shingles:
@@ -120,9 +192,9 @@ def term_sets(texts, *, prefix: int = 5, min_terms: int = 1) -> Shingles:
     values = np.zeros(0, dtype=_U64)
     if len(flat):
         encoded = pc.dictionary_encode(flat)
-        terms = [term(t, prefix) for t in encoded.dictionary.to_pylist()]
-        term_hash = hash_strings(pa.array(terms, pa.string()))
-        is_term = np.array([bool(t) for t in terms], dtype=bool)
+        terms = terms_of_tokens(encoded.dictionary, prefix)
+        term_hash = hash_strings(terms)
+        is_term = pc.greater(pc.utf8_length(terms), 0).to_numpy(zero_copy_only=False)
         index = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         keep = is_term[index]
         docs = parents[keep].astype(_U64)
@@ -138,3 +210,41 @@ def term_sets(texts, *, prefix: int = 5, min_terms: int = 1) -> Shingles:
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     return Shingles(offsets=offsets, values=values, value_bits=value_bits, kind=(counts > 0).astype(np.int8))
+
+
+def attach_paraphrases(
+    component: np.ndarray, occurrences: np.ndarray, pairs: np.ndarray, similarity: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """Merge near-duplicate families through paraphrase links, without chaining lone texts.
+
+    ``component`` labels each distinct text with its word-set component (the smallest text index in it, as
+    :func:`~botwatch.text.minhash.connected_components` gives), ``occurrences`` counts the items of each distinct
+    text, and ``pairs``/``similarity`` are verified paraphrase links between distinct texts. A component with two
+    or more items is a *family* (copies or near-copies already found); a lone text is one posted once with no
+    near-duplicate. A link between two families merges them; a lone text joins the one family it is most similar
+    to (ties: the lowest label); a link between two lone texts is ignored, so that organic comments on one subject
+    never chain into a cluster of their own. Returns the merged label of each distinct text (the smallest text
+    index of its merged cluster) and the number of links used.
+    """
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    similarity = np.asarray(similarity, dtype=np.float64)
+    n = len(component)
+    size = np.bincount(component, weights=occurrences, minlength=n)
+    a, b = component[pairs[:, 0]], component[pairs[:, 1]]
+    differ = a != b
+    a, b, similarity = a[differ], b[differ], similarity[differ]
+    fa, fb = size[a] >= 2, size[b] >= 2
+    both = fa & fb
+    one = fa ^ fb
+    lone = np.where(fa, b, a)[one]
+    family = np.where(fa, a, b)[one]
+    order = np.lexsort((family, -similarity[one], lone))  # per lone text: most similar family first
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = lone[order][1:] != lone[order][:-1]
+    chosen = order[first]
+    links = np.concatenate(
+        [np.stack([a[both], b[both]], axis=1), np.stack([lone[chosen], family[chosen]], axis=1)]
+    )
+    links = sorted_unique(np.minimum(links[:, 0], links[:, 1]) * n + np.maximum(links[:, 0], links[:, 1]))
+    merged = connected_components(n, np.stack([links // n, links % n], axis=1))
+    return merged[component], len(links)

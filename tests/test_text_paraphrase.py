@@ -1,0 +1,127 @@
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from botwatch.text.minhash import hash_strings, jaccard_pairs
+from botwatch.text.normalize import normalize_texts
+from botwatch.text.paraphrase import (
+    _morph,
+    attach_paraphrases,
+    russian_lemma,
+    term,
+    term_sets,
+    terms_of_tokens,
+)
+
+
+def _terms(text: str) -> set[str]:
+    return {t for t in (term(w) for w in normalize_texts([text])[0].split()) if t}
+
+
+@pytest.mark.parametrize(
+    ("forms", "expected"),
+    [
+        ("народ народа народу народе народом", "народ"),
+        ("заботится позаботился заботился позаботится", "заботиться"),  # aspect prefix по- dropped
+        ("проголосовал голосую голосовали", "голосовать"),
+        ("президенту президента президентом", "президент"),
+        ("людях людей люди", "человек"),
+        # Kazakh (no lemmatiser): Kazakh letters folded, the first five letters kept
+        ("қазақстанды қазақстанға қазақстанның", "казак"),
+        ("тоқаевқа тоқаевты токаеву токаева", "токае"),  # Kazakh and Russian spellings of a name meet
+        ("таңдадық таңдаймыз таңдадым", "танда"),
+    ],
+)
+def test_inflected_forms_share_a_term(forms, expected):
+    assert {term(w) for w in forms.split()} == {expected}
+
+
+def test_stop_words_and_non_words_have_no_term():
+    for token in [
+        "о",
+        "и",
+        "за",
+        "наша",
+        "его",
+        "это",
+        "быть",
+        "біз",
+        "біздің",
+        "және",
+        "үшін",
+        "the",
+        "0",
+        "",
+    ]:
+        assert term(token) == "", token
+    # aspect pairs only for по-/про-: за- and на- change the meaning too often
+    assert term("зависит") == "зависеть" and term("сказал") == "сказать"
+
+
+def test_vectorised_terms_match_the_single_token_function():
+    tokens = (
+        "президент позаботился о народе біз тоқаевқа қазақстанды 0 a the government governments "
+        "проголосовал зависит сказал stop-word ы ёлка елка наши kazakh123 х2 ааа"
+    ).split()
+    got = terms_of_tokens(pa.array(tokens)).to_pylist()
+    assert got == [term(t) for t in tokens]
+    assert terms_of_tokens(pa.array(tokens), prefix=3).to_pylist() == [term(t, 3) for t in tokens]
+
+
+def test_lemmas_are_pymorphys_first_parse():
+    morph = _morph()
+    for word in "стали голоса народу людях думает отдаёт выборы новые сильную лучше".split():
+        word = word.replace("ё", "е")
+        expected = morph.parse(word)[0].normal_form.replace("ё", "е")
+        assert russian_lemma(word) in (expected, ""), word
+    assert russian_lemma("тоқаевқа") is None and russian_lemma("абырвалг") is None
+
+
+def test_term_sets_are_order_free_and_drop_short_texts():
+    texts = [
+        "президент заботится о простых людях и всегда думает о будущем нашего народа",
+        "о будущем народа всегда думал и о простом человеке позаботился наш президент",  # swapped, inflected
+        "спасибо президенту за заботу",  # two terms
+        "",
+    ]
+    sets = term_sets(texts, min_terms=3)
+    assert sets.sizes.tolist() == [8, 8, 0, 0]
+    assert sets.kind.tolist() == [1, 1, 0, 0]
+    assert np.array_equal(sets.of(0), sets.of(1))
+    assert jaccard_pairs(sets, np.array([[0, 1]]))[0] == 1.0
+    # the values are the terms' hashes (top bits), as word shingles keep them
+    expected = np.sort(hash_strings(sorted(_terms(texts[0]))) >> np.uint64(3))
+    assert np.array_equal(np.sort(sets.of(0)), expected)
+    assert term_sets(texts, min_terms=1).sizes.tolist()[2] == 2
+
+
+def test_attach_paraphrases_joins_families_and_attaches_lone_texts_once():
+    # distinct texts 0..7; word-set components: {0, 1} family, {2} family (posted twice), {3}, {4}, {5}, {6}, {7}
+    component = np.array([0, 0, 2, 3, 4, 5, 6, 7])
+    occurrences = np.array([1, 1, 2, 1, 1, 1, 1, 1])
+    pairs = np.array(
+        [
+            [1, 2],  # family - family: merged
+            [3, 0],  # lone 3 -> family {0, 1} (0.5) ...
+            [3, 2],  # ... or family {2} (0.7): the more similar one, but both are one cluster now anyway
+            [4, 0],  # lone 4 -> family {0, 1}
+            [5, 6],  # lone - lone: ignored
+            [6, 7],  # lone - lone: ignored
+            [0, 1],  # inside a family: nothing to do
+        ]
+    )
+    similarity = np.array([0.5, 0.5, 0.7, 0.6, 0.9, 0.9, 0.8])
+    merged, used = attach_paraphrases(component, occurrences, pairs, similarity)
+    assert merged.tolist() == [0, 0, 0, 0, 0, 5, 6, 7]
+    assert used == 3
+    # a lone text linked to two separate families joins only the more similar one: no chain through it
+    component = np.array([0, 0, 2, 2, 4])
+    merged, used = attach_paraphrases(
+        component, np.ones(5, dtype=np.int64), np.array([[4, 0], [4, 2]]), np.array([0.5, 0.6])
+    )
+    assert merged.tolist() == [0, 0, 2, 2, 2] and used == 1
+    # ties go to the lower family label
+    merged, _ = attach_paraphrases(
+        component, np.ones(5, dtype=np.int64), np.array([[4, 2], [4, 0]]), np.array([0.6, 0.6])
+    )
+    assert merged.tolist() == [0, 0, 2, 2, 0]
