@@ -135,6 +135,14 @@ def evaluate(case: Path, folder: Path) -> dict:
         con.execute("""SELECT "group", count(*) FROM gt WHERE label = '1' GROUP BY 1""").fetchall()
     )
     campaigns = con.execute("SELECT count(*) FROM c.campaigns WHERE run_id = ?", [run]).fetchone()[0]
+    by_volume = con.execute(
+        """WITH n AS (SELECT account_id, count(*) AS k FROM c.items GROUP BY 1),
+                f AS (SELECT DISTINCT account_id FROM c.account_scores WHERE run_id = ? AND flagged)
+           SELECT CASE WHEN n.k <= 2 THEN '1-2' ELSE '3+' END, count(*), count(f.account_id)
+           FROM gt JOIN n USING (account_id) LEFT JOIN f USING (account_id) WHERE gt.label = '1'
+           GROUP BY 1 ORDER BY 1""",
+        [run],
+    ).fetchall()
     con.close()
     planted = sum(planted_by_group.values())
     tp = sum(v for g, v in flagged.items() if g in planted_by_group)
@@ -153,6 +161,10 @@ def evaluate(case: Path, folder: Path) -> dict:
         "recall": round(tp / planted, 4) if planted else 0.0,
         "group_recall": group_recall,
         "min_group_recall": min(group_recall.values()) if group_recall else None,
+        # recall of planted accounts with one or two comments, and with three or more
+        "recall_by_comments": {
+            b: {"planted": n, "flagged": k, "recall": round(k / n, 3)} for b, n, k in by_volume
+        },
         "campaigns": campaigns,
         "groups_recovered": [g for g in ev["groups_recovered"] if g in planted_by_group],
         "groups": len(planted_by_group),
@@ -242,6 +254,16 @@ def _fps(res: dict) -> str:
     return ", ".join(f"{g} {n}" for g, n in fp.items()) or "0"
 
 
+def _by_volume(res: dict) -> str:
+    by = res.get("recall_by_comments", {})
+    return " / ".join(f"{by[b]['flagged']}/{by[b]['planted']}" if b in by else "–" for b in ("1-2", "3+"))
+
+
+def _per_account(row: dict) -> str:
+    c = row["counts"]
+    return f"{c['planted_comments'] / c['planted_accounts']:.1f}" if c.get("planted_accounts") else "–"
+
+
 def markdown(results: dict) -> str:
     meta = results["meta"]
     mach = meta["machine"]
@@ -270,7 +292,9 @@ def markdown(results: dict) -> str:
         "group; slots = varying slots per template; para = share of planted comments reworded; size = accounts "
         "per group; act = share of a group active per post; grp = groups; hot = hot posts; focus = groups "
         "comment under one or two official channels only. Planted = planted accounts in the data; FPs = flagged "
-        "organic accounts by trap. Detect s / peak MB: the whole detect step in a fresh child process.",
+        "organic accounts by trap; per acct = planted comments per planted account; recall 1-2 / 3+ = planted "
+        "accounts flagged / present among those with one or two comments and among those with three or more. "
+        "Detect s / peak MB: the whole detect step in a fresh child process.",
     ]
     cells = results["cells"]
     for split in ("tune", "held_out"):
@@ -281,9 +305,9 @@ def markdown(results: dict) -> str:
             "",
             f"## {split} ({len(rows)} cells)",
             "",
-            "| cell | tempo | tpl | slots | para | size | act | grp | hot | focus | comments | planted | flagged "
-            "| precision | recall | FPs by trap | campaigns | detect s | peak MB | floors |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| cell | tempo | tpl | slots | para | size | act | grp | hot | focus | comments | planted | per acct "
+            "| flagged | precision | recall | recall 1-2 / 3+ | FPs by trap | campaigns | detect s | peak MB | floors |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in rows:
             c, res, det = r["cell"], r.get("result", {}), r.get("detect", {})
@@ -292,8 +316,9 @@ def markdown(results: dict) -> str:
                 f"| {c['name']} | {c['tempo']} | {c['n_templates']} | {c['n_slots']} | {c['paraphrase']} | "
                 f"{c['group_size'][0]}-{c['group_size'][1]} | {c['active']} | {c['n_groups']} | "
                 f"{'yes' if c['hot_posts'] else 'no'} | {'yes' if c['focus'] else 'no'} | "
-                f"{r['counts']['comments']:,} | {res.get('planted', '–')} | {res.get('flagged', '–')} | "
-                f"{_f(res.get('precision'))} | {_f(res.get('recall'))} | {_fps(res) if res else r.get('error', '')} | "
+                f"{r['counts']['comments']:,} | {res.get('planted', '–')} | {_per_account(r)} | {res.get('flagged', '–')} | "
+                f"{_f(res.get('precision'))} | {_f(res.get('recall'))} | {_by_volume(res)} | "
+                f"{_fps(res) if res else r.get('error', '')} | "
                 f"{res.get('campaigns', '–')} | {_f(det.get('wall_s'), 1)} | {_f(det.get('peak_rss_mb'), 0)} | "
                 f"{'met' if ok else '**missed**'} |"
             )
