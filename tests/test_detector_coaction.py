@@ -335,10 +335,15 @@ def test_co_reply_scales_find_a_slow_squad_and_keep_its_strongest_scale(tmp_path
             rows.append(comment(f"s{p}_{i}", acct, f"t{p}", start + 1800 + rng.uniform(0, 600)))
     with Case(tmp_path / "c.duckdb") as case:
         insert_items(case, rows)
-        # candidates for the longer scales: accounts with an item in a text cluster (squad and some organic)
+        # candidates for the longer scales: accounts that wrote a coordinated template, T1 (squad and some
+        # organic accounts); T2 is a template of organic accounts that no co_text edge cites
         case.con.execute(
-            "INSERT INTO cluster_items SELECT 1, 'T1', platform, item_id, account_id, 1.0 FROM items "
-            "WHERE account_id LIKE 'sq%' OR account_id < 'org10'"
+            "INSERT INTO cluster_items SELECT 1, CASE WHEN account_id < 'org20' THEN 'T2' ELSE 'T1' END, "
+            "platform, item_id, account_id, 1.0 FROM items WHERE account_id LIKE 'sq%' OR account_id < 'org30'"
+        )
+        case.con.execute(
+            "INSERT INTO edges (run_id, platform, account_a, account_b, layer, significant, targets) "
+            "VALUES (1, 'test', 'sq0', 'sq1', 'co_text', true, ['T1'])"
         )
         one = run_detector(case, layers=["co_reply"])["co_reply"]
         summary = run_detector(case, layers=["co_reply"], co_reply_scales_s=(600.0, 3600.0))["co_reply"]
@@ -350,6 +355,10 @@ def test_co_reply_scales_find_a_slow_squad_and_keep_its_strongest_scale(tmp_path
     assert len({(e["account_a"], e["account_b"]) for e in got}) == len(got)  # one edge per pair
     squad_edges = [e for e in got if (e["account_a"], e["account_b"]) in pairs]
     assert {e["window_s"] for e in squad_edges} <= {90.0, 600.0, 3600.0}
-    assert sum(e["window_s"] > 90 for e in squad_edges) > len(pairs) / 2  # most are strongest at a longer scale
+    assert (
+        sum(e["window_s"] > 90 for e in squad_edges) > len(pairs) / 2
+    )  # most are strongest at a longer scale
     assert all("min of 3 scales" in e["null_model"] for e in got)
     assert set(summary["scales"]) == {"90s", "600s", "3600s"}
+    n_candidates = summary["scales"]["600s"]["events"]
+    assert n_candidates == 12 * len(squad) + sum(1 for r in rows if "org20" <= r["account_id"] < "org30")

@@ -144,7 +144,7 @@ class CoActionDetector(Detector):
     description = (
         "Pairs of accounts acting on the same posts, texts, links, reposts or hashtags within seconds"
     )
-    requires = ("near_duplicate",)
+    requires = ("near_duplicate", "text_coordination")
     parameters = {
         "layers": LAYERS,
         **_LAYER_PARAMS,
@@ -204,7 +204,8 @@ class CoActionDetector(Detector):
     # -- co_reply at several time scales ----------------------------------------------------------------------
     def _run_scales(self, con, run_id: int) -> dict:
         """co_reply at ``co_reply_window_s`` over every comment, then at each of ``co_reply_scales_s`` over the
-        comments of *candidate* accounts (accounts with an item in a cross-account text cluster of this run; a
+        comments of *candidate* accounts (accounts that wrote a *coordinated* template: a text cluster cited by a
+        significant ``co_text`` edge of this run, so text_coordination must run first; a
         long window over every comment of a hot post would compare millions of item pairs), under the exchangeable
         null: comments cluster within hours of a post anyway, so only a pair closer than the post's own comments
         are to each other is remarkable (the jitter null's smoothing is for bursts of seconds). Each pair keeps the
@@ -212,8 +213,10 @@ class CoActionDetector(Detector):
         scales), so a pair is significant at ``fdr`` whichever scale it is strongest at."""
         base = self._window("co_reply")
         scales = sorted({float(s) for s in self.params["co_reply_scales_s"]} - {base})
-        candidates = f"""account_id IN (SELECT DISTINCT account_id FROM cluster_items
-                                        WHERE run_id = {int(run_id)} AND cluster_id IS NOT NULL)"""
+        candidates = f"""account_id IN (
+            SELECT DISTINCT account_id FROM cluster_items WHERE run_id = {int(run_id)} AND cluster_id IN (
+              SELECT DISTINCT unnest(targets) FROM edges
+              WHERE run_id = {int(run_id)} AND layer = 'co_text' AND significant))"""
         per_scale = {f"{base:g}s": self._run_layer(con, run_id, "co_reply", _events_sql("co_reply"), base)}
         events = f"SELECT * FROM ({_events_sql('co_reply')}) WHERE {candidates}"
         self._null_override = "exchangeable"
