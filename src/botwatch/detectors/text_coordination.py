@@ -277,15 +277,22 @@ class TextCoordinationDetector(Detector):
 
     def _write_edges(self, con, run_id: int) -> None:
         """One edge per tested pair: weight = shared occasions, targets = shared clusters (rarest first),
-        evidence = both accounts' items in them (interleaved, capped); lead/lag from the posts both answered."""
+        evidence = both accounts' items in them (interleaved, capped); lead/lag from the posts both answered.
+        Each account contributes its earliest ``max_evidence_items / 2`` items per shared cluster, which bounds the
+        work for prolific accounts (lead/lag is measured over those items)."""
         max_t, max_e = int(self.params["max_targets"]), int(self.params["max_evidence_items"])
+        per_side = -(-max_e // 2)
         con.execute(f"""
             INSERT INTO edges
             WITH pr AS (SELECT * FROM _tc_pairs),
             sc AS (SELECT platform, account_a, account_b, unnest(clusters) AS cluster_id FROM pr),
-            ev AS (SELECT sc.platform, sc.account_a, sc.account_b, e.account_id, e.item_id, e.post, e.t
-                   FROM sc JOIN _tc_ev e ON e.platform = sc.platform AND e.cluster_id = sc.cluster_id
-                    AND e.account_id IN (sc.account_a, sc.account_b)),
+            side AS (SELECT platform, account_a, account_b, cluster_id, account_a AS account_id FROM sc
+                     UNION ALL SELECT platform, account_a, account_b, cluster_id, account_b FROM sc),
+            first_items AS (SELECT * FROM _tc_ev QUALIFY row_number() OVER (
+                              PARTITION BY platform, cluster_id, account_id ORDER BY t, item_id) <= {per_side}),
+            ev AS (SELECT s.platform, s.account_a, s.account_b, e.account_id, e.item_id, e.post, e.t
+                   FROM side s JOIN first_items e ON e.platform = s.platform AND e.cluster_id = s.cluster_id
+                    AND e.account_id = s.account_id),
             firsts AS (SELECT platform, account_a, account_b, post,
                               min(t) FILTER (WHERE account_id = account_a) AS ta,
                               min(t) FILTER (WHERE account_id = account_b) AS tb
