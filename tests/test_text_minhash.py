@@ -90,3 +90,30 @@ def test_connected_components():
     labels = connected_components(7, np.array([[5, 6], [0, 1], [1, 5], [3, 4]]))
     assert labels.tolist() == [0, 0, 2, 3, 3, 0, 0]
     assert connected_components(3, np.zeros((0, 2))).tolist() == [0, 1, 2]
+
+
+def test_lsh_pairs_involving_a_mask_are_the_unmasked_pairs_that_touch_it():
+    base = _random_texts(40, 10, seed=4)
+    rng = np.random.default_rng(9)
+    texts = []
+    for t in base:  # families of near-copies, so that buckets hold several texts
+        toks = t.split()
+        for _ in range(int(rng.integers(1, 6))):
+            copy = list(toks)
+            copy[int(rng.integers(len(copy)))] = f"x{int(rng.integers(10**6))}"
+            texts.append(" ".join(copy))
+    sh = shingle_texts(texts + [""], k=1)  # an empty text has no signature
+    sig = MinHasher(32, 3).signatures(sh)
+    mask = rng.random(len(texts) + 1) < 0.3
+    full = lsh_candidate_pairs(sig, 8, 4, max_bucket=1000)
+    got = lsh_candidate_pairs(sig, 8, 4, max_bucket=1000, involving=mask)
+    expected = full[mask[full[:, 0]] | mask[full[:, 1]]]
+    assert len(expected) > 20 and np.array_equal(got, expected)
+    assert len(lsh_candidate_pairs(sig, 8, 4, involving=np.zeros(len(mask), bool))) == 0
+    # a large bucket: every member linked to its first masked member, the masked ones chained
+    same = shingle_texts(["one two three four five"] * 30, k=1)
+    mask = np.zeros(30, bool)
+    mask[[7, 12, 20]] = True
+    pairs = lsh_candidate_pairs(MinHasher(16, 1).signatures(same), 4, 4, max_bucket=10, involving=mask)
+    assert np.all(mask[pairs[:, 0]] | mask[pairs[:, 1]])
+    assert len(set(connected_components(30, pairs).tolist())) == 1 and len(pairs) <= 2 * 30

@@ -6,17 +6,30 @@ skipped: "Спасибо!" or "Молодец" are repeated by people too and sa
 normalised texts are merged; the distinct ones are shingled (word ``shingle_size``-grams), MinHashed with
 ``num_perm`` permutations drawn from the run's seed, and paired by LSH banding tuned to ``threshold``
 (:mod:`botwatch.text.minhash`). Candidate pairs are kept when their exact shingle Jaccard is at least
-``threshold``, and union-find over the kept pairs gives clusters. A cluster is reported when at least
-``min_accounts`` distinct accounts posted in it.
+``threshold``, and union-find over the kept pairs gives the word-set components ("families": a component with
+two or more items).
 
-For each cluster the medoid (the text most similar to the rest, weighted by how often each text occurs) is the
-reference: ``cluster_items.similarity`` is each item's Jaccard with it, and the template
-(:mod:`botwatch.text.template`) is aligned against it. Clusters are numbered ``T1, T2, …`` by number of
-accounts (descending), then first appearance.
+**Paraphrase pass** (``paraphrase``, on by default): copies reworded by swapping clauses, dropping words,
+changing inflections (заботится/позаботился, народ/народа/народу) or mixing in Kazakh words fall out of their
+family's word set. Each distinct text also gets an order-free set of *terms* (:mod:`botwatch.text.paraphrase`:
+Russian lemmas from pymorphy3, the first ``paraphrase_prefix`` letters of Kazakh and other words, stop-words
+dropped); texts with fewer than ``paraphrase_min_terms`` terms take no part. A second MinHash-LSH pass over the
+term sets, verified by their exact Jaccard (at least ``paraphrase_threshold``), links texts; two families
+linked this way merge, and a lone text (posted once, with no near-duplicate) joins the one family it is most
+similar to. Two lone texts are never joined by the paraphrase pass alone: organic comments on one subject do
+not chain into a cluster. A cluster is reported when at least ``min_accounts`` distinct accounts posted in it.
+
+For each cluster the medoid (the text most similar to the rest by word sets, weighted by how often each text
+occurs) is the reference, and its family is the cluster's core: ``cluster_items.similarity`` is each core
+item's word-set Jaccard with the medoid (in [0, 1]); an item that joined through the paraphrase pass has
+**minus** its term-set Jaccard with the medoid (in [-1, -0.001]), so ``similarity < 0`` marks it. The template
+(:mod:`botwatch.text.template`) is aligned on the core items only. Clusters are numbered ``T1, T2, …`` by
+number of accounts (descending), then first appearance.
 
 The defaults (word sets, ``threshold`` 0.6, ``min_tokens`` 4, ``min_accounts`` 3) were chosen on the synthetic
-demo investigation and planted templates with word substitutions (see docs/methods/near_duplicate.md for the
-measurements and the trade-offs).
+demo investigation and planted templates with word substitutions; ``paraphrase_threshold`` 0.45 and
+``paraphrase_min_terms`` 6 on half of the templates of ``benchmarks/paraphrase.py`` (see
+docs/methods/near_duplicate.md for the measurements and the trade-offs).
 """
 
 from __future__ import annotations
@@ -162,14 +175,18 @@ class NearDuplicateDetector(Detector):
             terms = term_sets(
                 distinct, prefix=int(p["paraphrase_prefix"]), min_terms=int(p["paraphrase_min_terms"])
             )
-            links, sim = near_duplicate_pairs(
+            occurrences = np.bincount(text_of, minlength=len(distinct))
+            in_family = (
+                np.bincount(word_component, weights=occurrences, minlength=len(distinct))[word_component] >= 2
+            )
+            links, sim = near_duplicate_pairs(  # links between two lone texts would be ignored: never made
                 terms,
                 threshold=float(p["paraphrase_threshold"]),
                 num_perm=int(p["num_perm"]),
                 seed=seed,
                 max_bucket=int(p["max_bucket"]),
+                involving=in_family,
             )
-            occurrences = np.bincount(text_of, minlength=len(distinct))
             distinct_component, n_links = attach_paraphrases(word_component, occurrences, links, sim)
             stats["n_paraphrase_pairs"] = n_links
         component = distinct_component[text_of]  # per eligible item

@@ -1,5 +1,5 @@
 """Text for matching: normalisation (Russian, Kazakh Cyrillic and Latin, English), MinHash LSH near-duplicate
-search, and cluster templates."""
+search, paraphrase-robust term sets (Russian lemmas, Kazakh stems), and cluster templates."""
 
 from botwatch.text.minhash import (
     MinHasher,
@@ -13,6 +13,7 @@ from botwatch.text.minhash import (
     shingle_texts,
 )
 from botwatch.text.normalize import normalize_text, normalize_texts
+from botwatch.text.paraphrase import attach_paraphrases, term, term_sets
 from botwatch.text.template import Template, extract_template
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "Shingles",
     "Signatures",
     "Template",
+    "attach_paraphrases",
     "choose_bands",
     "connected_components",
     "extract_template",
@@ -29,4 +31,6 @@ __all__ = [
     "normalize_text",
     "normalize_texts",
     "shingle_texts",
+    "term",
+    "term_sets",
 ]

@@ -357,12 +357,40 @@ def _pairs_in_runs(order: np.ndarray, run_starts: np.ndarray, run_sizes: np.ndar
     return np.stack([order[left], order[right]], axis=1)
 
 
-def lsh_candidate_pairs(signatures: Signatures, bands: int, rows: int, *, max_bucket: int = 50) -> np.ndarray:
+def _pairs_led_by_masked(
+    order: np.ndarray, run_starts: np.ndarray, run_sizes: np.ndarray, n_masked: int
+) -> np.ndarray:
+    """Like :func:`_pairs_in_runs`, but only the pairs whose earlier member is masked (local number below
+    ``n_masked``); runs are sorted, so masked members come first and every pair with a masked member is kept."""
+    if len(run_sizes) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    members = np.repeat(run_starts, run_sizes) + (
+        np.arange(run_sizes.sum()) - np.repeat(np.cumsum(run_sizes) - run_sizes, run_sizes)
+    )
+    later = np.repeat(run_starts + run_sizes, run_sizes) - members - 1
+    later = np.where(order[members] < n_masked, later, 0)
+    left = np.repeat(members, later)
+    step = np.arange(later.sum()) - np.repeat(np.cumsum(later) - later, later) + 1
+    return np.stack([order[left], order[left + step]], axis=1)
+
+
+def lsh_candidate_pairs(
+    signatures: Signatures,
+    bands: int,
+    rows: int,
+    *,
+    max_bucket: int = 50,
+    involving: np.ndarray | None = None,
+) -> np.ndarray:
     """Candidate pairs ``(i, j)`` with ``i < j`` (unique, sorted) that share at least one band.
 
     Buckets of up to ``max_bucket`` texts contribute all their pairs; a larger bucket links each member to the
     bucket's first member and to its neighbour in text order (star + chain), which keeps its texts connected
     for clustering while bounding the work.
+
+    ``involving`` (a boolean mask over texts) keeps only the pairs with at least one masked text, without
+    generating the others: inside a bucket, masked members pair with every other member; a large bucket links
+    every member to its first masked member and chains the masked ones; a bucket without one gives nothing.
     """
     if bands * rows > signatures.num_perm:
         raise BotwatchError(f"bands * rows = {bands * rows} exceeds num_perm = {signatures.num_perm}")
@@ -375,29 +403,45 @@ def lsh_candidate_pairs(signatures: Signatures, bands: int, rows: int, *, max_bu
     doc_mask = _U64((1 << doc_bits) - 1)
     local = np.arange(len(docs), dtype=_U64)
 
+    masked = None if involving is None else np.asarray(involving, dtype=bool)[docs]
+    if masked is not None and not masked.any():
+        return np.zeros((0, 2), dtype=np.int64)
+    # with a mask, the local numbering puts masked texts first, so that they lead every bucket
+    local_of = local if masked is None else np.argsort(~masked, kind="stable").argsort().astype(_U64)
+    doc_of = None if masked is None else np.argsort(~masked, kind="stable")
+    n_masked = None if masked is None else int(masked.sum())
+
     def band_codes(band: int) -> np.ndarray | None:
         block = signatures.values[:, band * rows : (band + 1) * rows]
         cols = block if all_docs else block[docs]
         key = np.full(len(docs), ((band + 1) * int(_GOLDEN)) % 2**64, dtype=_U64)
         for c in range(rows):
             key = _splitmix(key ^ cols[:, c].astype(_U64))
-        packed = np.sort((key & ~doc_mask) | local)
+        packed = np.sort((key & ~doc_mask) | local_of)
         bucket = packed >> _U64(doc_bits)
         order = (packed & doc_mask).astype(np.int64)
         boundary = np.flatnonzero(np.diff(bucket) != 0) + 1
         run_starts = np.concatenate([[0], boundary])
         run_sizes = np.diff(np.append(run_starts, len(packed)))
         multi = run_sizes >= 2
+        if masked is not None:
+            multi &= order[run_starts] < n_masked  # a bucket's first member is masked if any is
         small = multi & (run_sizes <= max_bucket)
-        pairs = _pairs_in_runs(order, run_starts[small], run_sizes[small])
+        if masked is None:
+            pairs = _pairs_in_runs(order, run_starts[small], run_sizes[small])
+        else:
+            pairs = _pairs_led_by_masked(order, run_starts[small], run_sizes[small], n_masked)
         big = np.flatnonzero(multi & (run_sizes > max_bucket))
         if len(big):
             extra = []
             for s, m in zip(run_starts[big], run_sizes[big]):
                 members = np.sort(order[s : s + m])
                 extra.append(np.stack([np.full(m - 1, members[0]), members[1:]], axis=1))
-                extra.append(np.stack([members[1:-1], members[2:]], axis=1))
+                chain = members if masked is None else members[members < n_masked]
+                extra.append(np.stack([chain[1:-1], chain[2:]], axis=1))
             pairs = np.concatenate([pairs, *extra])
+        if doc_of is not None and len(pairs):
+            pairs = doc_of[pairs]
         if not len(pairs):
             return None
         a, b = docs[pairs[:, 0]], docs[pairs[:, 1]]
@@ -487,17 +531,19 @@ def near_duplicate_pairs(
     seed: int = 1,
     max_bucket: int = 50,
     prefilter_margin: float = 0.15,
+    involving: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of texts whose exact shingle Jaccard is at least ``threshold``, found through MinHash LSH.
 
     Returns ``(pairs, similarity)``. Candidates whose signatures agree on fewer than ``threshold -
     prefilter_margin`` of their values are dropped before the exact check (with 64 permutations the estimate's
     standard error is at most 0.06, so 0.15 is 2.5 of them). Pairs that LSH does not propose are missed;
-    :func:`choose_bands` keeps that rate small just above the threshold.
+    :func:`choose_bands` keeps that rate small just above the threshold. ``involving`` (a boolean mask over
+    texts) keeps only the pairs with at least one masked text (see :func:`lsh_candidate_pairs`).
     """
     signatures = MinHasher(num_perm=num_perm, seed=seed).signatures(shingles)
     bands, rows = choose_bands(threshold, num_perm)
-    pairs = lsh_candidate_pairs(signatures, bands, rows, max_bucket=max_bucket)
+    pairs = lsh_candidate_pairs(signatures, bands, rows, max_bucket=max_bucket, involving=involving)
     if prefilter_margin < 1.0 and len(pairs):
         pairs = pairs[signature_agreement(signatures, pairs) >= threshold - prefilter_margin]
     sim = jaccard_pairs(shingles, pairs)

@@ -18,8 +18,11 @@ normalised text to a *term* that those changes leave alone, and gives each text 
   pronominal adjectives (by pymorphy3's part of speech), "быть", a short Kazakh list (мен, біз, және, үшін …),
   a short English list, numbers and one-letter words.
 
+:func:`attach_paraphrases` then merges the near-duplicate families of the first pass through verified links
+between term sets, without ever joining two lone texts (see its docstring and ``near_duplicate``).
+
 Lemmas are looked up once per distinct token, behind an ``lru_cache`` that outlives one call (comments reuse
-their words; about 65k dictionary words per second on one core for the ones not cached yet). Terms are hashed
+their words; about 50-70k dictionary words per second on one core for the ones not cached yet). Terms are hashed
 like word shingles (FNV-1a 64 + splitmix64), so the sets plug into the same MinHash-LSH code. The work is one
 Python pass over distinct tokens plus vectorised numpy; it never depends on the number of threads.
 """
