@@ -41,6 +41,8 @@ SCORING_PARAMETERS = {
     "template_max_accounts": 500,
     "timing_alone_flags": False,
     "template_group_share": 0.5,
+    "template_min_words": 6,
+    "group_template_item_share": 0.5,
 }
 SCORING_CONSTRAINTS = {
     k: Interval(float, 0, 1)
@@ -56,6 +58,8 @@ SCORING_CONSTRAINTS = {
     "template_max_accounts": Interval(int, 2, None),
     "timing_alone_flags": IsBool(),
     "template_group_share": Interval(float, 0, 1),
+    "template_min_words": Interval(int, 1, None),
+    "group_template_item_share": Interval(float, 0, 1, closed="right"),
 }
 
 # Edge layers that only say "acted at the same time under the same posts".
@@ -172,6 +176,21 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
 
     _behavioural_signals(con, p, signals)
     flag_basis = _flag_basis(con, run_id, bool(p["timing_alone_flags"]), p["template_group_share"])
+    for platform, acct, n_in, n_all, clusters, ids, cid in _group_template_writers(con, run_id, p):
+        key = (platform, acct)
+        flag_basis.add(key)
+        joins = ""
+        if key not in member and cid is not None:
+            member[key] = cid
+            joins = f"; joins campaign {cid}, whose members wrote it"
+            con.execute("INSERT INTO campaign_accounts VALUES (?, ?, ?, ?)", [run_id, cid, platform, acct])
+        text = (
+            f"{n_in} of its {n_all} items match template(s) {', '.join(clusters[:5])} of a discovered group "
+            f"(most of the template's accounts repeat it together, significant co_text edges){joins}"
+        )
+        signals[key].append(("group_template", 1.0 - float(p["template_group_share"]) / 2, text, ids[:100]))
+    con.execute(f"""UPDATE campaigns c SET n_accounts = (SELECT count(*) FROM campaign_accounts ca
+                    WHERE ca.run_id = c.run_id AND ca.campaign_id = c.campaign_id) WHERE c.run_id = {int(run_id)}""")
 
     # 4. combine
     score_rows, evidence_rows = [], []
@@ -204,6 +223,44 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
     )
     n_flagged = sum(1 for r in score_rows if r[4])
     return {"scored": len(score_rows), "flagged": n_flagged}
+
+
+def _group_template_writers(con, run_id: int, p: dict) -> list[tuple]:
+    """Accounts whose texts are mostly templates *of a discovered group*: clusters of at least
+    ``template_min_words`` distinct words in which at least ``template_group_share`` of the accounts have a
+    significant ``co_text`` partner citing that cluster. An account qualifies when at least
+    ``group_template_item_share`` of its texts are in such clusters; it is then flagged (a one-off member of a
+    campaign that wrote its template once) and joins the campaign holding most of those templates' accounts.
+    Rows: (platform, account, items in the templates, texts, clusters, item ids, campaign id or None)."""
+    run = int(run_id)
+    return con.execute(rf"""
+        WITH ct AS (SELECT platform, account_a, account_b, unnest(targets) AS cluster_id FROM edges
+                    WHERE run_id = {run} AND layer = 'co_text' AND significant),
+        cin AS (SELECT platform, cluster_id, count(DISTINCT acct) AS n_in FROM (
+                  SELECT platform, cluster_id, account_a AS acct FROM ct
+                  UNION ALL SELECT platform, cluster_id, account_b FROM ct) GROUP BY 1, 2),
+        tpl AS (SELECT tc.platform, tc.cluster_id FROM text_clusters tc JOIN cin USING (platform, cluster_id)
+                WHERE tc.run_id = {run} AND cin.n_in >= {float(p["template_group_share"])} * tc.n_accounts
+                  AND len(list_distinct(regexp_extract_all(lower(coalesce(tc.example_text, tc.template)), '\p{{L}}+')))
+                      >= {int(p["template_min_words"])}),
+        mine AS (SELECT ci.platform, ci.account_id, count(DISTINCT ci.item_id) AS n_in,
+                        list(DISTINCT ci.cluster_id ORDER BY ci.cluster_id) AS clusters,
+                        list(DISTINCT ci.item_id ORDER BY ci.item_id) AS ids
+                 FROM cluster_items ci SEMI JOIN tpl USING (platform, cluster_id) WHERE ci.run_id = {run} GROUP BY 1, 2),
+        tot AS (SELECT platform, account_id, count(*) AS n_all FROM items
+                WHERE text IS NOT NULL AND trim(text) <> '' GROUP BY 1, 2),
+        writers AS (SELECT m.*, t.n_all FROM mine m JOIN tot t USING (platform, account_id)
+                    WHERE m.n_in >= {float(p["group_template_item_share"])} * t.n_all),
+        home AS (SELECT ci.platform, ci.cluster_id, ca.campaign_id, count(DISTINCT ca.account_id) AS n
+                 FROM cluster_items ci SEMI JOIN tpl USING (platform, cluster_id)
+                 JOIN campaign_accounts ca ON ca.run_id = {run} AND ca.platform = ci.platform
+                  AND ca.account_id = ci.account_id
+                 WHERE ci.run_id = {run} GROUP BY 1, 2, 3),
+        pick AS (SELECT w.platform, w.account_id, arg_max(h.campaign_id, h.n) AS campaign_id
+                 FROM writers w, unnest(w.clusters) AS u(cluster_id)
+                 JOIN home h ON h.platform = w.platform AND h.cluster_id = u.cluster_id GROUP BY 1, 2)
+        SELECT w.platform, w.account_id, w.n_in, w.n_all, w.clusters, w.ids, pick.campaign_id
+        FROM writers w LEFT JOIN pick USING (platform, account_id) ORDER BY 1, 2""").fetchall()
 
 
 def _flag_basis(con, run_id: int, timing_alone_flags: bool, group_share: float) -> set[tuple[str, str]]:
