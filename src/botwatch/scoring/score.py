@@ -42,6 +42,8 @@ SCORING_PARAMETERS = {
     "timing_alone_flags": False,
     "template_group_share": 0.5,
     "template_min_words": 6,
+    "group_template_use_share": 0.2,
+    "group_template_min_linked": 5,
     "group_template_item_share": 0.5,
 }
 SCORING_CONSTRAINTS = {
@@ -59,6 +61,8 @@ SCORING_CONSTRAINTS = {
     "timing_alone_flags": IsBool(),
     "template_group_share": Interval(float, 0, 1),
     "template_min_words": Interval(int, 1, None),
+    "group_template_use_share": Interval(float, 0, 1),
+    "group_template_min_linked": Interval(int, 2, None),
     "group_template_item_share": Interval(float, 0, 1, closed="right"),
 }
 
@@ -186,7 +190,7 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
             con.execute("INSERT INTO campaign_accounts VALUES (?, ?, ?, ?)", [run_id, cid, platform, acct])
         text = (
             f"{n_in} of its {n_all} items match template(s) {', '.join(clusters[:5])} of a discovered group "
-            f"(most of the template's accounts repeat it together, significant co_text edges){joins}"
+            f"(most of the template's uses come from accounts linked by significant co_text edges){joins}"
         )
         signals[key].append(("group_template", 1.0 - float(p["template_group_share"]) / 2, text, ids[:100]))
     con.execute(f"""UPDATE campaigns c SET n_accounts = (SELECT count(*) FROM campaign_accounts ca
@@ -227,8 +231,9 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
 
 def _group_template_writers(con, run_id: int, p: dict) -> list[tuple]:
     """Accounts whose texts are mostly templates *of a discovered group*: clusters of at least
-    ``template_min_words`` distinct words in which at least ``template_group_share`` of the accounts have a
-    significant ``co_text`` partner citing that cluster. An account qualifies when at least
+    ``template_min_words`` distinct words of which at least ``group_template_use_share`` of the uses (items) come
+    from at least ``group_template_min_linked`` accounts with a significant ``co_text`` partner citing that
+    cluster (one false pair must not pull a whole cluster in). An account qualifies when at least
     ``group_template_item_share`` of its texts are in such clusters; it is then flagged (a one-off member of a
     campaign that wrote its template once) and joins the campaign holding most of those templates' accounts.
     Rows: (platform, account, items in the templates, texts, clusters, item ids, campaign id or None)."""
@@ -236,11 +241,18 @@ def _group_template_writers(con, run_id: int, p: dict) -> list[tuple]:
     return con.execute(rf"""
         WITH ct AS (SELECT platform, account_a, account_b, unnest(targets) AS cluster_id FROM edges
                     WHERE run_id = {run} AND layer = 'co_text' AND significant),
-        cin AS (SELECT platform, cluster_id, count(DISTINCT acct) AS n_in FROM (
-                  SELECT platform, cluster_id, account_a AS acct FROM ct
-                  UNION ALL SELECT platform, cluster_id, account_b FROM ct) GROUP BY 1, 2),
-        tpl AS (SELECT tc.platform, tc.cluster_id FROM text_clusters tc JOIN cin USING (platform, cluster_id)
-                WHERE tc.run_id = {run} AND cin.n_in >= {float(p["template_group_share"])} * tc.n_accounts
+        linked AS (SELECT DISTINCT platform, cluster_id, acct FROM (
+                     SELECT platform, cluster_id, account_a AS acct FROM ct
+                     UNION ALL SELECT platform, cluster_id, account_b FROM ct)),
+        uses AS (SELECT ci.platform, ci.cluster_id, count(*) AS n_uses,
+                        count(*) FILTER (WHERE l.acct IS NOT NULL) AS n_linked,
+                        count(DISTINCT l.acct) AS n_linked_accounts
+                 FROM cluster_items ci LEFT JOIN linked l ON l.platform = ci.platform
+                  AND l.cluster_id = ci.cluster_id AND l.acct = ci.account_id
+                 WHERE ci.run_id = {run} GROUP BY 1, 2),
+        tpl AS (SELECT tc.platform, tc.cluster_id FROM text_clusters tc JOIN uses u USING (platform, cluster_id)
+                WHERE tc.run_id = {run} AND u.n_linked >= {float(p["group_template_use_share"])} * u.n_uses
+                  AND u.n_linked_accounts >= {int(p["group_template_min_linked"])}
                   AND len(list_distinct(regexp_extract_all(lower(coalesce(tc.example_text, tc.template)), '\p{{L}}+')))
                       >= {int(p["template_min_words"])}),
         mine AS (SELECT ci.platform, ci.account_id, count(DISTINCT ci.item_id) AS n_in,
