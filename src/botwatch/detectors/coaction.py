@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from botwatch.detectors.base import Detector, Interval, OneOf, RunContext
 from botwatch.detectors.significance import fdr_qvalues, poisson_sf
@@ -192,6 +193,7 @@ class CoActionDetector(Detector):
         return summary
 
     _null_override: str | None = None
+    _significant_only = False
 
     @property
     def _null(self) -> str:
@@ -210,7 +212,9 @@ class CoActionDetector(Detector):
         null: comments cluster within hours of a post anyway, so only a pair closer than the post's own comments
         are to each other is remarkable (the jitter null's smoothing is for bursts of seconds). Each pair keeps the
         scale where its q-value is smallest; p and q are multiplied by the number of scales (Bonferroni over
-        scales), so a pair is significant at ``fdr`` whichever scale it is strongest at."""
+        scales), so a pair is significant at ``fdr`` whichever scale it is strongest at. Every pair tested at the
+        base window is stored; a longer scale adds only the pairs it finds significant (building edge rows for
+        every pair tested at every scale took most of the time at 1M)."""
         base = self._window("co_reply")
         scales = sorted({float(s) for s in self.params["co_reply_scales_s"]} - {base})
         candidates = f"""account_id IN (
@@ -219,12 +223,12 @@ class CoActionDetector(Detector):
               WHERE run_id = {int(run_id)} AND layer = 'co_text' AND significant))"""
         per_scale = {f"{base:g}s": self._run_layer(con, run_id, "co_reply", _events_sql("co_reply"), base)}
         events = f"SELECT * FROM ({_events_sql('co_reply')}) WHERE {candidates}"
-        self._null_override = "exchangeable"
+        self._null_override, self._significant_only = "exchangeable", True
         try:
             for w in scales:
                 per_scale[f"{w:g}s"] = self._run_layer(con, run_id, "co_reply", events, w)
         finally:
-            self._null_override = None
+            self._null_override, self._significant_only = None, False
         n = 1 + len(scales)
         fdr = float(self.params["fdr"])
         con.execute(f"""
@@ -533,6 +537,8 @@ class CoActionDetector(Detector):
                 "significant": pa.array(qv <= p["fdr"]),
             }
         )
+        if self._significant_only:  # co_reply's longer scales keep only what can become an edge
+            pv_table = pv_table.filter(pa.compute.field("significant"))
         con.register("_ca_pv", pv_table)
         max_t, max_e = int(p["max_targets"]), int(p["max_evidence_items"])
         for table in ("_ca_met", "_ca_close", "_ca_lam", "_ca_at"):  # not needed any more: free the memory
