@@ -1,6 +1,8 @@
 """Text coordination: account pairs that repeatedly write texts of the same rare template, whatever their timing.
 
-The unit of evidence is an *occasion*: a post an account commented under (``coalesce(root_id, parent_id)``), or,
+Items that other items of the case answer (a page's own posts) are left out: cross-posted press releases are
+not engagement. The unit of evidence is an *occasion*: a post an account commented under
+(``coalesce(root_id, parent_id)``), or,
 for items that answer no post, a calendar day. For every account ``a``, ``o_a`` is the number of its occasions
 with text, and for every text cluster ``c`` that the near_duplicate detector wrote (or, when it wrote none, every
 group of identical texts of at least ``min_chars`` characters), ``x_ac`` is the number of ``a``'s occasions on
@@ -125,11 +127,16 @@ class TextCoordinationDetector(Detector):
     def _prepare(self, con, run_id: int, use_clusters: bool) -> None:
         """Occasions per account (``_tc_acc``), account x cluster cells (``_tc_cells``) and cluster rarity."""
         p = self.params
+        # A post that others in the case answer is a page's own news, not engagement with it: a press release
+        # that eight official pages publish is not what this detector looks for.
         con.execute("""
             CREATE TEMP TABLE _tc_occ AS
+            WITH answered AS (SELECT DISTINCT platform, coalesce(root_id, parent_id) AS item_id FROM items
+                              WHERE coalesce(root_id, parent_id) IS NOT NULL)
             SELECT platform, account_id, item_id, created_at, coalesce(root_id, parent_id) AS post,
                    coalesce(root_id, parent_id, 'day:' || strftime(created_at, '%Y-%m-%d')) AS occ
-            FROM items WHERE text IS NOT NULL AND trim(text) <> ''""")
+            FROM items i ANTI JOIN answered a USING (platform, item_id)
+            WHERE text IS NOT NULL AND trim(text) <> ''""")
         con.execute("""
             CREATE TEMP TABLE _tc_acc AS
             SELECT platform, account_id, count(DISTINCT occ) AS o FROM _tc_occ GROUP BY 1, 2""")
