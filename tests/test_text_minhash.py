@@ -109,6 +109,9 @@ def test_lsh_pairs_involving_a_mask_are_the_unmasked_pairs_that_touch_it():
     got = lsh_candidate_pairs(sig, 8, 4, max_bucket=1000, involving=mask)
     expected = full[mask[full[:, 0]] | mask[full[:, 1]]]
     assert len(expected) > 20 and np.array_equal(got, expected)
+    groups = np.arange(len(mask)) // 3  # pairs inside a group are dropped
+    grouped = lsh_candidate_pairs(sig, 8, 4, max_bucket=1000, involving=mask, groups=groups)
+    assert np.array_equal(grouped, expected[groups[expected[:, 0]] != groups[expected[:, 1]]])
     assert len(lsh_candidate_pairs(sig, 8, 4, involving=np.zeros(len(mask), bool))) == 0
     # a large bucket: every member linked to its first masked member, the masked ones chained
     same = shingle_texts(["one two three four five"] * 30, k=1)

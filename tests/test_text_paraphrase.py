@@ -7,6 +7,7 @@ from botwatch.text.normalize import normalize_texts
 from botwatch.text.paraphrase import (
     _morph,
     attach_paraphrases,
+    paraphrase_links,
     russian_lemma,
     term,
     term_sets,
@@ -125,3 +126,29 @@ def test_attach_paraphrases_joins_families_and_attaches_lone_texts_once():
         component, np.ones(5, dtype=np.int64), np.array([[4, 2], [4, 0]]), np.array([0.6, 0.6])
     )
     assert merged.tolist() == [0, 0, 2, 2, 0]
+
+
+def test_paraphrase_links_touch_a_family_and_join_components():
+    texts = normalize_texts(
+        [
+            "президент заботится о простых людях и всегда думает о будущем нашего народа",  # 0, 1: a family
+            "президент заботится о гражданах и всегда думает о будущем нашего народа",
+            "о будущем народа всегда думают и о простых людях заботился наш президент",  # 2: lone rewording
+            "президенты заботились о простой людях и всегда думали о будущее нашему народу",  # 3: lone rewording
+            "народ устал от пустых обещаний президента и чиновников про светлое будущее",  # 4, 5: lone paraphrases
+            "народы устали от пустого обещания президентов и чиновника про светлые будущие",
+        ]
+    )
+    terms = term_sets(texts, min_terms=6)
+    component = np.array([0, 0, 2, 3, 4, 5])
+    occurrences = np.ones(6, dtype=np.int64)
+    pairs, sim = paraphrase_links(terms, component, occurrences, threshold=0.45, num_perm=64, seed=3)
+    found = {tuple(p) for p in pairs.tolist()}
+    assert {(0, 2), (0, 3)} <= found  # each lone rewording reaches the family
+    assert (2, 3) not in found and (4, 5) not in found  # two lone texts: never a candidate
+    assert (0, 1) not in found  # one family: joined already
+    assert np.all(sim >= 0.45) and np.array_equal(sim, jaccard_pairs(terms, pairs))
+    one, _ = paraphrase_links(terms, component, occurrences, threshold=0.45, per_group_pair=1, seed=3)
+    assert sorted(component[one].tolist()) == [[0, 2], [0, 3]]  # one checked pair per pair of components
+    merged, _ = attach_paraphrases(component, occurrences, pairs, sim)
+    assert merged.tolist() == [0, 0, 0, 0, 4, 5]

@@ -52,7 +52,7 @@ from botwatch.text.minhash import (
     sorted_unique,
 )
 from botwatch.text.normalize import SWITCHES, normalize_texts
-from botwatch.text.paraphrase import attach_paraphrases, term_sets
+from botwatch.text.paraphrase import attach_paraphrases, paraphrase_links, term_sets
 from botwatch.text.template import extract_template
 
 MEDOID_CANDIDATES = 60  # distinct texts considered as a cluster's medoid (the most frequent ones)
@@ -176,16 +176,14 @@ class NearDuplicateDetector(Detector):
                 distinct, prefix=int(p["paraphrase_prefix"]), min_terms=int(p["paraphrase_min_terms"])
             )
             occurrences = np.bincount(text_of, minlength=len(distinct))
-            in_family = (
-                np.bincount(word_component, weights=occurrences, minlength=len(distinct))[word_component] >= 2
-            )
-            links, sim = near_duplicate_pairs(  # links between two lone texts would be ignored: never made
+            links, sim = paraphrase_links(
                 terms,
+                word_component,
+                occurrences,
                 threshold=float(p["paraphrase_threshold"]),
                 num_perm=int(p["num_perm"]),
                 seed=seed,
                 max_bucket=int(p["max_bucket"]),
-                involving=in_family,
             )
             distinct_component, n_links = attach_paraphrases(word_component, occurrences, links, sim)
             stats["n_paraphrase_pairs"] = n_links

@@ -381,6 +381,7 @@ def lsh_candidate_pairs(
     *,
     max_bucket: int = 50,
     involving: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
 ) -> np.ndarray:
     """Candidate pairs ``(i, j)`` with ``i < j`` (unique, sorted) that share at least one band.
 
@@ -391,6 +392,7 @@ def lsh_candidate_pairs(
     ``involving`` (a boolean mask over texts) keeps only the pairs with at least one masked text, without
     generating the others: inside a bucket, masked members pair with every other member; a large bucket links
     every member to its first masked member and chains the masked ones; a bucket without one gives nothing.
+    ``groups`` (a label per text) drops the pairs inside one group (texts already known to belong together).
     """
     if bands * rows > signatures.num_perm:
         raise BotwatchError(f"bands * rows = {bands * rows} exceeds num_perm = {signatures.num_perm}")
@@ -445,6 +447,9 @@ def lsh_candidate_pairs(
         if not len(pairs):
             return None
         a, b = docs[pairs[:, 0]], docs[pairs[:, 1]]
+        if groups is not None:
+            apart = groups[a] != groups[b]
+            a, b = a[apart], b[apart]
         return sorted_unique(np.minimum(a, b) * n + np.maximum(a, b))
 
     codes = [c for c in parallel_map(band_codes, list(range(bands))) if c is not None]
@@ -531,19 +536,17 @@ def near_duplicate_pairs(
     seed: int = 1,
     max_bucket: int = 50,
     prefilter_margin: float = 0.15,
-    involving: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of texts whose exact shingle Jaccard is at least ``threshold``, found through MinHash LSH.
 
     Returns ``(pairs, similarity)``. Candidates whose signatures agree on fewer than ``threshold -
     prefilter_margin`` of their values are dropped before the exact check (with 64 permutations the estimate's
     standard error is at most 0.06, so 0.15 is 2.5 of them). Pairs that LSH does not propose are missed;
-    :func:`choose_bands` keeps that rate small just above the threshold. ``involving`` (a boolean mask over
-    texts) keeps only the pairs with at least one masked text (see :func:`lsh_candidate_pairs`).
+    :func:`choose_bands` keeps that rate small just above the threshold.
     """
     signatures = MinHasher(num_perm=num_perm, seed=seed).signatures(shingles)
     bands, rows = choose_bands(threshold, num_perm)
-    pairs = lsh_candidate_pairs(signatures, bands, rows, max_bucket=max_bucket, involving=involving)
+    pairs = lsh_candidate_pairs(signatures, bands, rows, max_bucket=max_bucket)
     if prefilter_margin < 1.0 and len(pairs):
         pairs = pairs[signature_agreement(signatures, pairs) >= threshold - prefilter_margin]
     sim = jaccard_pairs(shingles, pairs)

@@ -37,14 +37,27 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from botwatch.text.minhash import (
+    MinHasher,
     Shingles,
     _as_string_array,
+    choose_bands,
     connected_components,
     hash_strings,
+    jaccard_pairs,
+    lsh_candidate_pairs,
+    signature_agreement,
     sorted_unique,
 )
 
-__all__ = ["STOP_WORDS", "attach_paraphrases", "russian_lemma", "term", "term_sets", "terms_of_tokens"]
+__all__ = [
+    "STOP_WORDS",
+    "attach_paraphrases",
+    "paraphrase_links",
+    "russian_lemma",
+    "term",
+    "term_sets",
+    "terms_of_tokens",
+]
 
 _U64 = np.uint64
 KAZAKH_LETTERS = frozenset("әғқңөұүһі")
@@ -251,3 +264,51 @@ def attach_paraphrases(
     links = sorted_unique(np.minimum(links[:, 0], links[:, 1]) * n + np.maximum(links[:, 0], links[:, 1]))
     merged = connected_components(n, np.stack([links // n, links % n], axis=1))
     return merged[component], len(links)
+
+
+def paraphrase_links(
+    terms: Shingles,
+    component: np.ndarray,
+    occurrences: np.ndarray,
+    *,
+    threshold: float,
+    num_perm: int = 64,
+    seed: int = 1,
+    max_bucket: int = 50,
+    per_group_pair: int = 4,
+    prefilter_margin: float = 0.15,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Verified paraphrase links ``(pairs, similarity)`` between distinct texts of different word-set components
+    that :func:`attach_paraphrases` can use: at least one side in a family, term-set Jaccard ≥ ``threshold``.
+
+    MinHash-LSH over the term sets makes only the candidates that touch a family and join two components
+    (:func:`~botwatch.text.minhash.lsh_candidate_pairs` with ``involving`` and ``groups``); candidates whose
+    signatures agree on fewer than ``threshold - prefilter_margin`` of their values are dropped; of the rest,
+    the ``per_group_pair`` with the most agreement for each pair of components are checked exactly (a lone text
+    near a family of 50 variants needs one verified link, not 50).
+    """
+    n = len(component)
+    in_family = np.bincount(component, weights=occurrences, minlength=n)[component] >= 2
+    signatures = MinHasher(num_perm=num_perm, seed=seed).signatures(terms)
+    bands, rows = choose_bands(threshold, num_perm)
+    pairs = lsh_candidate_pairs(
+        signatures, bands, rows, max_bucket=max_bucket, involving=in_family, groups=component
+    )
+    if len(pairs) == 0:
+        return pairs, np.zeros(0)
+    agreement = signature_agreement(signatures, pairs)
+    keep = agreement >= threshold - prefilter_margin
+    pairs, agreement = pairs[keep], agreement[keep]
+    a, b = component[pairs[:, 0]], component[pairs[:, 1]]
+    group_pair = (np.minimum(a, b) * n + np.maximum(a, b)).astype(np.uint64)
+    # one sort key: the pair of components, then agreement (most first; pairs stay in order on ties)
+    level_bits = int(num_perm).bit_length()
+    level = num_perm - np.rint(agreement * num_perm).astype(np.uint64)
+    key = (group_pair << np.uint64(level_bits)) | level
+    order = np.argsort(key, kind="stable")
+    ranked = group_pair[order]
+    first = np.searchsorted(ranked, ranked, side="left")
+    pairs = pairs[np.sort(order[np.arange(len(order)) - first < per_group_pair])]
+    similarity = jaccard_pairs(terms, pairs)
+    keep = similarity >= threshold
+    return pairs[keep], similarity[keep]
