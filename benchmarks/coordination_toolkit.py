@@ -8,13 +8,14 @@ ground truth under ``--work`` (never committed). Both tools then build three net
 
 ``co_reply``   accounts commenting under the same post within the window (CNT ``co_reply``; botwatch
                ``coaction`` layer ``co_reply``);
-``identical``  the same text within the window (CNT ``co_tweet``; botwatch ``co_text`` on exact
+``identical``  the same text within the window (CNT ``co_tweet``; botwatch ``text_coordination`` on exact
                ``lower(trim(text))``, i.e. without ``near_duplicate``);
 ``similar``    similar text (CNT ``co_similar_tweet`` at word-set Jaccard ``--jaccard``; botwatch
-               ``near_duplicate`` MinHash-LSH clusters, then ``co_text`` over the clusters).
+               ``near_duplicate`` clusters, then ``text_coordination`` over them).
 
-The CNT window is ``--window`` (600 s, as in the earlier measurements) for every network; botwatch runs once with
-the same window ("matched") and once with its own defaults ("default"). Minimum edge weight is 2 for both. Every
+The CNT window is ``--window`` (600 s, as in the earlier measurements) for every network; for ``co_reply``
+botwatch runs once with the same window ("matched") and once with its own defaults ("default"). botwatch's text
+networks have no window (since issue 8 text coordination is tested whatever the timing), so they run once. Minimum edge weight is 2 for both. Every
 run starts from a fresh copy of the loaded database, in a child process measured by ``_measure.run_measured``
 (wall, peak RSS). CNT's CSV->SQLite preprocess and botwatch's ingest are timed separately from the network step.
 
@@ -47,7 +48,6 @@ from _measure import code_state, measurement_row, run_measured  # noqa: E402
 BIN = Path(sys.executable).parent
 CNT = str(BIN / "compute_networks")
 TASKS = {"co_reply": "co_reply", "identical": "co_tweet", "similar": "co_similar_tweet"}
-BOTWATCH_DEFAULT_WINDOW = {"co_reply": 90.0, "identical": 3600.0, "similar": 3600.0}
 
 
 # -- data -------------------------------------------------------------------------------------------------------
@@ -167,12 +167,15 @@ def botwatch_ingest(csv: str, case: Path, logs: Path, timeout: float) -> dict:
 
 
 def botwatch_config(task: str, window: float | None) -> tuple[dict, list[str]]:
-    layer = "co_reply" if task == "co_reply" else "co_text"
-    params: dict = {"layers": [layer]}
-    if window is not None:
-        params[f"{layer}_window_s"] = float(window)
-    only = ["near_duplicate", "coaction"] if task == "similar" else ["coaction"]
-    return {"coaction": params}, only
+    """co_reply: coaction's co_reply at one window (no longer scales, as CNT has one window). Text: botwatch's
+    text network has no window since issue 8 — text_coordination links accounts that keep writing the same
+    rare text whatever their timing (identical: exact texts; similar: near_duplicate clusters first)."""
+    if task == "co_reply":
+        params: dict = {"layers": ["co_reply"], "co_reply_scales_s": []}
+        if window is not None:
+            params["co_reply_window_s"] = float(window)
+        return {"coaction": params}, ["coaction"]
+    return {}, (["near_duplicate", "text_coordination"] if task == "similar" else ["text_coordination"])
 
 
 def botwatch_network(base_case: Path, task: str, window, seed, run_dir, timeout, con, n_planted) -> dict:
@@ -194,15 +197,23 @@ def botwatch_network(base_case: Path, task: str, window, seed, run_dir, timeout,
     ]
     m = run_measured(cmd, timeout_s=timeout, log_prefix=run_dir / "botwatch")
     variant = (
-        f"window {window:g} s" if window is not None else f"defaults ({BOTWATCH_DEFAULT_WINDOW[task]:g} s)"
+        f"window {window:g} s"
+        if window is not None
+        else "defaults (90 s)"
+        if task == "co_reply"
+        else "defaults (no window)"
     )
     row = {"tool": "botwatch", "task": task, "variant": variant, **measurement_row(m)}
     if m.returncode == 0:
         s = json.loads(summary.read_text())
         row["detect_s"] = round(s["seconds"], 2)
         row["step_s"] = {k: v.get("seconds") for k, v in s["detectors"].items()}
-        layer = config["coaction"]["layers"][0]
-        row["layer_stats"] = s["detectors"]["coaction"].get(layer, {})
+        layer = "co_reply" if task == "co_reply" else "co_text"
+        row["layer_stats"] = (
+            s["detectors"]["coaction"].get(layer, {})
+            if task == "co_reply"
+            else s["detectors"]["text_coordination"]
+        )
         if "near_duplicate" in s["detectors"]:
             row["near_duplicate"] = {
                 k: v for k, v in s["detectors"]["near_duplicate"].items() if not isinstance(v, dict | list)
@@ -302,7 +313,7 @@ def run_size(n: int, args, results: dict) -> None:
                 )
             )
         if "botwatch" in args.tools:
-            for window in (args.window, None):
+            for window in (args.window, None) if task == "co_reply" else (None,):
                 plans.append(
                     (
                         "botwatch",
@@ -397,7 +408,9 @@ def markdown(results: dict) -> str:
         lines.append("")
         for task in TASKS:
             cnt = [r for k, r in res["rows"].items() if k.startswith(f"{task}|cnt|")]
-            bw = [r for k, r in res["rows"].items() if k.startswith(f"{task}|botwatch|window")]
+            bw = [r for k, r in res["rows"].items() if k.startswith(f"{task}|botwatch|window")] or [
+                r for k, r in res["rows"].items() if k.startswith(f"{task}|botwatch|")
+            ]
             if cnt and bw and bw[0].get("returncode") == 0:
                 c, b = cnt[0], bw[0]
                 bound = "≥ " if c.get("timed_out") else ""

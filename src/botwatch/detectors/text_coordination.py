@@ -45,6 +45,7 @@ from botwatch.detectors.base import Detector, Interval, OneOf, RunContext
 from botwatch.detectors.significance import fdr_qvalues, poisson_sf
 
 LAYER = "co_text"
+EVIDENCE_TEMPLATES = 3  # shared clusters per edge that its evidence items and lead/lag are drawn from
 
 _TEMP_TABLES = ("_tc_occ", "_tc_acc", "_tc_cells", "_tc_clusters", "_tc_pairs", "_tc_ev")
 
@@ -285,14 +286,16 @@ class TextCoordinationDetector(Detector):
     def _write_edges(self, con, run_id: int) -> None:
         """One edge per tested pair: weight = shared occasions, targets = shared clusters (rarest first),
         evidence = both accounts' items in them (interleaved, capped); lead/lag from the posts both answered.
-        Each account contributes its earliest ``max_evidence_items / 2`` items per shared cluster, which bounds the
-        work for prolific accounts (lead/lag is measured over those items)."""
+        Evidence and lead/lag come from the pair's ``EVIDENCE_TEMPLATES`` most significant shared clusters, each
+        account contributing its earliest ``max_evidence_items / 2`` items per cluster: that bounds the work for
+        prolific accounts sharing many templates (32k pairs x 18 templates at 1M)."""
         max_t, max_e = int(self.params["max_targets"]), int(self.params["max_evidence_items"])
         per_side = -(-max_e // 2)
         con.execute(f"""
             INSERT INTO edges
             WITH pr AS (SELECT * FROM _tc_pairs),
-            sc AS (SELECT platform, account_a, account_b, unnest(clusters) AS cluster_id FROM pr),
+            sc AS (SELECT platform, account_a, account_b, unnest(list_slice(clusters, 1, {EVIDENCE_TEMPLATES})) AS cluster_id
+                   FROM pr),
             side AS (SELECT platform, account_a, account_b, cluster_id, account_a AS account_id FROM sc
                      UNION ALL SELECT platform, account_a, account_b, cluster_id, account_b FROM sc),
             first_items AS (SELECT * FROM _tc_ev QUALIFY row_number() OVER (
