@@ -103,9 +103,13 @@ def test_exact_text_fallback_and_mass_clusters(tmp_path):
         text = "Great news for Kazakhstan, thank you to the government and the President"
         rows += [
             {**comment(f"a{i}", "ta", f"p{i}", 10_000 * i), "text": text},
-            {**comment(f"b{i}", "tb", f"q{i}", 10_000 * i + 100), "text": "  " + text.upper()},
+            {**comment(f"b{i}", "tb", f"p{i}", 10_000 * i + 100), "text": "  " + text.upper()},
             {**comment(f"c{i}", "tc", f"r{i}", 10_000 * i + 50), "text": f"Something else entirely {i} here"},
         ]
+    rng = np.random.default_rng(1)  # organic background under the same posts
+    rows += [
+        {**comment(f"o{j}", f"org{j % 60}", f"p{j % 3}", j), "text": _organic_text(rng)} for j in range(300)
+    ]
     with Case(tmp_path / "c.duckdb") as case:
         insert_items(case, rows)
         ctx = RunContext(con=case.con, run_id=1, seed=7)

@@ -38,7 +38,6 @@ on different posts looks like a campaign; the word-rarity floor and ``max_accoun
 
 from __future__ import annotations
 
-import numpy as np
 import pyarrow as pa
 
 from botwatch.detectors.base import Detector, Interval, OneOf, RunContext
@@ -63,12 +62,6 @@ def _groups_sql(run_id: int, use_clusters: bool, min_chars: int) -> str:
                FROM items WHERE text IS NOT NULL AND length(trim(text)) >= {int(min_chars)}"""
 
 
-def _given_used(k, mu) -> np.ndarray:
-    """``P(X >= k | X >= 1)`` for ``X ~ Poisson(mu)``: the chance of ``k`` uses given that the account used the
-    template at all (the pairs tested are those that share a template, so the test conditions on it)."""
-    return np.minimum(1.0, poisson_sf(k, mu) / np.maximum(poisson_sf(np.ones_like(k), mu), 1e-300))
-
-
 class TextCoordinationDetector(Detector):
     """Account pairs that repeatedly post texts of the same rare template, tested against template rarity.
 
@@ -87,7 +80,7 @@ class TextCoordinationDetector(Detector):
         "min_weight": 2,
         "min_shared_templates": 3,
         "breadth_max_accounts": 50,
-        "word_rarity": 0.1,
+        "word_rarity": 0.3,
         "max_accounts": 500,
         "fdr": 0.01,
         "fdr_method": "by",
@@ -202,31 +195,43 @@ class TextCoordinationDetector(Detector):
         return {**summary, "pairs_tested": int(n_pairs), "significant": int(n_sig)}
 
     def _depth_tests(self, con) -> tuple[pa.Table, int]:
-        """Pairs that both used one template on ``min_weight`` occasions or more (see the module doc)."""
+        """Pairs that wrote the same template under the same posts again and again (see the module doc).
+
+        ``k`` = posts under which both accounts commented with a text of cluster ``c``; under independence each
+        of the ``n_ab`` posts both commented under holds such a pair of comments with probability ``pi_c^2``, so
+        ``p = P(Poisson(n_ab * pi_c^2) >= k)``, tested when ``k >= min_weight``. Hypotheses: every pair of
+        accounts that commented with ``c`` (``sum_c C(A_c, 2)``). Only comments count: an account that posts its
+        own submissions in a fixed format (looking-for-group, trading, game logs) shares no post with others."""
         p = self.params
         min_weight = int(p["min_weight"])
         combos = con.sql(f"""
-            WITH cells AS (SELECT c.platform, c.cluster_id, c.account_id, c.x, a.o, k.pi FROM _tc_cells c
-                           JOIN _tc_acc a USING (platform, account_id) JOIN _tc_clusters k USING (platform, cluster_id)
-                           WHERE c.x >= {min_weight})
-            SELECT a.platform, a.cluster_id, a.account_id AS account_a, b.account_id AS account_b,
-                   least(a.x, b.x) AS k, a.o AS oa, b.o AS ob, a.pi
-            FROM cells a JOIN cells b ON b.platform = a.platform AND b.cluster_id = a.cluster_id
-                                     AND b.account_id > a.account_id
+            WITH cp AS (SELECT DISTINCT platform, cluster_id, account_id, post FROM _tc_ev WHERE post IS NOT NULL),
+            k AS (SELECT a.platform, a.cluster_id, a.account_id AS account_a, b.account_id AS account_b,
+                         count(*) AS k
+                  FROM cp a JOIN cp b ON b.platform = a.platform AND b.cluster_id = a.cluster_id
+                                     AND b.post = a.post AND b.account_id > a.account_id
+                  GROUP BY 1, 2, 3, 4 HAVING count(*) >= {min_weight}),
+            pairs AS (SELECT DISTINCT platform, account_a, account_b FROM k),
+            ap AS (SELECT DISTINCT platform, account_id, post FROM _tc_occ WHERE post IS NOT NULL),
+            common AS (SELECT pr.platform, pr.account_a, pr.account_b, count(*) AS n_ab FROM pairs pr
+                       JOIN ap a ON a.platform = pr.platform AND a.account_id = pr.account_a
+                       JOIN ap b ON b.platform = pr.platform AND b.account_id = pr.account_b AND b.post = a.post
+                       GROUP BY 1, 2, 3)
+            SELECT k.platform, k.cluster_id, k.account_a, k.account_b, k.k, c.n_ab, cl.pi
+            FROM k JOIN common c USING (platform, account_a, account_b)
+            JOIN _tc_clusters cl USING (platform, cluster_id)
             ORDER BY 1, 3, 4, 2""").to_arrow_table()
         m = con.execute(
-            "SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM "
-            "(SELECT count(*) AS n FROM _tc_cells GROUP BY platform, cluster_id)"
+            "SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM (SELECT count(DISTINCT account_id) AS n "
+            "FROM _tc_ev WHERE post IS NOT NULL GROUP BY platform, cluster_id)"
         ).fetchall()[0][0]
         k = combos.column("k").to_numpy()
-        pi = combos.column("pi").to_numpy()
-        mu_a = np.minimum(combos.column("oa").to_numpy() * pi, 1e6)
-        mu_b = np.minimum(combos.column("ob").to_numpy() * pi, 1e6)
-        pv = _given_used(k, mu_a) * _given_used(k, mu_b)
+        lam = combos.column("n_ab").to_numpy() * combos.column("pi").to_numpy() ** 2
+        pv = poisson_sf(k, lam)
         qv = fdr_qvalues(pv, max(int(m), len(pv)), p["fdr_method"])
         combos_p = (
             combos.select(["platform", "cluster_id", "account_a", "account_b", "k"])
-            .append_column("expected", pa.array(mu_a * mu_b))
+            .append_column("expected", pa.array(lam))
             .append_column("p_value", pa.array(pv))
             .append_column("q_value", pa.array(qv))
         )
