@@ -9,31 +9,27 @@ group of identical texts of at least ``min_chars`` characters), ``x_ac`` is the 
 which it wrote a text of ``c``. Posting the template ten times under one post counts once; posting it under ten
 posts counts ten times.
 
-**Null model (template rarity).** Accounts write independently; on each of its occasions an account lands in
-cluster ``c`` with probability ``pi_c``, the template's popularity::
+**Depth.** Each cluster ``c`` has a popularity::
 
     pi_c = max(sum_a x_ac / sum_a o_a,  word_rarity ** d_c)
 
 where ``d_c`` is the number of distinct words of the cluster's example text (its medoid; not of the template,
-whose fixed part shrinks as slots and rewording grow): the second term is the chance that
-two people type the same ``d_c`` words independently (each further word divides it by ``1 / word_rarity``), so
-short or stock texts are never rare however seldom they occur in the case. For a pair ``(a, b)`` sharing the
-clusters ``S``, ``X_a ~ Poisson(o_a * sum_{c in S} pi_c)`` and the shared weight is ``k = min(x_a, x_b)`` (both
-accounts used the shared templates on at least ``k`` occasions)::
+whose fixed part shrinks as slots and rewording grow): the second term is the chance that two people type the
+same ``d_c`` words independently, so short or stock texts are never rare however seldom they occur in the case.
+For a pair, ``k`` = posts under which both commented with a text of ``c`` and ``n_ab`` = posts under which both
+commented at all; under independence ``p = P(Poisson(n_ab * pi_c^2) >= k)``, tested when ``k >= min_weight``.
+Only comments count: an account posting its own submissions in a fixed format shares no post with anyone.
 
-    p_ab = P(X_a >= k) * P(X_b >= k)
+**Breadth.** Pairs sharing many different rare clusters (see :meth:`TextCoordinationDetector._breadth_tests`).
 
-A stock phrase typed by thousands has a large ``pi_c`` (and ``max_accounts`` excludes mass clusters outright);
-a holiday greeting that hundreds post once gives ``k = 1``, below ``min_weight``; a campaign whose members post
-one 15-word template under post after post gives a tiny ``p_ab`` whatever their tempo.
+**Multiplicity.** Depth: every pair of accounts that commented with a cluster (``sum_c C(A_c, 2)``); breadth:
+every pair of accounts with ``min_shared_templates`` rare clusters. Benjamini-Yekutieli within each test at
+``fdr / 2``; an edge is ``significant`` when ``2 * min(q_depth, q_breadth) <= fdr``.
 
-**Multiplicity.** Any two accounts that wrote on at least ``min_weight`` occasions could have formed such a
-pair, so the number of hypotheses is ``m = C(A, 2)`` over those accounts, and q-values are Benjamini-Hochberg
-(or -Yekutieli) over ``m``; an edge is ``significant`` when ``q <= fdr``.
-
-**Where it fails.** Accounts that post a template once (one-shot campaigns) give no edge here; timing
-(coaction's ``co_reply``) has to carry them. Organic copypasta that a few heavy users each repeat many times
-on different posts looks like a campaign; the word-rarity floor and ``max_accounts`` are the only guards.
+**Where it fails.** Accounts that post a template once (one-shot campaigns) give no edge here; scoring's
+template-of-a-discovered-group rule and timing (coaction's ``co_reply``) have to carry them. Automated feeds that
+post app-generated texts share many rare texts and are found by the breadth test. See
+docs/methods/text_coordination.md.
 """
 
 from __future__ import annotations
@@ -65,8 +61,8 @@ def _groups_sql(run_id: int, use_clusters: bool, min_chars: int) -> str:
 class TextCoordinationDetector(Detector):
     """Account pairs that repeatedly post texts of the same rare template, tested against template rarity.
 
-    Parameters: ``min_weight`` (occasions on which both accounts of a pair used the shared templates; pairs
-    below it are not tested), ``word_rarity`` (chance that a second person independently types one given word
+    Parameters: ``min_weight`` (posts under which both accounts of a pair commented with the template; pairs
+    below it are not tested), ``min_shared_templates`` and ``breadth_max_accounts`` (the breadth test), ``word_rarity`` (chance that a second person independently types one given word
     of a template; ``word_rarity ** distinct_words`` floors each template's popularity), ``max_accounts``
     (clusters used by more accounts are mass phrases and ignored), ``fdr`` and ``fdr_method`` (``"bh"`` or
     ``"by"``), ``min_chars`` (shortest text compared when no near_duplicate clusters exist),
