@@ -55,13 +55,22 @@ class DetectResult:
 
     def summary_text(self) -> str:
         lines = [f"run {self.run_id} (seed {self.seed}) in {self.seconds:.1f} s"]
+
+        def scalars(d: dict) -> str:
+            return ", ".join(f"{k}={v}" for k, v in d.items() if not isinstance(v, dict | list))
+
         for name, s in self.detectors.items():
+            lines.append(f"  {name}: {scalars(s)}")
+            for layer, stats in s.items():
+                if layer != "parameters" and isinstance(stats, dict):
+                    lines.append(f"    {layer}: {scalars(stats)}")
+        c = self.campaigns
+        lines.append(f"  campaigns: {c.get('campaigns', 0)} ({c.get('accounts', 0)} accounts)")
+        if "leads" in c:
             lines.append(
-                f"  {name}: " + ", ".join(f"{k}={v}" for k, v in s.items() if not isinstance(v, dict | list))
+                f"  leads (not flagged): {c['leads']} ({c.get('account_group_leads', 0)} account groups, "
+                f"{c.get('text_cluster_leads', 0)} templates)"
             )
-        lines.append(
-            f"  campaigns: {self.campaigns.get('campaigns', 0)} ({self.campaigns.get('accounts', 0)} accounts)"
-        )
         lines.append(
             f"  accounts flagged: {self.scores.get('flagged', 0)} of {self.scores.get('scored', 0)} with any signal"
         )
