@@ -16,6 +16,7 @@ import pytest
 
 from botwatch import Case, IngestOptions
 from botwatch.demo.scenarios import (
+    CHANNELS,
     HOLIDAY_GREETINGS,
     SLOTS,
     START,
@@ -24,9 +25,12 @@ from botwatch.demo.scenarios import (
     TEMPOS,
     TRAPS,
     Scenario,
+    _fill,
     generate_scenario,
+    praise_texts,
     scenario_grid,
 )
+from botwatch.text import normalize_texts
 
 TINY = {
     "n_comments": 3000,
@@ -116,6 +120,95 @@ def test_counts_truth_and_traps(root):
     rep = Counter((r["account_id"], r["text"].rstrip("!👍🙏 ")) for r in comments
                   if by_account[r["account_id"]]["group"] == "self_repeat")  # fmt: skip
     assert max(rep.values()) >= 8
+
+
+# words the honest praise shares with the campaigns' template bank (word starts, after normalisation)
+PRAISE_TOPIC = ("президент", "токаев", "тоқаев", "касым", "қасым", "спасибо", "благодар", "рахмет", "алғыс",
+                "забот", "қамқор", "казахстан", "қазақстан", "реформ", "народ", "халық", "халқ", "стран",
+                "государств", "мемлекет", "ел", "поддерж", "қолда", "будущ", "болаша", "родин", "семь", "отбас")  # fmt: skip
+
+
+def _words(texts: list[str]) -> list[set[str]]:
+    return [set(t.split()) for t in normalize_texts(texts)]
+
+
+def _campaign_fragments() -> list[str]:
+    """Multiword slot fillers and the fixed stretches of the templates, normalised, padded with spaces."""
+    frags = {o for opts in SLOTS.values() for o in opts if len(o.split()) >= 2}
+    frags |= {p for t in TEMPLATES for p in re.split(r"\{\w+\}", t) if len(re.findall(r"\w+", p)) >= 2}
+    return [f" {f} " for f in normalize_texts(sorted(frags)) if len(f.split()) >= 2]
+
+
+def test_praise_trap_in_own_words(root):
+    bank = set().union(*_words(TEMPLATES + [o for opts in SLOTS.values() for o in opts]))
+    assert all(any(w.startswith(stem) for w in bank) for stem in PRAISE_TOPIC)  # shared with the campaigns
+    official = {c[0] for c in CHANNELS if c[1]}
+    grid = scenario_grid(50_000, 1)
+    # the trap does not depend on the cell's campaign parameters: tiny versions of two grid cells
+    for cell in (grid[0], next(c for c in grid if c.hot_posts and c.tempo == "drip")):
+        kw = {
+            k: getattr(cell, k)
+            for k in ("tempo", "n_templates", "n_slots", "paraphrase", "active", "hot_posts")
+        }
+        folder = _generated(root, **kw)
+        truth = {t["account_id"]: t for t in _rows(folder, "ground_truth.csv")}
+        praisers = {a for a, t in truth.items() if t["group"] == "praise"}
+        assert praisers and all(truth[a]["label"] == "0" for a in praisers)
+        commenters = sum(t["group"] != "page" for t in truth.values())
+        assert 0.02 <= len(praisers) / commenters <= 0.035, len(praisers) / commenters
+        rows = _rows(folder)
+        posts = {r["item_id"]: r for r in rows if r["kind"] == "post"}
+        praise = [r for r in rows if r["account_id"] in praisers]
+        per_account = Counter(r["account_id"] for r in praise)
+        assert (
+            set(per_account) == praisers and 1 <= min(per_account.values()) <= max(per_account.values()) <= 10
+        )
+        assert all(r["channel"] in official for r in praise)
+        texts = [r["text"] for r in praise]
+        assert len(set(texts)) > 0.98 * len(texts)  # composed afresh, not repeated
+        words = _words(texts)
+        assert all(any(w.startswith(PRAISE_TOPIC) for w in ws) for ws in words)
+        # some within minutes of the post, many in office hours on weekdays
+        t = np.array([_epoch(r["created_at"]) for r in praise])
+        lag = t - np.array([_epoch(posts[r["root_id"]]["created_at"]) for r in praise])
+        hour, weekday = ((t - START) % 86400) // 3600, ((t - START) // 86400) % 7
+        assert np.mean(lag < 600) > 0.15 and np.mean((weekday < 5) & (hour >= 8) & (hour < 19)) > 0.4
+        # no praise comment is close to a planted text or a fill of the cell's templates
+        by_id = {r["item_id"]: r["text"] for r in rows}
+        planted = [by_id[p["item_id"]] for p in _rows(folder, "planted_items.csv")]
+        rng = np.random.default_rng(0)
+        templates = json.loads((folder / "templates.json").read_text())
+        fills = [
+            _fill(tpl["template"], tpl["slots"], rng)
+            for ts in templates.values()
+            for tpl in ts
+            for _ in range(100)
+        ]
+        others = _words(planted + fills)
+        sample = rng.choice(len(words), size=min(300, len(words)), replace=False)
+        worst = max(len(words[i] & o) / len(words[i] | o) for i in sample for o in others)
+        assert worst < 0.6, worst
+        # nor does it repeat three words running of a template or a multiword filler
+        long_frags = [f for f in _campaign_fragments() if len(f.split()) >= 3]
+        assert not [(f, n) for n in normalize_texts(texts) for f in long_frags if f in f" {n} "]
+
+
+def test_praise_grammar_avoids_campaign_phrases():
+    from botwatch.demo.scenarios import _PRAISE_KK, _PRAISE_RU
+
+    options = [o for d in (_PRAISE_RU, _PRAISE_KK) for opts in d.values() for o in opts]
+    padded = [f" {n} " for n in normalize_texts(options)]
+    frags = _campaign_fragments()
+    assert not [(o, f) for o, p in zip(options, padded) for f in frags if f in p]
+    rng = np.random.default_rng(1)
+    langs = rng.integers(0, 3, 5000)  # Russian, Kazakh, both
+    texts = praise_texts(rng, langs).to_pylist()
+    assert len(set(texts)) > 0.99 * len(texts)
+    assert all(any(w.startswith(PRAISE_TOPIC) for w in ws) for ws in _words(texts))
+    kazakh = np.array([re.search("[әғқңөұүі]", t) is not None for t in texts])
+    assert (
+        kazakh[langs == 1].all() and kazakh[langs == 0].mean() < 0.2 and 0.4 < kazakh[langs == 2].mean() < 0.9
+    )
 
 
 def test_organic_texts_are_diverse(root):
