@@ -45,7 +45,7 @@ from _measure import code_state, measurement_row, run_measured  # noqa: E402
 RESULTS_MD = HERE / "results" / "scenarios.md"
 RESULTS_JSON = HERE / "results" / "scenarios.json"
 FLOOR_PRECISION, FLOOR_RECALL = 0.95, 0.9
-FP_GROUPS = ("stock", "holiday", "superfan", "wave", "heavy", "self_repeat", "organic", "page")
+FP_GROUPS = ("stock", "holiday", "superfan", "wave", "heavy", "self_repeat", "praise", "organic", "page")
 
 
 def detect_child(case: str, out: str, config: str) -> None:
