@@ -275,7 +275,7 @@ def paraphrase_links(
     num_perm: int = 64,
     seed: int = 1,
     max_bucket: int = 50,
-    per_group_pair: int = 4,
+    per_group_pair: int = 16,
     prefilter_margin: float = 0.15,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Verified paraphrase links ``(pairs, similarity)`` between distinct texts of different word-set components
