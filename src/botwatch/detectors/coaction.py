@@ -222,13 +222,17 @@ class CoActionDetector(Detector):
               SELECT DISTINCT unnest(targets) FROM edges
               WHERE run_id = {int(run_id)} AND layer = 'co_text' AND significant))"""
         per_scale = {f"{base:g}s": self._run_layer(con, run_id, "co_reply", _events_sql("co_reply"), base)}
-        events = f"SELECT * FROM ({_events_sql('co_reply')}) WHERE {candidates}"
+        # the candidates' comments, selected once for every scale
+        con.execute(
+            f"CREATE TEMP TABLE _ca_cand AS SELECT * FROM ({_events_sql('co_reply')}) WHERE {candidates}"
+        )
         self._null_override, self._significant_only = "exchangeable", True
         try:
             for w in scales:
-                per_scale[f"{w:g}s"] = self._run_layer(con, run_id, "co_reply", events, w)
+                per_scale[f"{w:g}s"] = self._run_layer(con, run_id, "co_reply", "SELECT * FROM _ca_cand", w)
         finally:
             self._null_override, self._significant_only = None, False
+            con.execute("DROP TABLE IF EXISTS _ca_cand")
         n = 1 + len(scales)
         fdr = float(self.params["fdr"])
         con.execute(f"""
