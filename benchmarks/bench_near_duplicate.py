@@ -4,8 +4,9 @@
 
 Generates ``n`` Russian-looking comments (Zipf vocabulary of made-up words, 3-25 tokens, punctuation, emoji,
 some homoglyphs), 1 % of them from 200 templates with word substitutions; then times normalisation, exact
-deduplication, shingling, MinHash, LSH + exact verification and union-find, and prints how many planted
-comments landed in a cluster with another copy of their template.
+deduplication, shingling, MinHash, LSH + exact verification and union-find (and, with ``--paraphrase 0.45``,
+the detector's paraphrase pass: term sets, then links and merging), and prints how many planted comments landed
+in a cluster with another copy of their template.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from botwatch.text.minhash import (
     signature_agreement,
 )
 from botwatch.text.normalize import normalize_texts
+from botwatch.text.paraphrase import attach_paraphrases, paraphrase_links, term_sets
 
 # botwatch's own default: candidates whose signatures agree on fewer than threshold - margin are not verified
 PREFILTER_MARGIN = inspect.signature(near_duplicate_pairs).parameters["prefilter_margin"].default
@@ -77,7 +79,16 @@ def make_comments(n: int, seed: int = 7, planted_share: float = 0.01, n_template
     return texts, label
 
 
-def run(texts, threshold: float, num_perm: int, k: int, min_tokens: int, seed: int = 1):
+def run(
+    texts,
+    threshold: float,
+    num_perm: int,
+    k: int,
+    min_tokens: int,
+    seed: int = 1,
+    paraphrase_threshold: float | None = None,
+    paraphrase_min_terms: int = 6,
+):
     times = {}
     t0 = time.perf_counter()
     cpu0 = time.process_time()
@@ -108,8 +119,20 @@ def run(texts, threshold: float, num_perm: int, k: int, min_tokens: int, seed: i
     times["verify"] = time.perf_counter() - t
     t = time.perf_counter()
     comp = np.arange(len(texts)) + len(unique)  # skipped texts are singletons
-    comp[eligible] = connected_components(len(unique), keep)[text_to_unique]
+    word_component = connected_components(len(unique), keep)
     times["components"] = time.perf_counter() - t
+    if paraphrase_threshold is not None:  # the detector's paraphrase pass (botwatch.text.paraphrase)
+        t = time.perf_counter()
+        terms = term_sets(unique, min_terms=paraphrase_min_terms)
+        times["terms"] = time.perf_counter() - t
+        t = time.perf_counter()
+        occurrences = np.bincount(text_to_unique, minlength=len(unique))
+        links, sim = paraphrase_links(
+            terms, word_component, occurrences, threshold=paraphrase_threshold, num_perm=num_perm, seed=seed
+        )
+        word_component, _ = attach_paraphrases(word_component, occurrences, links, sim)
+        times["paraphrase"] = time.perf_counter() - t
+    comp[eligible] = word_component[text_to_unique]
     times["total"] = time.perf_counter() - t0
     times["total CPU"] = time.process_time() - cpu0
     return comp, times, len(candidates), len(keep), (bands, rows), len(unique), eligible
@@ -122,12 +145,15 @@ def main() -> None:
     ap.add_argument("--num-perm", type=int, default=64)
     ap.add_argument("--k", type=int, default=1)
     ap.add_argument("--min-tokens", type=int, default=4)
+    ap.add_argument(
+        "--paraphrase", type=float, default=None, help="also time the paraphrase pass at this threshold"
+    )
     args = ap.parse_args()
     t = time.perf_counter()
     texts, label = make_comments(args.n)
     print(f"generated {args.n:,} comments in {time.perf_counter() - t:.1f} s")
     comp, times, n_cand, n_pairs, (bands, rows), n_unique, eligible = run(
-        texts, args.threshold, args.num_perm, args.k, args.min_tokens
+        texts, args.threshold, args.num_perm, args.k, args.min_tokens, paraphrase_threshold=args.paraphrase
     )
     for name, sec in times.items():
         print(f"  {name:12s} {sec:6.2f} s")

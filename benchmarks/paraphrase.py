@@ -741,12 +741,79 @@ def _print_row(r: dict) -> None:
     )
 
 
+def _f(x, digits=3) -> str:
+    return "–" if x is None or x != x else f"{x:.{digits}f}"
+
+
+def _rescore(work: Path, r: dict) -> dict:
+    """:func:`score` over all ten templates, from a run's saved clusters and its data file."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(_data_path(work, r["n"], r["intensity"], r["seed"]), columns=["label", "ops"])
+    cluster = np.load(
+        str(work / f"result_{r['name']}_n{r['n']}_p{int(round(r['intensity'] * 100))}") + ".npz"
+    )
+    return score(
+        cluster["cluster"], table["label"].to_numpy(), table["ops"].to_numpy(), range(len(TEMPLATES))
+    )
+
+
+def markdown(rows: list[dict], work: Path) -> str:
+    """The tables of ``benchmarks/results/paraphrase.md`` from result rows."""
+    out = []
+    tune = [r for r in rows if r.get("cmd") == "tune" and "tune" in r]
+    if tune:
+        out += [
+            "| intensity | setting | tune recall (reworded) | tune precision | held-out recall | held-out precision "
+            "| organic clustered |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for r in tune:
+            t, h = r["tune"], r["held_out"]
+            out.append(
+                f"| {r['intensity']:.2f} | {r['name']} | {_f(t['recall_reworded'])} | {_f(t['precision'], 4)} "
+                f"| {_f(h['recall_reworded'])} | {_f(h['precision'], 4)} | {r['organic_clustered']:,} |"
+            )
+        out.append("")
+    comp = [r for r in rows if r.get("cmd") == "compare" and "tune" in r]
+    if comp:
+        out += [
+            "| comments | intensity | method | recall reworded: tune / held-out | recall all copies: tune / held-out "
+            "| pairwise precision: tune / held-out | organic clustered | step s | CPU s | peak RSS MB | load |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for r in comp:
+            t, h = r["tune"], r["held_out"]
+            out.append(
+                f"| {r['n']:,} | {r['intensity']:.2f} | {r['name']} | {_f(t['recall_reworded'])} / "
+                f"{_f(h['recall_reworded'])} | {_f(t['recall_all'])} / {_f(h['recall_all'])} | "
+                f"{_f(t['precision'], 4)} / {_f(h['precision'], 4)} | {r['organic_clustered']:,} | "
+                f"{r['inner_seconds']:.1f} | {r['inner_cpu_s']:.1f} | {r['peak_rss_mb']:.0f} | {r['load_1min']} |"
+            )
+        out += [
+            "",
+            "Recall by operation (copies that got it, with whatever else they got; all ten templates):",
+            "",
+            "| comments | intensity | method | " + " | ".join(OPS) + " |",
+            "|---|---|---|" + "---|" * len(OPS),
+        ]
+        for r in comp:
+            if r["intensity"] == 0:
+                continue
+            both = _rescore(work, r)
+            cells = [_f(both[f"recall_{op}"]) for op in OPS]
+            out.append(f"| {r['n']:,} | {r['intensity']:.2f} | {r['name']} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "child":
         child(*sys.argv[2:5])
         return
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
+    rep = sub.add_parser("report", help="print the Markdown tables of <work>/paraphrase_results.json")
+    rep.add_argument("--work", type=Path, default=Path("/tmp/botwatch-paraphrase"))
     for name in ("tune", "compare"):
         s = sub.add_parser(name)
         s.add_argument("--work", type=Path, default=Path("/tmp/botwatch-paraphrase"))
@@ -760,6 +827,9 @@ def main() -> None:
     sub.choices["tune"].add_argument("--min-terms", type=int, nargs="+", default=[4, 5, 6])
     sub.choices["compare"].add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     args = ap.parse_args()
+    if args.cmd == "report":
+        print(markdown(json.loads((args.work / "paraphrase_results.json").read_text()), args.work))
+        return
     args.work.mkdir(parents=True, exist_ok=True)
     rows = cmd_tune(args) if args.cmd == "tune" else cmd_compare(args)
     results = args.work / "paraphrase_results.json"
