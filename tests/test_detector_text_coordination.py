@@ -126,11 +126,11 @@ def test_exact_text_fallback_and_mass_clusters(tmp_path):
         )
         case.con.execute(
             "INSERT INTO text_clusters (run_id, cluster_id, platform, template, n_accounts) "
-            "VALUES (1, 'T1', 'test', 'great news for kazakhstan thank you to the government and the president', 900)"
+            "VALUES (1, 'T1', 'test', 'great news for kazakhstan thank you to the government and the president', 9000)"
         )
         summary = TextCoordinationDetector().run(ctx)
         assert summary["target_source"] == "cluster_items" and edges(case, "co_text") == []
-        TextCoordinationDetector(max_accounts=1000).run(ctx)
+        TextCoordinationDetector(max_accounts=10_000).run(ctx)
         assert [(e["account_a"], e["account_b"]) for e in edges(case, "co_text")] == [("ta", "tb")]
 
 

@@ -77,7 +77,7 @@ class TextCoordinationDetector(Detector):
         "min_shared_templates": 3,
         "breadth_max_accounts": 50,
         "word_rarity": 0.3,
-        "max_accounts": 500,
+        "max_accounts": 5000,
         "fdr": 0.01,
         "fdr_method": "by",
         "min_chars": 20,
