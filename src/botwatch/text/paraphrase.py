@@ -18,8 +18,10 @@ normalised text to a *term* that those changes leave alone, and gives each text 
   pronominal adjectives (by pymorphy3's part of speech), "быть", a short Kazakh list (мен, біз, және, үшін …),
   a short English list, numbers and one-letter words.
 
-:func:`attach_paraphrases` then merges the near-duplicate families of the first pass through verified links
-between term sets, without ever joining two lone texts (see its docstring and ``near_duplicate``).
+:func:`paraphrase_links` finds verified links between the term sets of texts in different word-set components
+(MinHash-LSH that only makes the candidates touching a family, an agreement prefilter, exact Jaccard), and
+:func:`attach_paraphrases` merges the near-duplicate families of the first pass through them, without ever
+joining two lone texts (see their docstrings and ``near_duplicate``).
 
 Lemmas are looked up once per distinct token, behind an ``lru_cache`` that outlives one call (comments reuse
 their words; about 50-70k dictionary words per second on one core for the ones not cached yet). Terms are hashed
