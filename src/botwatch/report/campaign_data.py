@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from botwatch.report.data import COMMENT_KINDS, Capped, ItemCollector, ReportLimits, clip, link_evidence, rows
+from botwatch.scoring.score import format_seconds
 
 MAX_BINS = 150
 BIN_CHOICES = [
@@ -204,17 +205,6 @@ def _hour_of_week(con, campaign_id: str, timezone: str) -> list[list[int]]:
     return grid
 
 
-def _fmt_seconds(s) -> str:
-    if s is None:
-        return "?"
-    s = float(s)
-    if s < 120:
-        return f"{s:.0f} s"
-    if s < 7200:
-        return f"{s / 60:.0f} min"
-    return f"{s / 3600:.1f} h"
-
-
 def _campaign_evidence(con, run_id: int, campaign: dict, limits: ReportLimits) -> list[dict]:
     """What holds a campaign together: rows of ``evidence`` about the campaign as a whole (``account_id`` NULL),
     then, per layer, the significant edges among its members and the items they cite, then the templates its
@@ -257,8 +247,8 @@ def _campaign_evidence(con, run_id: int, campaign: dict, limits: ReportLimits) -
                 f"{r['accounts']} of its {n} accounts use the same profile picture ({r['pairs']} pair(s){q})"
             )
         else:
-            window = f" within {_fmt_seconds(r['window_s'])}" if r["window_s"] is not None else ""
-            lag = f", median gap {_fmt_seconds(r['lag'])}" if r["lag"] is not None else ""
+            window = f" within {format_seconds(r['window_s'])}" if r["window_s"] is not None else ""
+            lag = f", median gap {format_seconds(r['lag'])}" if r["lag"] is not None else ""
             text = (
                 f"{r['pairs']} significant pair(s) link {r['accounts']} of its {n} accounts{window}: "
                 f"{r['events'] or 0:,} co-action(s) on {r['n_targets']} target(s){lag}{q}"

@@ -79,7 +79,8 @@ LAYER_PHRASES = {
 }
 
 
-def _fmt_seconds(s: float | None) -> str:
+def format_seconds(s: float | None) -> str:
+    """A duration for a sentence: "45 s", "12 min", "3.5 h"."""
     if s is None:
         return "?"
     s = float(s)
@@ -126,7 +127,7 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
     for platform, acct, layer, partners, events, window_s, lag, n_targets, item_ids, q in rows:
         key = (platform, acct)
         strength = 1.0 - float(q)
-        phrase = LAYER_PHRASES.get(layer, f"acted together ({layer}) with").format(w=_fmt_seconds(window_s))
+        phrase = LAYER_PHRASES.get(layer, f"acted together ({layer}) with").format(w=format_seconds(window_s))
         mine = list(item_ids or [])
         where = {
             "co_reply": f" under {n_targets} post(s)",
@@ -142,7 +143,7 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
             )
         else:
             text = (
-                f"{phrase} {partners} other account(s){where}; median gap {_fmt_seconds(lag)}; "
+                f"{phrase} {partners} other account(s){where}; median gap {format_seconds(lag)}; "
                 f"{events} co-occurrence(s), {len(mine)} of its items cited"
             )
         signals[key].append((layer, strength, text, sorted(mine)[:100]))
