@@ -373,22 +373,7 @@ _EN = {
         "Temirtau|Turkistan|Zhezkazgan|Balkhash|Ridder|Satpayev|Kapshagay|Burabay|Medeu|Shymbulak"
     ),
 }
-_EN_PATTERNS = [
-    "OPEN SUBJ PRED OBJ W W W",
-    "SUBJ PRED OBJ WHEN W W W",
-    "SUBJ W PRED OBJ W W",
-    "OPINION SUBJ W PRED W OBJ W",
-    "Q W OBJ W W W",
-    "W Q W W W WHEN",
-    "OPEN OPINION ADJ W W W WHEN",
-    "W OBJ W WHEN TAIL W W",
-    "W W W W TAIL",
-    "SUBJ W PRED OBJ W WHEN W",
-    "WHEN SUBJ PRED ADJ W W W",
-    "OPEN W W SUBJ PRED W W",
-    "W W ADJ W",
-    "ADJ W W W W TAIL",
-]
+_EN_PATTERNS = _RU_PATTERNS  # English sentences take the Russian shapes
 # Free words also appear inflected, so that the vocabulary is large enough for honest texts not to collide.
 _RU_HARD = set("бвгджзклмнпрстфхцчшщ")
 _KK_BACK, _KK_FRONT = set("аоұыя"), set("әөүіеи")
