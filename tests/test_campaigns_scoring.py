@@ -120,6 +120,12 @@ def test_timing_edge_with_a_shared_template_flags(case):
     for acct in ("b0", "b1"):
         con.execute("INSERT INTO cluster_items VALUES (1, 'T1', 'vk', ?, ?, 1.0)", [f"i-{acct}", acct])
     con.execute("INSERT INTO cluster_items VALUES (1, 'T2', 'vk', 'i-b2', 'b2', 1.0)")
+    for cid, n in (("T1", 2), ("T2", 1)):
+        con.execute(
+            "INSERT INTO text_clusters (run_id, cluster_id, platform, n_accounts, example_text) VALUES "
+            "(1, ?, 'vk', ?, 'the president cares and always thinks about people')",
+            [cid, n],
+        )
     score_accounts(con, 1)
     flagged = {r[0] for r in con.execute("SELECT account_id FROM account_scores WHERE flagged").fetchall()}
     assert flagged == set(BOTS_A) | {"b0", "b1"}
@@ -152,3 +158,24 @@ def test_bad_labels_file(tmp_path, case):
 def test_average_precision_known_values():
     assert average_precision([1, 0, 1, 0], [0.9, 0.8, 0.7, 0.1]) == pytest.approx((1 + 2 / 3) / 2)
     assert average_precision([1, 1], [0.5, 0.5]) == 1.0
+
+
+def test_a_short_stock_template_does_not_lift_timing_and_avatars_never_flag_alone(case):
+    """A timing pair that shares only a three-word stock phrase stays unflagged; so does an account whose only
+    significant edge is a shared profile picture (a rule, not a test: no q-value)."""
+    con = case.con
+    for acct in ("b0", "b1"):
+        con.execute("INSERT INTO cluster_items VALUES (1, 'T1', 'vk', ?, ?, 1.0)", [f"i-{acct}", acct])
+    con.execute(
+        "INSERT INTO text_clusters (run_id, cluster_id, platform, n_accounts, example_text) "
+        "VALUES (1, 'T1', 'vk', 2, 'спасибо большое всем')"
+    )
+    con.execute(
+        "INSERT INTO edges (run_id, platform, account_a, account_b, layer, weight, significant, targets, "
+        "evidence_item_ids) VALUES (1, 'vk', 'h2', 'h3', 'co_avatar', 1, true, [], [])"
+    )
+    score_accounts(con, 1)
+    rows = dict(con.execute("SELECT account_id, flagged FROM account_scores").fetchall())
+    assert {a for a, f in rows.items() if f} == set(BOTS_A)
+    h2 = con.execute("SELECT score FROM account_scores WHERE account_id = 'h2'").fetchone()[0]
+    assert h2 == 0.5  # untested_layer_strength

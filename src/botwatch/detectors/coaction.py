@@ -217,15 +217,19 @@ class CoActionDetector(Detector):
         every pair tested at every scale took most of the time at 1M)."""
         base = self._window("co_reply")
         scales = sorted({float(s) for s in self.params["co_reply_scales_s"]} - {base})
-        candidates = f"""account_id IN (
-            SELECT DISTINCT account_id FROM cluster_items WHERE run_id = {int(run_id)} AND cluster_id IN (
-              SELECT DISTINCT unnest(targets) FROM edges
-              WHERE run_id = {int(run_id)} AND layer = 'co_text' AND significant))"""
+        candidates = f"""(platform, account_id) IN (
+            SELECT DISTINCT ci.platform, ci.account_id FROM cluster_items ci
+            JOIN (SELECT DISTINCT platform, unnest(targets) AS cluster_id FROM edges
+                  WHERE run_id = {int(run_id)} AND layer = 'co_text' AND significant) t
+              ON t.platform = ci.platform AND t.cluster_id = ci.cluster_id
+            WHERE ci.run_id = {int(run_id)})"""
         per_scale = {f"{base:g}s": self._run_layer(con, run_id, "co_reply", _events_sql("co_reply"), base)}
-        # the candidates' comments, selected once for every scale
+        # the candidates' comments, selected once for every scale; without candidates there are no other scales
         con.execute(
             f"CREATE TEMP TABLE _ca_cand AS SELECT * FROM ({_events_sql('co_reply')}) WHERE {candidates}"
         )
+        if con.execute("SELECT count(*) FROM _ca_cand").fetchall()[0][0] == 0:
+            scales = []
         self._null_override, self._significant_only = "exchangeable", True
         try:
             for w in scales:

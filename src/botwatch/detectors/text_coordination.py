@@ -175,10 +175,12 @@ class TextCoordinationDetector(Detector):
                        greatest(coalesce(d.weight, 0), coalesce(b.weight, 0)) AS weight,
                        CASE WHEN coalesce(d.p_value, 1) <= coalesce(b.p_value, 1) THEN d.expected
                             ELSE b.expected END AS expected,
-                       least(coalesce(d.p_value, 1), coalesce(b.p_value, 1)) AS p_value,
+                       least(1.0, 2 * least(coalesce(d.p_value, 1), coalesce(b.p_value, 1))) AS p_value,
                        least(1.0, 2 * least(coalesce(d.q_value, 1), coalesce(b.q_value, 1))) AS q_value,
                        2 * least(coalesce(d.q_value, 1), coalesce(b.q_value, 1)) <= {float(p["fdr"])} AS significant,
-                       list_distinct(list_concat(coalesce(d.clusters, []), coalesce(b.clusters, []))) AS clusters,
+                       list_filter(list_concat(coalesce(d.clusters, []), coalesce(b.clusters, [])),
+                                   lambda c, i: list_position(list_concat(coalesce(d.clusters, []),
+                                                                       coalesce(b.clusters, [])), c) = i) AS clusters,
                        CASE WHEN d.q_value IS NULL THEN 'template_rarity(breadth)'
                             WHEN b.q_value IS NULL THEN 'template_rarity(depth)'
                             ELSE 'template_rarity(depth+breadth)' END AS null_model
@@ -234,7 +236,8 @@ class TextCoordinationDetector(Detector):
         con.register("_tc_combos", combos_p)
         try:
             out = con.sql("""
-                SELECT platform, account_a, account_b, sum(k) AS weight, arg_min(expected, p_value) AS expected,
+                SELECT platform, account_a, account_b, sum(k) AS weight,
+                       first(expected ORDER BY p_value, cluster_id) AS expected,
                        min(p_value) AS p_value, min(q_value) AS q_value,
                        list(cluster_id ORDER BY p_value, cluster_id) AS clusters
                 FROM _tc_combos GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""").to_arrow_table()

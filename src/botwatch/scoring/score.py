@@ -11,7 +11,12 @@ evidence is more than timing:
   cross-account text cluster in which at least ``template_group_share`` (half) of the accounts have a significant
   timing partner inside the cluster (the template belongs to accounts that act together in time, not to a crowd).
 
-So every flag cites at least one pair discovered at the layer's stated false-discovery rate (1 % by default).
+* mostly writing a template *of a discovered group* (see :func:`_group_template_writers`): how members who wrote a
+  campaign's template once or twice, too seldom for any pair test, are found.
+
+Edges without a q-value (the rule-based ``co_avatar``) add to the score but never flag alone.
+So every flag cites at least one pair discovered at the layer's stated false-discovery rate (1 % by default),
+directly or through the template its discovered writers own.
 Timing alone, campaign membership, creation batches and office hours never flag an account
 (``timing_alone_flags`` lifts the first rule for investigations that want it).
 
@@ -38,12 +43,14 @@ SCORING_PARAMETERS = {
     "batch_min_accounts": 5,
     "local_timezone": "Asia/Almaty",
     "office_hours_min_items": 10,
-    "template_max_accounts": 500,
+    "template_max_accounts": 5000,
     "timing_alone_flags": False,
     "template_group_share": 0.5,
     "template_min_words": 6,
     "group_template_use_share": 0.2,
     "group_template_min_linked": 5,
+    "group_template_strength": 0.75,
+    "untested_layer_strength": 0.5,
     "group_template_item_share": 0.5,
 }
 SCORING_CONSTRAINTS = {
@@ -63,6 +70,8 @@ SCORING_CONSTRAINTS = {
     "template_min_words": Interval(int, 1, None),
     "group_template_use_share": Interval(float, 0, 1),
     "group_template_min_linked": Interval(int, 2, None),
+    "group_template_strength": Interval(float, 0, 1),
+    "untested_layer_strength": Interval(float, 0, 1),
     "group_template_item_share": Interval(float, 0, 1, closed="right"),
 }
 
@@ -120,13 +129,14 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
           JOIN items i ON i.platform = u.platform AND i.item_id = u.item_id AND i.account_id = u.acct
           GROUP BY 1, 2, 3)
         SELECT b.platform, b.acct, b.layer, b.partners, b.events, b.window_s, b.lag,
-               coalesce(t.n_targets, 0), coalesce(e.item_ids, []), coalesce(b.q, 0.0)
+               coalesce(t.n_targets, 0), coalesce(e.item_ids, []), b.q
         FROM base b LEFT JOIN t USING (platform, acct, layer) LEFT JOIN e USING (platform, acct, layer)
         ORDER BY 1, 2, 3"""
     ).fetchall()
     for platform, acct, layer, partners, events, window_s, lag, n_targets, item_ids, q in rows:
         key = (platform, acct)
-        strength = 1.0 - float(q)
+        # rule-based layers (co_avatar) carry no q-value: a fixed strength, and they never flag alone
+        strength = float(p["untested_layer_strength"]) if q is None else 1.0 - float(q)
         phrase = LAYER_PHRASES.get(layer, f"acted together ({layer}) with").format(w=format_seconds(window_s))
         mine = list(item_ids or [])
         where = {
@@ -168,7 +178,29 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
         text = f"{n_in} of its {n_all} items match cross-account template(s) {', '.join(clusters[:5])}{chan}"
         signals[(platform, acct)].append(("template", strength, text, sorted(ids)[:100]))
 
-    # 3. campaign membership
+    # 3. flags, templates of discovered groups (their writers join the campaign holding most of the template's
+    # accounts), then campaign membership with the sizes after those joins
+    flag_basis = _flag_basis(con, run_id, p)
+    in_campaign = {
+        (r[0], r[1])
+        for r in con.execute(
+            f"SELECT platform, account_id FROM campaign_accounts WHERE run_id = {int(run_id)}"
+        ).fetchall()
+    }
+    for platform, acct, n_in, n_all, clusters, ids, cid in _group_template_writers(con, run_id, p):
+        key = (platform, acct)
+        flag_basis.add(key)
+        joins = ""
+        if key not in in_campaign and cid is not None:
+            joins = "; joins the campaign whose members wrote most of it"
+            con.execute("INSERT INTO campaign_accounts VALUES (?, ?, ?, ?)", [run_id, cid, platform, acct])
+        text = (
+            f"{n_in} of its {n_all} items match template(s) {', '.join(clusters[:5])} of a discovered group "
+            f"(most of the template's uses come from accounts linked by significant co_text edges){joins}"
+        )
+        signals[key].append(("group_template", float(p["group_template_strength"]), text, ids[:100]))
+    con.execute(f"""UPDATE campaigns c SET n_accounts = (SELECT count(*) FROM campaign_accounts ca
+                    WHERE ca.run_id = c.run_id AND ca.campaign_id = c.campaign_id) WHERE c.run_id = {int(run_id)}""")
     member = {}
     for platform, acct, cid, size in con.execute(
         f"""SELECT ca.platform, ca.account_id, ca.campaign_id, c.n_accounts FROM campaign_accounts ca
@@ -178,24 +210,7 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
         signals[(platform, acct)].append(
             ("campaign", p["campaign_member"], f"member of campaign {cid} ({size} accounts)", [])
         )
-
     _behavioural_signals(con, p, signals)
-    flag_basis = _flag_basis(con, run_id, bool(p["timing_alone_flags"]), p["template_group_share"])
-    for platform, acct, n_in, n_all, clusters, ids, cid in _group_template_writers(con, run_id, p):
-        key = (platform, acct)
-        flag_basis.add(key)
-        joins = ""
-        if key not in member and cid is not None:
-            member[key] = cid
-            joins = f"; joins campaign {cid}, whose members wrote it"
-            con.execute("INSERT INTO campaign_accounts VALUES (?, ?, ?, ?)", [run_id, cid, platform, acct])
-        text = (
-            f"{n_in} of its {n_all} items match template(s) {', '.join(clusters[:5])} of a discovered group "
-            f"(most of the template's uses come from accounts linked by significant co_text edges){joins}"
-        )
-        signals[key].append(("group_template", 1.0 - float(p["template_group_share"]) / 2, text, ids[:100]))
-    con.execute(f"""UPDATE campaigns c SET n_accounts = (SELECT count(*) FROM campaign_accounts ca
-                    WHERE ca.run_id = c.run_id AND ca.campaign_id = c.campaign_id) WHERE c.run_id = {int(run_id)}""")
 
     # 4. combine
     score_rows, evidence_rows = [], []
@@ -252,7 +267,8 @@ def _group_template_writers(con, run_id: int, p: dict) -> list[tuple]:
                   AND l.cluster_id = ci.cluster_id AND l.acct = ci.account_id
                  WHERE ci.run_id = {run} GROUP BY 1, 2),
         tpl AS (SELECT tc.platform, tc.cluster_id FROM text_clusters tc JOIN uses u USING (platform, cluster_id)
-                WHERE tc.run_id = {run} AND u.n_linked >= {float(p["group_template_use_share"])} * u.n_uses
+                WHERE tc.run_id = {run} AND tc.n_accounts <= {int(p["template_max_accounts"])}
+                  AND u.n_linked >= {float(p["group_template_use_share"])} * u.n_uses
                   AND u.n_linked_accounts >= {int(p["group_template_min_linked"])}
                   AND len(list_distinct(regexp_extract_all(lower(coalesce(tc.example_text, tc.template)), '\p{{L}}+')))
                       >= {int(p["template_min_words"])}),
@@ -269,25 +285,32 @@ def _group_template_writers(con, run_id: int, p: dict) -> list[tuple]:
                  JOIN campaign_accounts ca ON ca.run_id = {run} AND ca.platform = ci.platform
                   AND ca.account_id = ci.account_id
                  WHERE ci.run_id = {run} GROUP BY 1, 2, 3),
-        pick AS (SELECT w.platform, w.account_id, arg_max(h.campaign_id, h.n) AS campaign_id
+        pick AS (SELECT w.platform, w.account_id, first(h.campaign_id ORDER BY h.n DESC, h.campaign_id) AS campaign_id
                  FROM writers w, unnest(w.clusters) AS u(cluster_id)
                  JOIN home h ON h.platform = w.platform AND h.cluster_id = u.cluster_id GROUP BY 1, 2)
         SELECT w.platform, w.account_id, w.n_in, w.n_all, w.clusters, w.ids, pick.campaign_id
         FROM writers w LEFT JOIN pick USING (platform, account_id) ORDER BY 1, 2""").fetchall()
 
 
-def _flag_basis(con, run_id: int, timing_alone_flags: bool, group_share: float) -> set[tuple[str, str]]:
+def _flag_basis(con, run_id: int, p: dict) -> set[tuple[str, str]]:
     """Accounts in at least one significant pair whose evidence is more than timing (see the module doc).
 
-    A timing pair counts when both accounts wrote a template *of their group*: a cross-account text cluster in
-    which at least ``group_share`` of the accounts have a significant timing partner inside the cluster. A
-    holiday greeting that hundreds post, two of them superfans who comment early on every post, is not."""
+    Edges without a q-value (rule-based layers such as ``co_avatar``) never flag alone. A timing pair counts when
+    both accounts wrote a template *of their group*: a cross-account text cluster of at least
+    ``template_min_words`` words and at most ``template_max_accounts`` accounts in which at least
+    ``template_group_share`` of the accounts have a significant timing partner inside the cluster. A holiday
+    greeting that hundreds post, two of them superfans who comment early on every post, is not."""
+    run = int(run_id)
     timing = ", ".join(f"'{layer}'" for layer in TIMING_LAYERS)
-    timing_ok = "true" if timing_alone_flags else "false"
-    rows = con.execute(f"""
-        WITH sig AS (SELECT platform, account_a, account_b, layer FROM edges WHERE run_id = {int(run_id)} AND significant),
+    timing_ok = "true" if p["timing_alone_flags"] else "false"
+    rows = con.execute(rf"""
+        WITH sig AS (SELECT platform, account_a, account_b, layer, q_value FROM edges WHERE run_id = {run} AND significant),
+        informative AS (SELECT platform, cluster_id FROM text_clusters WHERE run_id = {run}
+                        AND n_accounts <= {int(p["template_max_accounts"])}
+                        AND len(list_distinct(regexp_extract_all(lower(coalesce(example_text, template)), '\p{{L}}+')))
+                            >= {int(p["template_min_words"])}),
         clus AS (SELECT DISTINCT platform, account_id, cluster_id FROM cluster_items
-                 WHERE run_id = {int(run_id)} AND cluster_id IS NOT NULL),
+                 SEMI JOIN informative USING (platform, cluster_id) WHERE run_id = {run}),
         tp AS (SELECT DISTINCT s.platform, s.account_a, s.account_b, ca.cluster_id FROM sig s
                JOIN clus ca ON ca.platform = s.platform AND ca.account_id = s.account_a
                JOIN clus cb ON cb.platform = s.platform AND cb.account_id = s.account_b AND cb.cluster_id = ca.cluster_id
@@ -297,8 +320,9 @@ def _flag_basis(con, run_id: int, timing_alone_flags: bool, group_share: float) 
                      UNION ALL SELECT platform, cluster_id, account_b FROM tp) GROUP BY 1, 2),
         size AS (SELECT platform, cluster_id, count(*) AS n FROM clus GROUP BY 1, 2),
         own AS (SELECT platform, cluster_id FROM inside JOIN size USING (platform, cluster_id)
-                WHERE n_in >= {float(group_share)} * n),
-        basis AS (SELECT platform, account_a, account_b FROM sig WHERE layer NOT IN ({timing}) OR {timing_ok}
+                WHERE n_in >= {float(p["template_group_share"])} * n),
+        basis AS (SELECT platform, account_a, account_b FROM sig
+                  WHERE q_value IS NOT NULL AND (layer NOT IN ({timing}) OR {timing_ok})
                   UNION SELECT platform, account_a, account_b FROM tp SEMI JOIN own USING (platform, cluster_id))
         SELECT platform, account_a FROM basis UNION SELECT platform, account_b FROM basis""").fetchall()
     return {(platform, acct) for platform, acct in rows}
