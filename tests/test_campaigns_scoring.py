@@ -179,3 +179,13 @@ def test_a_short_stock_template_does_not_lift_timing_and_avatars_never_flag_alon
     assert {a for a, f in rows.items() if f} == set(BOTS_A)
     h2 = con.execute("SELECT score FROM account_scores WHERE account_id = 'h2'").fetchone()[0]
     assert h2 == 0.5  # untested_layer_strength
+    # the same picture and the same informative template together do flag
+    for acct in ("h2", "h3"):
+        con.execute("INSERT INTO cluster_items VALUES (1, 'T3', 'vk', ?, ?, 1.0)", [f"i-{acct}", acct])
+    con.execute(
+        "INSERT INTO text_clusters (run_id, cluster_id, platform, n_accounts, example_text) "
+        "VALUES (1, 'T3', 'vk', 2, 'we made a choice for the new kazakhstan')"
+    )
+    score_accounts(con, 1)
+    rows = dict(con.execute("SELECT account_id, flagged FROM account_scores").fetchall())
+    assert {a for a, f in rows.items() if f} == set(BOTS_A) | {"h2", "h3"}

@@ -14,7 +14,8 @@ evidence is more than timing:
 * mostly writing a template *of a discovered group* (see :func:`_group_template_writers`): how members who wrote a
   campaign's template once or twice, too seldom for any pair test, are found.
 
-Edges without a q-value (the rule-based ``co_avatar``) add to the score but never flag alone.
+Edges without a q-value (the rule-based ``co_avatar``) never flag alone: only together with a shared
+informative template.
 So every flag cites at least one pair discovered at the layer's stated false-discovery rate (1 % by default),
 directly or through the template its discovered writers own.
 Timing alone, campaign membership, creation batches and office hours never flag an account
@@ -295,7 +296,8 @@ def _group_template_writers(con, run_id: int, p: dict) -> list[tuple]:
 def _flag_basis(con, run_id: int, p: dict) -> set[tuple[str, str]]:
     """Accounts in at least one significant pair whose evidence is more than timing (see the module doc).
 
-    Edges without a q-value (rule-based layers such as ``co_avatar``) never flag alone. A timing pair counts when
+    Edges without a q-value (rule-based layers such as ``co_avatar``) never flag alone; such a pair counts when both
+    accounts also wrote the same informative template (a cluster as below). A timing pair counts when
     both accounts wrote a template *of their group*: a cross-account text cluster of at least
     ``template_min_words`` words and at most ``template_max_accounts`` accounts in which at least
     ``template_group_share`` of the accounts have a significant timing partner inside the cluster. A holiday
@@ -321,9 +323,14 @@ def _flag_basis(con, run_id: int, p: dict) -> set[tuple[str, str]]:
         size AS (SELECT platform, cluster_id, count(*) AS n FROM clus GROUP BY 1, 2),
         own AS (SELECT platform, cluster_id FROM inside JOIN size USING (platform, cluster_id)
                 WHERE n_in >= {float(p["template_group_share"])} * n),
+        rule_pair AS (SELECT DISTINCT s.platform, s.account_a, s.account_b FROM sig s
+               JOIN clus ca ON ca.platform = s.platform AND ca.account_id = s.account_a
+               JOIN clus cb ON cb.platform = s.platform AND cb.account_id = s.account_b AND cb.cluster_id = ca.cluster_id
+               WHERE s.q_value IS NULL AND s.layer NOT IN ({timing})),
         basis AS (SELECT platform, account_a, account_b FROM sig
                   WHERE q_value IS NOT NULL AND (layer NOT IN ({timing}) OR {timing_ok})
-                  UNION SELECT platform, account_a, account_b FROM tp SEMI JOIN own USING (platform, cluster_id))
+                  UNION SELECT platform, account_a, account_b FROM tp SEMI JOIN own USING (platform, cluster_id)
+                  UNION SELECT * FROM rule_pair)
         SELECT platform, account_a FROM basis UNION SELECT platform, account_b FROM basis""").fetchall()
     return {(platform, acct) for platform, acct in rows}
 
