@@ -108,7 +108,46 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
     con.execute("DELETE FROM evidence WHERE run_id = ?", [run_id])
     signals: dict[tuple[str, str], list[tuple[str, float, str, list[str]]]] = defaultdict(list)
 
-    # 1. significant edges, per account and layer
+    _edge_signals(con, run_id, p, signals)
+    _template_signals(con, run_id, p, signals)
+    flag_basis, member = _flags_and_membership(con, run_id, p, signals)
+    _behavioural_signals(con, p, signals)
+
+    # combine
+    score_rows, evidence_rows = [], []
+    for key, sigs in signals.items():
+        platform, acct = key
+        prod = 1.0
+        for _, s, _, _ in sigs:
+            prod *= 1 - max(0.0, min(1.0, s))
+        score = round(1 - prod, 4)
+        flagged = key in flag_basis
+        ordered = sorted(sigs, key=lambda t: -t[1])
+        reasons = [t[2] for t in ordered if t[1] > 0]
+        features = {t[0]: round(t[1], 4) for t in ordered}
+        score_rows.append(
+            (run_id, platform, acct, score, flagged, member.get(key), reasons, json.dumps(features))
+        )
+        for n, (kind, s, text, ids) in enumerate(ordered, 1):
+            evidence_rows.append(
+                (run_id, f"E-{platform}-{acct}-{n}", platform, acct, member.get(key), kind, text, ids, s)
+            )
+    if score_rows:
+        insert_rows(con, "account_scores", score_rows)
+        insert_rows(con, "evidence", evidence_rows)
+    # every other account scores 0
+    con.execute(
+        f"""INSERT INTO account_scores
+            SELECT {run_id}, a.platform, a.account_id, 0.0, false, NULL, []::VARCHAR[], '{{}}'::JSON FROM accounts a
+            WHERE NOT EXISTS (SELECT 1 FROM account_scores s WHERE s.run_id = {run_id}
+                              AND s.platform = a.platform AND s.account_id = a.account_id)"""
+    )
+    n_flagged = sum(1 for r in score_rows if r[4])
+    return {"scored": len(score_rows), "flagged": n_flagged}
+
+
+def _edge_signals(con, run_id: int, p: dict, signals) -> None:
+    """One signal per account and layer of significant edges: strength ``1 - q`` of its best edge."""
     rows = con.execute(
         f"""
         WITH s AS (
@@ -159,7 +198,9 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
             )
         signals[key].append((layer, strength, text, sorted(mine)[:100]))
 
-    # 2. templates: share of the account's comments in cross-account clusters
+
+def _template_signals(con, run_id: int, p: dict, signals) -> None:
+    """The share of the account's comments in cross-account clusters (not the mass ones)."""
     for platform, acct, n_in, n_all, clusters, channels, ids in con.execute(
         f"""
         WITH ci AS (SELECT platform, account_id, item_id, cluster_id FROM cluster_items WHERE run_id = {run_id}
@@ -179,8 +220,11 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
         text = f"{n_in} of its {n_all} items match cross-account template(s) {', '.join(clusters[:5])}{chan}"
         signals[(platform, acct)].append(("template", strength, text, sorted(ids)[:100]))
 
-    # 3. flags, templates of discovered groups (their writers join the campaign holding most of the template's
-    # accounts), then campaign membership with the sizes after those joins
+
+def _flags_and_membership(con, run_id: int, p: dict, signals) -> tuple[set, dict]:
+    """Flags, templates of discovered groups (their writers join the campaign holding most of the template's
+    accounts), then campaign membership with the sizes after those joins. Returns (flagged keys, campaign of
+    each member)."""
     flag_basis = _flag_basis(con, run_id, p)
     in_campaign = {
         (r[0], r[1])
@@ -211,39 +255,8 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
         signals[(platform, acct)].append(
             ("campaign", p["campaign_member"], f"member of campaign {cid} ({size} accounts)", [])
         )
-    _behavioural_signals(con, p, signals)
 
-    # 4. combine
-    score_rows, evidence_rows = [], []
-    for key, sigs in signals.items():
-        platform, acct = key
-        prod = 1.0
-        for _, s, _, _ in sigs:
-            prod *= 1 - max(0.0, min(1.0, s))
-        score = round(1 - prod, 4)
-        flagged = key in flag_basis
-        ordered = sorted(sigs, key=lambda t: -t[1])
-        reasons = [t[2] for t in ordered if t[1] > 0]
-        features = {t[0]: round(t[1], 4) for t in ordered}
-        score_rows.append(
-            (run_id, platform, acct, score, flagged, member.get(key), reasons, json.dumps(features))
-        )
-        for n, (kind, s, text, ids) in enumerate(ordered, 1):
-            evidence_rows.append(
-                (run_id, f"E-{platform}-{acct}-{n}", platform, acct, member.get(key), kind, text, ids, s)
-            )
-    if score_rows:
-        insert_rows(con, "account_scores", score_rows)
-        insert_rows(con, "evidence", evidence_rows)
-    # every other account scores 0
-    con.execute(
-        f"""INSERT INTO account_scores
-            SELECT {run_id}, a.platform, a.account_id, 0.0, false, NULL, []::VARCHAR[], '{{}}'::JSON FROM accounts a
-            WHERE NOT EXISTS (SELECT 1 FROM account_scores s WHERE s.run_id = {run_id}
-                              AND s.platform = a.platform AND s.account_id = a.account_id)"""
-    )
-    n_flagged = sum(1 for r in score_rows if r[4])
-    return {"scored": len(score_rows), "flagged": n_flagged}
+    return flag_basis, member
 
 
 def _group_template_writers(con, run_id: int, p: dict) -> list[tuple]:
