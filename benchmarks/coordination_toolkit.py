@@ -465,6 +465,8 @@ def _cnt_version() -> str:
 
         return version("coordination-network-toolkit")
     except Exception:  # pragma: no cover
+        if not Path(CNT).exists():
+            return "not installed"
         return subprocess.run([CNT, "--help"], capture_output=True, text=True).stdout[:40]
 
 
