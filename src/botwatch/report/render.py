@@ -235,8 +235,10 @@ def methods_html(data) -> str:
 <h4>Parameters, versions and settings of the run</h4>{table(["setting", "value"], cfg_rows, "config")}"""
     return f"""<section id="methods"><h2>Methods</h2>
 <p>Results are those of the latest detection run recorded in the case. Detectors link accounts that act together
-(the same or templated text, the same posts within seconds, batch creation), test each link against a null model,
-group significant links into campaigns and score every account; each flag below lists the evidence behind it.
+(the same rare template again and again, the same posts within seconds to hours, the same links, reposts or
+pictures), test each link against a null model, group significant links into campaigns and score every account.
+An account is flagged only on a link found at the stated false-discovery rate that rests on more than timing;
+each flag below lists the evidence behind it.
 A campaign holds at least one flagged account; groups and templates without one are listed apart as leads.
 Comments are items of kind <i>comment</i> or <i>reply</i>. <i>Organic</i> comments are those whose authors are
 not flagged. Times are UTC unless marked. Texts longer than {limits.text_chars} characters are shortened,
