@@ -38,6 +38,7 @@ import pyarrow as pa
 
 from botwatch.detectors.base import Detector, Interval, OneOf, RunContext
 from botwatch.detectors.significance import fdr_qvalues, poisson_sf
+from botwatch.store.sql import distinct_words_expr
 
 LAYER = "co_text"
 EVIDENCE_TEMPLATES = 3  # shared clusters per edge that its evidence items and lead/lag are drawn from
@@ -144,9 +145,7 @@ class TextCoordinationDetector(Detector):
                          count(DISTINCT (account_id, occ)) AS uses FROM _tc_ev GROUP BY 1, 2)
             SELECT c.platform, c.cluster_id,
                    greatest(c.uses / tot.n_occ,
-                            pow({float(p["word_rarity"])},
-                                len(list_distinct(regexp_extract_all(
-                                    regexp_replace(lower(c.template), '\\{{[^}}]*\\}}', ' ', 'g'), '\\p{{L}}+'))))) AS pi
+                            pow({float(p["word_rarity"])}, {distinct_words_expr("c.template")})) AS pi
             FROM c JOIN tot USING (platform)""")
         con.execute("""
             CREATE TEMP TABLE _tc_cells AS

@@ -35,6 +35,7 @@ from collections import defaultdict
 
 from botwatch.detectors.base import Interval, IsBool
 from botwatch.store.rows import insert_rows
+from botwatch.store.sql import distinct_words_expr
 
 SCORING_PARAMETERS = {
     "campaign_member": 0.2,
@@ -268,7 +269,7 @@ def _group_template_writers(con, run_id: int, p: dict) -> list[tuple]:
     campaign that wrote its template once) and joins the campaign holding most of those templates' accounts.
     Rows: (platform, account, items in the templates, texts, clusters, item ids, campaign id or None)."""
     run = int(run_id)
-    return con.execute(rf"""
+    return con.execute(f"""
         WITH ct AS (SELECT platform, account_a, account_b, unnest(targets) AS cluster_id FROM edges
                     WHERE run_id = {run} AND layer = 'co_text' AND significant),
         linked AS (SELECT DISTINCT platform, cluster_id, acct FROM (
@@ -280,12 +281,10 @@ def _group_template_writers(con, run_id: int, p: dict) -> list[tuple]:
                  FROM cluster_items ci LEFT JOIN linked l ON l.platform = ci.platform
                   AND l.cluster_id = ci.cluster_id AND l.acct = ci.account_id
                  WHERE ci.run_id = {run} GROUP BY 1, 2),
-        tpl AS (SELECT tc.platform, tc.cluster_id FROM text_clusters tc JOIN uses u USING (platform, cluster_id)
-                WHERE tc.run_id = {run} AND tc.n_accounts <= {int(p["template_max_accounts"])}
-                  AND u.n_linked >= {float(p["group_template_use_share"])} * u.n_uses
-                  AND u.n_linked_accounts >= {int(p["group_template_min_linked"])}
-                  AND len(list_distinct(regexp_extract_all(lower(coalesce(tc.example_text, tc.template)), '\p{{L}}+')))
-                      >= {int(p["template_min_words"])}),
+        tpl AS (SELECT platform, cluster_id FROM ({_informative_clusters_sql(run, p)}) i
+                JOIN uses u USING (platform, cluster_id)
+                WHERE u.n_linked >= {float(p["group_template_use_share"])} * u.n_uses
+                  AND u.n_linked_accounts >= {int(p["group_template_min_linked"])}),
         mine AS (SELECT ci.platform, ci.account_id, count(DISTINCT ci.item_id) AS n_in,
                         list(DISTINCT ci.cluster_id ORDER BY ci.cluster_id) AS clusters,
                         list(DISTINCT ci.item_id ORDER BY ci.item_id) AS ids
@@ -306,6 +305,14 @@ def _group_template_writers(con, run_id: int, p: dict) -> list[tuple]:
         FROM writers w LEFT JOIN pick USING (platform, account_id) ORDER BY 1, 2""").fetchall()
 
 
+def _informative_clusters_sql(run: int, p: dict) -> str:
+    """Text clusters that can carry a flag: at least ``template_min_words`` distinct words in the example text and
+    at most ``template_max_accounts`` accounts."""
+    words = distinct_words_expr("coalesce(example_text, template)")
+    return f"""SELECT platform, cluster_id FROM text_clusters WHERE run_id = {int(run)}
+               AND n_accounts <= {int(p["template_max_accounts"])} AND {words} >= {int(p["template_min_words"])}"""
+
+
 def _flag_basis(con, run_id: int, p: dict) -> set[tuple[str, str]]:
     """Accounts in at least one significant pair whose evidence is more than timing (see the module doc).
 
@@ -318,12 +325,9 @@ def _flag_basis(con, run_id: int, p: dict) -> set[tuple[str, str]]:
     run = int(run_id)
     timing = ", ".join(f"'{layer}'" for layer in TIMING_LAYERS)
     timing_ok = "true" if p["timing_alone_flags"] else "false"
-    rows = con.execute(rf"""
+    rows = con.execute(f"""
         WITH sig AS (SELECT platform, account_a, account_b, layer, q_value FROM edges WHERE run_id = {run} AND significant),
-        informative AS (SELECT platform, cluster_id FROM text_clusters WHERE run_id = {run}
-                        AND n_accounts <= {int(p["template_max_accounts"])}
-                        AND len(list_distinct(regexp_extract_all(lower(coalesce(example_text, template)), '\p{{L}}+')))
-                            >= {int(p["template_min_words"])}),
+        informative AS ({_informative_clusters_sql(run, p)}),
         clus AS (SELECT DISTINCT platform, account_id, cluster_id FROM cluster_items
                  SEMI JOIN informative USING (platform, cluster_id) WHERE run_id = {run}),
         tp AS (SELECT DISTINCT s.platform, s.account_a, s.account_b, ca.cluster_id FROM sig s

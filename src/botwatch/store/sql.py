@@ -32,6 +32,12 @@ def is_naive_expr(raw: str, epoch: str) -> str:
         AND NOT regexp_matches({r}, '{ZONED_RE}') AND try_cast({r} AS TIMESTAMP) IS NOT NULL)"""
 
 
+def distinct_words_expr(text: str) -> str:
+    """SQL for the number of distinct words (runs of letters) in ``text``, lower-cased; the ``{slot}`` parts of a
+    template are left out."""
+    return rf"len(list_distinct(regexp_extract_all(regexp_replace(lower({text}), '\{{[^}}]*\}}', ' ', 'g'), '\p{{L}}+')))"
+
+
 URL_RE = r"""https?://[^\s<>"'\]\[)(]+"""
 HASHTAG_RE = r"#([\p{L}\p{N}_]+)"
 MENTION_RE = r"@([\p{L}\p{N}_.]+[\p{L}\p{N}_])"
