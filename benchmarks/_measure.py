@@ -207,3 +207,14 @@ if __name__ == "__main__":  # python benchmarks/_measure.py -- CMD...: quick man
         args = args[1:]
     m = run_measured(args, timeout_s=3600, log_prefix="/tmp/_measure")
     print(json.dumps(m.as_dict(), indent=2))
+
+
+def cpu_model(default: str = "") -> str:
+    """The CPU's model name from /proc/cpuinfo, or ``default`` where there is none."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return default

@@ -40,7 +40,7 @@ import duckdb
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from _measure import code_state, measurement_row, run_measured  # noqa: E402
+from _measure import code_state, cpu_model, measurement_row, run_measured  # noqa: E402
 
 RESULTS_MD = HERE / "results" / "scenarios.md"
 RESULTS_JSON = HERE / "results" / "scenarios.json"
@@ -207,14 +207,7 @@ def run_cell(cell, args) -> dict:
 
 # --- report ---------------------------------------------------------------------------------------------------
 def machine() -> dict:
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     mem_gib = None
     try:
         kib = int(Path("/proc/meminfo").read_text().split("MemTotal:")[1].split()[0])
