@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from botwatch import __version__
-from botwatch.errors import BotwatchError
+from botwatch.errors import BotwatchError, system_error_message
 from botwatch.ingest.base import IngestOptions
 
 
@@ -42,13 +42,22 @@ def _options(fmt, timezone, platform, mapping) -> IngestOptions:
 
 
 class _Group(click.Group):
-    """Turns BotwatchError into a one-line message and exit code 1."""
+    """Turns BotwatchError (and a full disk, an unwritable folder or DuckDB out of memory) into a one-line
+    message and exit code 1."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except BotwatchError as exc:
             click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+        except (
+            Exception
+        ) as exc:  # a full disk, an unwritable folder, out of memory: one line, not a traceback
+            message = system_error_message(exc)
+            if message is None:
+                raise
+            click.echo(f"Error: {message}", err=True)
             sys.exit(1)
 
 
@@ -127,7 +136,9 @@ def info(case, as_json):
 def detect(case, config, only, seed):
     """Run the detectors, assemble campaigns and score accounts."""
     from botwatch.pipeline import detect_case
+    from botwatch.store.case import check_case_path
 
+    check_case_path(Path(case), must_exist=True)  # detect never creates a case
     result = detect_case(case, config=config, only=only or None, seed=seed)
     click.echo(result.summary_text())
 

@@ -19,3 +19,32 @@ class CaseVersionError(BotwatchError):
 
 class RecordError(ValueError):
     """One input record is unusable; it goes to quarantine with this message as its reason."""
+
+
+class NotACaseError(BotwatchError):
+    """The path holds a file that is not a botwatch case (another program's database, SQLite, text)."""
+
+
+class InputLimitError(BotwatchError):
+    """An input crossed a size limit (decompressed size, compression ratio, line or field length)."""
+
+
+MEMORY_HINT = (
+    "raise the limit with the environment variable BOTWATCH_MEMORY_LIMIT (e.g. BOTWATCH_MEMORY_LIMIT=4GB)"
+)
+
+
+def system_error_message(exc: BaseException) -> str | None:
+    """One line for an error that comes from the machine rather than from botwatch (a full disk, a folder that
+    cannot be written, DuckDB out of memory or unable to write), or None for anything else."""
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if exc.filename else ""
+        what = exc.strerror or str(exc) or type(exc).__name__
+        return f"cannot use{where}: {what.strip().splitlines()[0]}"
+    name = type(exc).__name__
+    if name == "OutOfMemoryException":
+        return f"out of memory; {MEMORY_HINT}"
+    if name == "IOException" and type(exc).__module__.startswith(("duckdb", "_duckdb")):
+        first = (str(exc).strip().splitlines() or [name])[0]
+        return f"DuckDB could not read or write a file: {first}"
+    return None

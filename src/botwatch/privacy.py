@@ -9,10 +9,21 @@ but nobody without the salt can test a guessed handle or id against it.
 The salt is either given, or generated once per case (``secrets.token_hex(16)``) and kept in the case's
 ``settings`` table, so repeated exports of a case agree. Keep the salt secret; it never leaves the case.
 
-Texts keep their meaning but lose the handles in them: every ``@mention`` becomes ``@name_…`` (the token the
-mentioned handle gets everywhere else), and whole words equal to a known handle or account id of the case (five
-characters or more) are replaced too. Names spelled out in free text are not found; review a shared file before
-it leaves your hands.
+Texts keep their meaning but lose the people in them (:meth:`Pseudonymizer.text`):
+
+- every ``@mention`` (dots, hyphens and underscores included: ``@Olga-Smirnova``) becomes ``@name_…``, the token
+  the mentioned handle gets everywhere else;
+- a link to a profile (``t.me/…``, ``vk.com/id…``, ``x.com/…``, ``instagram.com/…`` and other social sites) keeps
+  its site and loses its path: ``vk.com/name_…``;
+- e-mail addresses become ``[email]`` and phone numbers (10 to 15 digits, ``+7 701 123 45 67``) ``[phone]``;
+- a known handle, account id or full display name of the case is replaced wherever it appears as words, in any
+  case and with any of ``.``, ``-``, ``_`` or spaces between its parts (``ivan.petrov``, ``Ivan Petrov``,
+  ``ivan petrov``), and so is the form it takes in normalised text (numbers folded to ``0``, the tail left
+  after an ``@mention`` is cut: ``smirnova``), so templates built from normalised texts lose them too. Bare
+  handles and ids shorter than five characters, and one-word display names, are not replaced.
+
+Names spelled out in free text that are not handles or display names of the case are not found; review a shared
+file before it leaves your hands.
 
 >>> p = Pseudonymizer("s3cret")
 >>> p.account("vk", "12345") == p.account("vk", "12345")
@@ -38,8 +49,16 @@ SALT_KEY = "pseudonym_salt"
 TOKEN_HEX = 16  # 64 bits: the chance that two of a million accounts share a token is about 3 in 100 million
 MIN_WORD = 5  # bare words shorter than this are not replaced even when they equal a known handle or id
 
-_MENTION = re.compile(r"@([\w](?:[\w.]*[\w])?)")
-_WORD = re.compile(r"[\w](?:[\w.]*[\w])?")
+_MENTION = re.compile(r"@([\w](?:[\w.-]*[\w])?)")
+_PART = re.compile(r"[^\W_]+")  # the words of a handle or text: letters and digits, split at . - _ and spaces
+_GAP = re.compile(r"[\s._'-]{1,3}")  # what may stand between the parts of a name in a text
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<![\w+])\+?\d(?:[\s().-]{0,2}\d){9,14}(?!\w)")
+_SOCIAL_HOSTS = (
+    r"t\.me|telegram\.me|telegram\.dog|vk\.com|vk\.ru|m\.vk\.com|ok\.ru|twitter\.com|x\.com|instagram\.com|"
+    r"tiktok\.com|facebook\.com|fb\.com|m\.facebook\.com|threads\.net|youtube\.com|reddit\.com/u(?:ser)?"
+)
+_PROFILE_URL = re.compile(rf"(?i)((?:https?://)?(?:www\.)?(?:{_SOCIAL_HOSTS})/)(@?[\w.-]*[\w])")
 
 
 class Pseudonymizer:
@@ -55,32 +74,53 @@ class Pseudonymizer:
         Account ids known in the case; whole words equal to one are replaced in :meth:`text`.
     """
 
-    def __init__(self, salt: str, handles: dict[str, str] | None = None, account_ids=None):
+    def __init__(self, salt: str, handles: dict[str, str] | None = None, account_ids=None, names=()):
         if not isinstance(salt, str) or not salt:
             raise ValueError("the pseudonymisation salt must be a non-empty string")
         self._key = hashlib.blake2b(salt.encode("utf-8"), digest_size=32).digest()
-        self._handles = {h: h for h in (handles or {}) if len(h) >= MIN_WORD}
         self._ids = {i: p for i, p in (account_ids or {}).items() if len(i) >= MIN_WORD}
+        self._words: dict[str, str] = {}  # one casefolded word -> the folded handle or name it stands for
+        self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}  # first word -> (words, key)
+        handles = [h for h in (handles or {}) if len(_fold(h)) >= MIN_WORD]
+        multiword = [n for n in names if n and len(_PART.findall(n)) > 1 and len(_fold(n)) >= MIN_WORD]
+        for key, form in _name_forms(handles, one_word=True) + _name_forms(multiword, one_word=False):
+            self._add_form(key, form)
         self.token = lru_cache(maxsize=1 << 18)(self._token)
+
+    def _add_form(self, key: str, form: str) -> None:
+        words = tuple(_PART.findall(form.casefold()))
+        if not words or len("".join(words)) < MIN_WORD - 1:
+            return
+        if len(words) == 1:
+            self._words.setdefault(words[0], key)
+            return
+        bucket = self._phrases.setdefault(words[0], [])
+        if all(w != words for w, _ in bucket):
+            bucket.append((words, key))
+            bucket.sort(key=lambda t: -len(t[0]))
 
     @classmethod
     def for_case(cls, con, salt: str | None = None) -> Pseudonymizer:
         """A pseudonymizer for the case open on DuckDB connection ``con``.
 
         Without ``salt`` the case's stored salt is used, created (and stored) on first use; that needs ``con``
-        to be writable once. Handles and account ids of the case's ``accounts`` are loaded for :meth:`text`.
+        to be writable once. Handles, account ids and display names of the case's ``accounts`` are loaded for
+        :meth:`text`.
         """
         if salt is None:
             salt = case_salt(con)
         handles: dict[str, str] = {}
         ids: dict[str, str] = {}
-        for platform, account_id, handle in con.execute(
-            "SELECT platform, account_id, handle FROM accounts ORDER BY platform, account_id"
+        names: set[str] = set()
+        for platform, account_id, handle, display_name in con.execute(
+            "SELECT platform, account_id, handle, display_name FROM accounts ORDER BY platform, account_id"
         ).fetchall():
             ids.setdefault(account_id, platform)
             if handle:
                 handles.setdefault(_fold(handle), handle)
-        return cls(salt, handles, ids)
+            if display_name:
+                names.add(display_name)
+        return cls(salt, handles, ids, sorted(names))
 
     def _token(self, kind: str, platform: str | None, value: str) -> str:
         data = "\x1f".join((kind, platform or "", value)).encode("utf-8", "surrogatepass")
@@ -109,22 +149,74 @@ class Pseudonymizer:
         return self.token("name", None, folded) if folded else ""
 
     def text(self, text: str | None) -> str | None:
-        """``text`` with every @mention and every known handle or account id replaced by its token."""
+        """``text`` without the people in it: mentions, profile links, e-mail addresses, phone numbers, and known
+        handles, ids and display names replaced (see the module docstring)."""
         if not text:
             return text
+        text = _EMAIL.sub("[email]", text)
+        text = _PROFILE_URL.sub(self._profile_link, text)
         text = _MENTION.sub(lambda m: "@" + self.name(m.group(1)), text)
-        if not (self._handles or self._ids):
-            return text
-        return _WORD.sub(self._word, text)
+        if self._ids or self._words or self._phrases:
+            text = self._replace_words(text)
+        return _PHONE.sub("[phone]", text)
 
-    def _word(self, m: re.Match) -> str:
-        word = m.group(0)
-        if word in self._ids:
-            return self.account(self._ids[word], word)
+    def _profile_link(self, m: re.Match) -> str:
+        """A profile link's site kept, its path replaced by the account's token (when the path is a known id,
+        also as VK's ``id123``) or by the name token of the handle it holds."""
+        segment = m.group(2)
+        for ident in (segment, segment[2:] if segment.startswith("id") else None):
+            if ident in self._ids:
+                return m.group(1) + self.account(self._ids[ident], ident)
+        return m.group(1) + self.name(segment)
+
+    def _replace_words(self, text: str) -> str:
+        words = list(_PART.finditer(text))
+        out: list[str] = []
+        pos = i = 0
+        while i < len(words):
+            m = words[i]
+            n, token = self._match_at(text, words, i)
+            if token is not None:
+                out.append(text[pos : m.start()])
+                out.append(token)
+                pos = words[i + n - 1].end()
+            i += max(n, 1)
+        out.append(text[pos:])
+        return "".join(out)
+
+    def _match_at(self, text: str, words: list[re.Match], i: int) -> tuple[int, str | None]:
+        """How many words from ``words[i]`` form a known name, and its token (``(1, None)`` when none does)."""
+        word = words[i].group(0)
         folded = word.casefold()
-        if folded in self._handles:
-            return self.name(folded)
-        return word
+        for parts, key in self._phrases.get(folded, ()):
+            n = len(parts)
+            if i + n <= len(words) and all(
+                words[i + j].group(0).casefold() == parts[j]
+                and _GAP.fullmatch(text[words[i + j - 1].end() : words[i + j].start()])
+                for j in range(1, n)
+            ):
+                return n, self.name(key)
+        if word in self._ids:
+            return 1, self.account(self._ids[word], word)
+        if folded in self._words:
+            return 1, self.name(self._words[folded])
+        return 1, None
+
+
+def _name_forms(names: list[str], one_word: bool) -> list[tuple[str, str]]:
+    """``(key, form)`` pairs for handles or display names: the name itself, its normalised form (as in
+    templates) and, for handles, what normalisation leaves of ``@name`` (``@Olga-Smirnova`` -> ``smirnova``).
+    ``key`` is the folded name, whose token replaces every form. ``one_word`` admits one-word forms."""
+    if not names:
+        return []
+    from botwatch.text.normalize import normalize_texts
+
+    keys = [_fold(n) for n in names]
+    forms = [(k, n) for k, n in zip(keys, names)]
+    forms += list(zip(keys, normalize_texts(names)))
+    if one_word:
+        forms += list(zip(keys, normalize_texts(["@" + n.strip().lstrip("@") for n in names])))
+    return [(k, f) for k, f in forms if f and (one_word or len(_PART.findall(f)) > 1)]
 
 
 def _fold(text: str) -> str:

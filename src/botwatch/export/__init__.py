@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from botwatch.errors import BotwatchError
+from botwatch.export.atomic import atomic_output, write_text_atomic
 from botwatch.export.flat import neutralize_formula, write_csv, write_jsonl, write_parquet
 from botwatch.export.gexf import write_gexf
 from botwatch.export.sqlite import write_sqlite
@@ -26,13 +27,13 @@ FORMATS = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet", "gexf": ".ge
 FLAT_WRITERS = {"csv": write_csv, "jsonl": write_jsonl, "parquet": write_parquet}
 
 
-def _target(out, case_path: Path, what: str, fmt: str) -> Path:
+def _target(out, case_path: Path, what: str, fmt: str, pseudonymize: bool) -> Path:
     as_folder = str(out).endswith(("/", os.sep))
     out = Path(out)
     if out.is_dir() or as_folder or not out.suffix:
-        stem = case_path.stem if fmt == "sqlite" else what
+        # a pseudonymised export does not carry the case's name, which may name a person
+        stem = ("case" if pseudonymize else case_path.stem) if fmt == "sqlite" else what
         out = out / f"{stem}{FORMATS[fmt]}"
-    out.parent.mkdir(parents=True, exist_ok=True)
     return out
 
 
@@ -59,44 +60,36 @@ def export(case_path, what: str, fmt: str, out, pseudonymize: bool = False, salt
             f"GEXF holds the account network; use --what edges (not {what}) with --format gexf"
         )
     case_path = Path(case_path)
-    target = _target(out, case_path, what, fmt)
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
-    with open_case(case_path, pseudonymize, salt) as case:
-        con = case.con
-        pz = Pseudonymizer.for_case(con, salt) if pseudonymize else None
-        run_id = latest_run(con)
-        try:
-            if fmt in FLAT_WRITERS:
-                spec = FLAT_TABLES[what]
-                if spec.needs_run:
-                    require_run(run_id, case_path, what)
-                schema, batches = read_batches(con, spec, run_id, pz)
-                FLAT_WRITERS[fmt](schema, batches, partial)
-            elif fmt == "gexf":
-                require_run(run_id, case_path, "a network")
-                _, nodes = read_batches(con, NETWORK_NODES, run_id, pz)
-                _, edges = read_batches(con, EDGES, run_id, pz)
-                write_gexf(
-                    nodes,
-                    edges,
-                    partial,
-                    description=_description(case_path, run_id, pz),
-                    date=_run_date(con, run_id),
-                )
-            else:
-                title = "botwatch case" if pz else f"botwatch case {case_path.stem}"
-                meta = write_sqlite(con, partial, run_id, pz, title=title, db_name=target.stem)
-                _write_json(target.parent / "metadata.json", meta)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-    os.replace(partial, target)
+    target = _target(out, case_path, what, fmt, pseudonymize)
+    with open_case(case_path, pseudonymize, salt) as case, atomic_output(target) as partial:
+        pz = Pseudonymizer.for_case(case.con, salt) if pseudonymize else None
+        meta = _write(case.con, pz, case_path, what, fmt, partial, target.stem)
+    if meta is not None:
+        write_text_atomic(
+            target.parent / "metadata.json", json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
+        )
     return target
 
 
-def _write_json(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+def _write(con, pz, case_path: Path, what: str, fmt: str, partial: Path, db_name: str) -> dict | None:
+    """Write the export into ``partial``; return Datasette's metadata for a SQLite export."""
+    run_id = latest_run(con)
+    if fmt in FLAT_WRITERS:
+        spec = FLAT_TABLES[what]
+        if spec.needs_run:
+            require_run(run_id, case_path, what)
+        schema, batches = read_batches(con, spec, run_id, pz)
+        FLAT_WRITERS[fmt](schema, batches, partial)
+        return None
+    if fmt == "gexf":
+        require_run(run_id, case_path, "a network")
+        _, nodes = read_batches(con, NETWORK_NODES, run_id, pz)
+        _, edges = read_batches(con, EDGES, run_id, pz)
+        description = _description(case_path, run_id, pz)
+        write_gexf(nodes, edges, partial, description=description, date=_run_date(con, run_id))
+        return None
+    title = "botwatch case" if pz else f"botwatch case {case_path.stem}"
+    return write_sqlite(con, partial, run_id, pz, title=title, db_name=db_name)
 
 
 def _run_date(con, run_id: int) -> dt.date:

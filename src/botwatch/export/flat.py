@@ -2,9 +2,10 @@
 
 CSV is UTF-8 with a header row; timestamps are ISO 8601 UTC with ``Z``; list cells are joined with ``" | "``;
 booleans are ``true``/``false``. Because the texts, names and ids come from strangers, every text cell that a
-spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets
-a leading apostrophe, as the OWASP CSV-injection guidance recommends; numbers we computed are written as they
-are. JSON Lines keeps lists as JSON arrays and timestamps as ISO strings with ``Z``; Parquet keeps the Arrow
+spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return, a line
+feed, a NUL, or the fullwidth ``＝ ＋ － ＠`` that some spreadsheets fold to their ASCII forms) gets a leading
+apostrophe, as the OWASP CSV-injection guidance recommends. A cell that is a plain number (``-187345112``,
+``+7.5``, ``-1e3``) is data, not a formula, and is written as it is, like the numbers we computed. JSON Lines keeps lists as JSON arrays and timestamps as ISO strings with ``Z``; Parquet keeps the Arrow
 types, with timestamps marked UTC.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,13 +24,17 @@ import pyarrow.parquet as pq
 
 from botwatch.export.tables import iso_z
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 LIST_SEPARATOR = " | "
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def neutralize_formula(text: str) -> str:
-    """``text`` with a leading apostrophe when a spreadsheet would take it for a formula."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+    """``text`` with a leading apostrophe when a spreadsheet would take it for a formula (a plain number, such
+    as a negative id, is left alone)."""
+    if not text.startswith(FORMULA_START) or _NUMBER.fullmatch(text):
+        return text
+    return "'" + text
 
 
 def _csv_scalar(value) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from botwatch.errors import BotwatchError
+from botwatch.errors import MEMORY_HINT, BotwatchError
 from botwatch.ingest.base import (
     ACCOUNT_SCHEMA,
     ITEM_SCHEMA,
@@ -91,7 +91,7 @@ def ingest_file(
         case.rollback()
         if isinstance(exc, duckdb.OutOfMemoryException):
             raise BotwatchError(
-                f"{path.name}: out of memory while storing; split the file or raise the memory limit"
+                f"{path.name}: out of memory while storing; split the file or {MEMORY_HINT}"
             ) from None
         raise
     finally:

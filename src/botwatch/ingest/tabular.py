@@ -28,6 +28,7 @@ from botwatch.ingest.base import (
     sample_text,
 )
 from botwatch.ingest.lines import load_json_lines
+from botwatch.store.db import connect
 from botwatch.store.sql import sql_str
 
 # Canonical fields a mapping may target. Item fields first, then account details carried on each row.
@@ -395,8 +396,9 @@ def _is_derived(column: str) -> bool:
 
 
 def _count(v: str) -> str:
-    """A count as BIGINT; tolerates '12.0' (Twitter IO) and thousands separators '1,234' (CrowdTangle)."""
-    return f"CAST(try_cast(replace({v}, ',', '') AS DOUBLE) AS BIGINT)"
+    """A count as BIGINT; tolerates '12.0' (Twitter IO) and thousands separators '1,234' (CrowdTangle). A value
+    beyond BIGINT ('1e308', 'inf') is NULL, like any other unreadable count."""
+    return f"try_cast(try_cast(replace({v}, ',', '') AS DOUBLE) AS BIGINT)"
 
 
 def _quote(col: str) -> str:
@@ -434,7 +436,7 @@ def _dialect(sample: bytes) -> str:
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
+    con = connect()
     con.execute("SET TimeZone='UTC'")
     con.execute("SET memory_limit='1GB'")
     return con

@@ -21,6 +21,7 @@ import json
 from importlib.resources import files
 from pathlib import Path
 
+from botwatch.export.atomic import write_text_atomic
 from botwatch.privacy import Pseudonymizer, open_case
 from botwatch.report.account_data import (
     campaign_colours,
@@ -109,11 +110,14 @@ def collect_report_data(
             "version": __import__("botwatch").__version__,
             "pseudonymized": pseudonymizer is not None,
             "limits": limits,
-            "case_name": case_path.name if case_path else "case",
+            "case_name": case_path.name if case_path and pseudonymizer is None else "case",
         },
         overview=overview,
         run=run,
     )
+    if pseudonymizer is not None:  # file names often name a person or a page; the docs promise they are gone
+        for s in overview["sources"].rows:
+            s["file_name"] = f"source {s['source_id']}"
     run_id = run["run_id"] if run else None
     if run_id is not None:
         make_scoring_tables(con, run_id)
@@ -245,7 +249,5 @@ def write_report(
     with open_case(case_path, pseudonymize, salt) as case:
         pseudonymizer = Pseudonymizer.for_case(case.con, salt=salt) if pseudonymize else None
         data = collect_report_data(case.con, pseudonymizer=pseudonymizer, limits=limits, case_path=case_path)
-    html_text = build_report(data)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(html_text, encoding="utf-8")
-    return out_path
+    # written beside the target and renamed over it: a kill or a full disk leaves the previous report whole
+    return write_text_atomic(out_path, build_report(data))

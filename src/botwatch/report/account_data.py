@@ -80,9 +80,9 @@ def load_accounts(con, run_id: int, limits: ReportLimits, ids, collector: ItemCo
         r["label"] = ids.account_label(*key)
         r["handle"] = ids.handle(r["handle"])
         r["display_name"] = ids.name(r["display_name"])
-        r["bio"] = clip(ids.text(r["bio"]), limits.text_chars)
-        if ids.pseudonymized:
-            r["avatar_url"] = r["avatar_path"] = None
+        r["bio"] = clip(r["bio"], limits.text_chars)
+        if ids.pseudonymized:  # a bio names, places and reaches its person; exports drop it too
+            r["bio"] = r["avatar_url"] = r["avatar_path"] = None
         features = r.get("features")
         if isinstance(features, str):
             try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,11 +20,57 @@ import numpy as np
 import pyarrow as pa
 
 from botwatch import __version__
-from botwatch.errors import BotwatchError, CaseVersionError, NeedsTimezoneError
+from botwatch.errors import BotwatchError, CaseVersionError, NeedsTimezoneError, NotACaseError
+from botwatch.store.db import connect
 from botwatch.store.schema import ITEM_KINDS, MIGRATIONS, SCHEMA_VERSION
 from botwatch.store.sql import HASHTAG_RE, MENTION_RE, URL_RE, is_naive_expr, sql_str, timestamp_expr
 
 EARLIEST = "2000-01-01"
+MEMORY_ENV = "BOTWATCH_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "1500MB"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of a DuckDB database file
+
+
+def default_memory_limit() -> str:
+    """DuckDB's memory limit for a case: ``BOTWATCH_MEMORY_LIMIT`` (e.g. ``4GB``) or 1500MB."""
+    return os.environ.get(MEMORY_ENV, "").strip() or DEFAULT_MEMORY_LIMIT
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def check_case_path(path: Path, *, must_exist: bool) -> None:
+    """Refuse, in one line, a case path that cannot be a botwatch case: missing (when it must exist), a
+    folder, under a regular file, or a file that is not a DuckDB database (SQLite, text, ...)."""
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise BotwatchError(f"{path}: {parent} is a file, not a folder; choose another case path")
+            break
+    if path.is_dir():
+        raise BotwatchError(f"{path} is a folder; a case is a file, e.g. {path / 'case.duckdb'}")
+    if not path.exists():
+        if must_exist:
+            raise BotwatchError(f"no case at {path}; create one with 'botwatch ingest {path} FILE...'")
+        return
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise BotwatchError(f"cannot read case {path} ({exc.strerror}); check permissions") from None
+    if head.startswith(_SQLITE_MAGIC):
+        raise NotACaseError(f"{path} is a SQLite database, not a botwatch case; it was left unchanged")
+    if head and head[8:12] != _DUCKDB_MAGIC:
+        raise NotACaseError(f"{path} is not a DuckDB database, so not a botwatch case; it was left unchanged")
+
+
+def _make_parent(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BotwatchError(f"cannot create the folder of case {path} ({exc.strerror})") from None
 
 
 @dataclass
@@ -69,25 +116,66 @@ def check_timezone(tz: str | None) -> str | None:
 class Case:
     """An investigation's database file. Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, path: str | Path, *, read_only: bool = False, memory_limit: str = "1500MB"):
+    def __init__(self, path: str | Path, *, read_only: bool = False, memory_limit: str | None = None):
         self.path = Path(path)
-        if read_only and not self.path.exists():
-            raise BotwatchError(
-                f"no case at {self.path}; create one with 'botwatch ingest {self.path} FILE...'"
-            )
+        check_case_path(self.path, must_exist=read_only)
         if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _make_parent(self.path)
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            self.con = connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:
-            raise BotwatchError(f"cannot open case {self.path}: {exc}") from None
+            hint = ""
+            if "Read-only file system" in str(exc) or "Permission denied" in str(exc):
+                hint = "; copy the case to a folder you can write to"
+            raise BotwatchError(f"cannot open case {self.path}: {_first_line(exc)}{hint}") from None
+        try:
+            self._configure(read_only, memory_limit or default_memory_limit())
+            self._refuse_foreign()
+            self._migrate(read_only)
+        except duckdb.Error as exc:
+            self.con.close()
+            raise BotwatchError(f"cannot open case {self.path}: {_first_line(exc)}") from None
+        except BaseException:
+            self.con.close()
+            raise
+
+    def _configure(self, read_only: bool, memory_limit: str) -> None:
         self.con.execute("SET TimeZone='UTC'")
-        self.con.execute(f"SET memory_limit='{memory_limit}'")
+        try:
+            self.con.execute(f"SET memory_limit={sql_str(memory_limit)}")
+        except duckdb.Error:
+            raise BotwatchError(
+                f"memory limit {memory_limit!r} is not a size; set {MEMORY_ENV} to e.g. 4GB"
+            ) from None
         self.con.execute("SET preserve_insertion_order=false")
         if not read_only:
             # zstd writes text (raw JSON, comments) about twice as fast as the default FSST and smaller.
             self.con.execute("SET force_compression='zstd'")
-        self._migrate(read_only)
+
+    def _refuse_foreign(self) -> None:
+        """Refuse a DuckDB file that another program made: tables but no botwatch ``schema_migrations``, or a
+        ``schema_migrations`` table of another shape. Nothing is written before this check."""
+        tables = {
+            r[0]: r[1]
+            for r in self.con.execute(
+                """SELECT table_name, list(column_name ORDER BY ordinal_position)
+                   FROM information_schema.columns GROUP BY 1"""
+            ).fetchall()
+        }
+        if not tables:
+            return
+        columns = tables.get("schema_migrations")
+        if columns is None:
+            names = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+            raise NotACaseError(
+                f"{self.path} is a DuckDB database of another program (tables {names}), not a botwatch case; "
+                "it was left unchanged; pass a new path for the case"
+            )
+        if columns[:2] != ["version", "name"]:
+            raise NotACaseError(
+                f"{self.path} has a schema_migrations table that botwatch did not write (columns "
+                f"{', '.join(columns)}); it is not a botwatch case and was left unchanged; pass a new path"
+            )
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def __enter__(self) -> Case:
