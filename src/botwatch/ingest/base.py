@@ -204,11 +204,14 @@ def map_records(
         try:
             out = list(mapper(obj))
         except RecordError as exc:
-            chunk.rejects.append(Reject(pos, str(exc), dumps(obj), position_kind))
+            chunk.rejects.append(Reject(pos, str(exc), _raw(obj), position_kind))
             continue
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             reason = f"unexpected record shape: {type(exc).__name__}: {exc}"
-            chunk.rejects.append(Reject(pos, reason, dumps(obj), position_kind))
+            chunk.rejects.append(Reject(pos, reason, _raw(obj), position_kind))
+            continue
+        except RecursionError:  # JSON parsers accept ~1,000 levels; Python's own walk of them may not
+            chunk.rejects.append(Reject(pos, "record nested too deeply to store", _raw(obj), position_kind))
             continue
         for what, row in out:
             row.setdefault("position", pos)
@@ -218,6 +221,14 @@ def map_records(
             chunk = Chunk(items=[], accounts=[])
     if chunk.items or chunk.accounts or chunk.rejects:
         yield chunk
+
+
+def _raw(obj: Any) -> str:
+    """The record serialised for the quarantine; empty when it is nested too deeply to serialise."""
+    try:
+        return dumps(obj)
+    except RecursionError:
+        return ""
 
 
 def iter_json_lines(source: SourceFile) -> Iterator[tuple[int, Any] | Reject]:
@@ -307,9 +318,10 @@ def _coerce_one(v, typ):
         return v if isinstance(v, str) else str(v)
     if pa.types.is_integer(typ):
         try:
-            return int(float(v))
+            n = int(float(v))
         except (TypeError, ValueError, OverflowError):
             return None
+        return n if -(2**63) <= n < 2**63 else None  # a count beyond int64 is not a count
     if pa.types.is_floating(typ):
         try:
             return float(v)

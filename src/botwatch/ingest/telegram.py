@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -78,6 +79,14 @@ class TelegramDesktopAdapter(Adapter):
             raise FormatError(
                 f"{source.name}: not valid JSON ({exc}); is the export complete? "
                 "Telegram Desktop writes result.json only when the export finishes"
+            ) from None
+        except (
+            OSError,
+            EOFError,
+            zlib.error,
+        ) as exc:  # a cut or corrupt .gz: a document cannot be read in part
+            raise FormatError(
+                f"{source.name}: cannot be read to the end ({exc}); is the file complete?"
             ) from None
         chats = _chats(data, source.name)
         forwards = _ForwardIndex([chat for chat, _ in chats])

@@ -16,6 +16,7 @@ quarantined because it cannot be tied to its post.
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -73,7 +74,13 @@ class VkApiAdapter(Adapter):
         return None
 
     def read(self, source: SourceFile, options: IngestOptions) -> Iterator[Chunk]:
-        if _is_json_lines(source):
+        try:
+            json_lines = _is_json_lines(source)
+        except (OSError, EOFError, zlib.error) as exc:  # a cut or corrupt .gz
+            raise FormatError(
+                f"{source.name}: cannot be read to the end ({exc}); is the file complete?"
+            ) from None
+        if json_lines:
             line_rejects, good = json_line_records(source)
             responses = list(good)
             position_kind = "line"
@@ -83,6 +90,10 @@ class VkApiAdapter(Adapter):
             except orjson.JSONDecodeError as exc:
                 raise FormatError(
                     f"{source.name}: not valid JSON ({exc}); save the API response whole, or one per line"
+                ) from None
+            except (OSError, EOFError, zlib.error) as exc:  # one response cannot be read in part
+                raise FormatError(
+                    f"{source.name}: cannot be read to the end ({exc}); is the file complete?"
                 ) from None
             line_rejects, position_kind = [], "record"
         records, contexts = _records(responses, json_lines=position_kind == "line")
@@ -161,8 +172,10 @@ def _sibling_defaults(items: list) -> tuple[Any, Any] | None:
     pairs = {
         (item.get("owner_id"), item.get("post_id"))
         for item in items
-        if isinstance(item, dict) and item.get("owner_id") is not None and item.get("post_id") is not None
-    }
+        if isinstance(item, dict)
+        and isinstance(item.get("owner_id"), int | str)
+        and isinstance(item.get("post_id"), int | str)
+    }  # a list or object there is not an id (and not hashable); its comment is quarantined when mapped
     return next(iter(pairs)) if len(pairs) == 1 else None
 
 
