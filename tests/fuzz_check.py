@@ -64,6 +64,10 @@ class AdapterStats:
     refused: Counter = field(default_factory=Counter)  # BotwatchError class: message shape -> files
     formats: Counter = field(default_factory=Counter)  # format the file was read as
     seconds: float = 0.0
+    peak_rss_mb: float = 0.0  # this adapter's peak RSS of the fuzzing process (VmHWM reset before it)
+    record_files: int = 0
+    byte_files: int = 0
+    cli_files: int = 0
 
 
 def peak_rss_mb() -> float:
@@ -81,7 +85,10 @@ def _shape(msg: str, name: str) -> str:
 def options_of(ff: FuzzFile) -> IngestOptions:
     o = ff.options
     return IngestOptions(
-        format=o.get("format"), timezone=o.get("timezone"), mapping=tuple(o.get("mapping", ()))
+        format=o.get("format"),
+        timezone=o.get("timezone"),
+        platform=o.get("platform"),
+        mapping=tuple(o.get("mapping", ())),
     )
 
 
@@ -180,6 +187,8 @@ def check_cli(case_path: Path, path: Path, ff: FuzzFile) -> list[Finding]:
         args += ["--format", o["format"]]
     if o.get("timezone"):
         args += ["--timezone", o["timezone"]]
+    if o.get("platform"):
+        args += ["--platform", o["platform"]]
     for k, v in o.get("mapping", ()):
         args += ["--map", f"{k}={v}"]
     found = []
@@ -210,6 +219,49 @@ def check_cli(case_path: Path, path: Path, ff: FuzzFile) -> list[Finding]:
     return found
 
 
+def check_subprocess(case_path: Path, path: Path, ff: FuzzFile) -> list[Finding]:
+    """The file through ``python -m botwatch ingest`` in a child process: exit 0, or 1 with one ``Error:`` line
+    and no traceback on stderr."""
+    import subprocess
+    import sys
+
+    args = [sys.executable, "-m", "botwatch", "ingest", str(case_path), str(path)]
+    o = ff.options
+    if o.get("format"):
+        args += ["--format", o["format"]]
+    if o.get("timezone"):
+        args += ["--timezone", o["timezone"]]
+    if o.get("platform"):
+        args += ["--platform", o["platform"]]
+    for k, v in o.get("mapping", ()):
+        args += ["--map", f"{k}={v}"]
+    res = subprocess.run(args, capture_output=True, text=True, errors="replace", timeout=600)
+    err = res.stderr.strip().splitlines()
+    ok = res.returncode == 0 and "Traceback" not in res.stderr
+    ok = ok or (res.returncode == 1 and len(err) == 1 and err[0].startswith("Error: "))
+    if ok:
+        return []
+    return [Finding(ff.key, "cli", f"child exit {res.returncode}: {res.stderr[-600:]!r}", ff.name, ff.note)]
+
+
+def _reset_peak_rss() -> bool:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def _vm_hwm_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return peak_rss_mb()
+
+
 @dataclass
 class Report:
     seed: int
@@ -237,9 +289,12 @@ def run(
     bytes_share: float = 0.1,
     keep: Path | str | None = None,
     progress=None,
+    min_cases: int = 0,
+    subprocess_every: int = 0,
 ) -> Report:
-    """Fuzz ``files`` files per adapter (indices ``start``..) under ``seed``; files that find something are copied
-    to ``keep``. ``cli_every`` > 0 also runs every n-th file through the CLI."""
+    """Fuzz ``files`` files per adapter (indices ``start``..) under ``seed``, or more until the adapter has run
+    ``min_cases`` cases; files that find something are copied to ``keep``. ``cli_every`` > 0 also runs every
+    n-th file through the CLI in process, ``subprocess_every`` > 0 every n-th in a child process."""
     work = Path(work)
     work.mkdir(parents=True, exist_ok=True)
     stats = {a: AdapterStats() for a in adapters}
@@ -249,7 +304,10 @@ def run(
     for adapter in adapters:
         st = stats[adapter]
         case = None
-        for index in range(start, start + files):
+        _reset_peak_rss()
+        index = start - 1
+        while index + 1 < start + files or st.cases < min_cases:
+            index += 1
             if case is None or (index - start) % case_every == 0:
                 if case is not None:
                     case.close()
@@ -266,7 +324,13 @@ def run(
             if cli_every and index % cli_every == 0:
                 got += check_cli(work / f"{adapter}-cli.duckdb", path, ff)
                 cli_files += 1
+                st.cli_files += 1
+            if subprocess_every and index % subprocess_every == 0:
+                got += check_subprocess(work / f"{adapter}-child.duckdb", path, ff)
+                st.cli_files += 1
             st.files += 1
+            st.record_files += ff.mode == "records"
+            st.byte_files += ff.mode == "bytes"
             st.cases += ff.cases
             st.bytes += len(ff.data)
             st.seconds += time.perf_counter() - t
@@ -282,6 +346,7 @@ def run(
                 progress(adapter, index, ff, got)
         if case is not None:
             case.close()
+        st.peak_rss_mb = _vm_hwm_mb()
         for p in work.glob(f"{adapter}-*.duckdb*"):
             p.unlink(missing_ok=True)
     return Report(seed, batch, stats, findings, time.perf_counter() - t0, peak_rss_mb(), cli_files)

@@ -1210,8 +1210,14 @@ def make_file(adapter: str, seed: int, index: int, batch: int = 500, bytes_share
     if rng.random() < 0.1:  # a hostile file name
         stem = rng.choice(["it's; DROP TABLE x", "пример файла", "a\u202eb", "%s%n", "x" * 150, "tab\there"])
         ff.name = stem + ff.name
-    if rng.random() < 0.2:  # detection instead of --format
+    roll = rng.random()
+    if roll < 0.2:  # detection instead of --format
         ff.options.pop("format", None)
+    elif roll < 0.25:  # the wrong --format
+        ff.options["format"] = rng.choice([a for a in ADAPTERS if a != adapter])
+        ff.note += f"; read as {ff.options['format']}"
+    if adapter in ("csv", "jsonl") and rng.random() < 0.1:
+        ff.options["platform"] = rng.choice(["vk", "x" * 300, "плат'форма", " ", "a\u202eb", "<b>"])
     return ff
 
 
