@@ -92,8 +92,11 @@ def options_of(ff: FuzzFile) -> IngestOptions:
     )
 
 
-def check_file(case: Case, path: Path, ff: FuzzFile, stats: AdapterStats | None = None) -> list[Finding]:
-    """Ingest ``path`` (written from ``ff``) into ``case`` and return what went wrong; empty when all holds."""
+def check_file(
+    case: Case, path: Path, ff: FuzzFile, stats: AdapterStats | None = None, again: bool = False
+) -> list[Finding]:
+    """Ingest ``path`` (written from ``ff``) into ``case`` and return what went wrong; empty when all holds.
+    With ``again``, the file is ingested a second time, which must change nothing."""
     found: list[Finding] = []
 
     def bad(kind: str, detail: str) -> None:
@@ -149,6 +152,22 @@ def check_file(case: Case, path: Path, ff: FuzzFile, stats: AdapterStats | None 
     ).fetchall()[0][0]
     if n_prof != s.accounts_stored:
         bad("counts", f"{n_prof} profile observations for {s.accounts_stored} accounts stored")
+    try:
+        case.info()
+    except Exception as exc:  # noqa: BLE001
+        bad("traceback", f"Case.info() after the ingest: {type(exc).__name__}: {str(exc)[:300]}")
+    if again:
+        before = _table_counts(case)
+        try:
+            [s2] = case.ingest([path], options_of(ff), progress=False)
+        except Exception as exc:  # noqa: BLE001
+            bad("traceback", f"second ingest: {type(exc).__name__}: {str(exc)[:300]}")
+        else:
+            if not s2.status.startswith("already ingested") or _table_counts(case) != before:
+                bad(
+                    "counts",
+                    f"second ingest of the same file: {s2.status!r}, tables {before} -> {_table_counts(case)}",
+                )
     if s.format != ff.adapter:
         return found
     if ff.exact_records is not None and s.records_read != ff.exact_records:
@@ -173,6 +192,13 @@ def check_file(case: Case, path: Path, ff: FuzzFile, stats: AdapterStats | None 
                 f"first {missing[:5]}",
             )
     return found
+
+
+def _table_counts(case: Case) -> tuple:
+    return tuple(
+        case.con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
+        for t in ("items", "accounts", "account_observations", "quarantine", "sources")
+    )
 
 
 def check_cli(case_path: Path, path: Path, ff: FuzzFile) -> list[Finding]:
@@ -320,7 +346,7 @@ def run(
             folder.mkdir(exist_ok=True)
             path = folder / ff.name
             path.write_bytes(ff.data)
-            got = check_file(case, path, ff, st)
+            got = check_file(case, path, ff, st, again=index % 10 == 2)
             if cli_every and index % cli_every == 0:
                 got += check_cli(work / f"{adapter}-cli.duckdb", path, ff)
                 cli_files += 1

@@ -140,6 +140,18 @@ def test_damaged_gzip_document_is_refused_in_one_line(fmt, damage, tmp_path):
     assert str(err.value).startswith("r.json.gz: cannot be read to the end (") and "\n" not in str(err.value)
 
 
+def test_column_names_with_line_breaks_stay_on_one_line(tmp_path):
+    """Found as zeeschuimer:12:6 read with --format jsonl: the 'no column for ...' refusal listed the JSON keys as
+    they are, so a key holding a line break split the one-line message."""
+    line = json.dumps({"id": 1, "line1\nline2\rline3": 2, "\u2028x\x1b": 3}).encode() + b"\n"
+    path = tmp_path / "k.jsonl"
+    path.write_bytes(line)
+    with Case(tmp_path / "case.duckdb") as case, pytest.raises(FormatError) as err:
+        case.ingest([path], IngestOptions(format="jsonl"))
+    message = str(err.value)
+    assert message.splitlines() == [message] and "'line1\\nline2\\rline3'" in message
+
+
 @pytest.mark.xfail(strict=True, reason=KNOWN["ICU date overflows timestamp range"])
 def test_naive_timestamp_at_the_end_of_time_west_of_utc(tmp_path):
     """Found by the CSV/JSONL fuzzers: a naive timestamp in the last hours DuckDB can hold, read with a zone west

@@ -317,19 +317,25 @@ def resolve_mapping(
             )
         if check_columns and column not in columns and not _is_derived(column):
             raise FormatError(
-                f"--map {target}={column}: {file_name} has no column {column!r}; columns are: {', '.join(columns)}"
+                f"--map {target}={column}: {file_name} has no column {column!r}; columns are: {_show(columns)}"
             )
         mapping[target] = column
         exprs.pop(target, None)
     missing = [f for f in REQUIRED if f not in mapping and f not in exprs]
     if missing:
         raise FormatError(
-            f"{file_name}: no column for {', '.join(missing)} (columns: {', '.join(columns[:30])}); "
+            f"{file_name}: no column for {', '.join(missing)} (columns: {_show(columns[:30])}); "
             f"pass --map {missing[0]}=COLUMN"
             + (f" (preset {preset.name})" if preset else "")
             + ("; a file without ids can use --map item_id=@hash" if "item_id" in missing else "")
         )
     return preset, mapping, exprs
+
+
+def _show(columns: list[str]) -> str:
+    """Column names for a one-line message: a name with a line break or another unprintable character (a JSON
+    key can hold anything) is shown as a quoted literal."""
+    return ", ".join(c if c.isprintable() else repr(c) for c in columns)
 
 
 def build_select(
