@@ -5,6 +5,7 @@ The CLI's ``detect``, ``run`` and ``demo`` call these functions.
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import json
 import time
@@ -111,6 +112,7 @@ def detect_case(case, config=None, only=None, seed: int | None = None) -> Detect
                 summary = det.run(ctx) or {}
                 summary.setdefault("seconds", round(time.perf_counter() - t, 2))
                 result.detectors[det.name] = summary
+                _return_freed_memory()
             result.campaigns = assemble_campaigns(con, run_id, seed, **campaign_params)
             result.scores = score_accounts(con, run_id, scoring_params)
             result.campaigns.update(
@@ -162,6 +164,16 @@ def detect_case(case, config=None, only=None, seed: int | None = None) -> Detect
     finally:
         if own:
             c.close()
+
+
+def _return_freed_memory() -> None:
+    """Hand the heap pages a detector freed back to the operating system (glibc's ``malloc_trim``), so that its
+    peak does not stay resident under the next stage's: at 1M comments the text detectors free about 1.3 GB of
+    arrays that glibc would otherwise keep. A no-op where glibc is absent."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _versions() -> dict:

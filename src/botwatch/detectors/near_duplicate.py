@@ -156,8 +156,10 @@ class NearDuplicateDetector(Detector):
         if len(eligible) < 2:
             return [], stats
         encoded = pc.dictionary_encode(norm.take(pa.array(eligible)))
+        del norm  # the distinct texts are all that is needed from here on (memory at 1M)
         distinct = encoded.dictionary
         text_of = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)  # eligible item -> distinct
+        del encoded
         stats["n_distinct_texts"] = len(distinct)
         shingles = shingle_texts(distinct, k=int(p["shingle_size"]))
         pairs, _ = near_duplicate_pairs(

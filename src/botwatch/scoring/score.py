@@ -54,6 +54,7 @@ SCORING_PARAMETERS = {
     "group_template_strength": 0.75,
     "untested_layer_strength": 0.5,
     "group_template_item_share": 0.5,
+    "template_recurrence_alpha": 0.01,
 }
 SCORING_CONSTRAINTS = {
     k: Interval(float, 0, 1)
@@ -75,6 +76,7 @@ SCORING_CONSTRAINTS = {
     "group_template_strength": Interval(float, 0, 1),
     "untested_layer_strength": Interval(float, 0, 1),
     "group_template_item_share": Interval(float, 0, 1, closed="right"),
+    "template_recurrence_alpha": Interval(float, 0, 1),
 }
 
 # Edge layers that only say "acted at the same time under the same posts".
@@ -267,8 +269,10 @@ def _group_template_writers(con, run_id: int, p: dict) -> list[tuple]:
     cluster (one false pair must not pull a whole cluster in). An account qualifies when at least
     ``group_template_item_share`` of its texts are in such clusters; it is then flagged (a one-off member of a
     campaign that wrote its template once) and joins the campaign holding most of those templates' accounts.
+    A cluster also counts as a group's template when it *recurs* (:func:`_recurrent_templates`).
     Rows: (platform, account, items in the templates, texts, clusters, item ids, campaign id or None)."""
     run = int(run_id)
+    _recurrent_templates(con, run, p)
     return con.execute(f"""
         WITH ct AS (SELECT platform, account_a, account_b, unnest(targets) AS cluster_id FROM edges
                     WHERE run_id = {run} AND layer = 'co_text' AND significant),
@@ -284,7 +288,8 @@ def _group_template_writers(con, run_id: int, p: dict) -> list[tuple]:
         tpl AS (SELECT platform, cluster_id FROM ({_informative_clusters_sql(run, p)}) i
                 JOIN uses u USING (platform, cluster_id)
                 WHERE u.n_linked >= {float(p["group_template_use_share"])} * u.n_uses
-                  AND u.n_linked_accounts >= {int(p["group_template_min_linked"])}),
+                  AND u.n_linked_accounts >= {int(p["group_template_min_linked"])}
+                UNION SELECT platform, cluster_id FROM recurrent_templates),
         mine AS (SELECT ci.platform, ci.account_id, count(DISTINCT ci.item_id) AS n_in,
                         list(DISTINCT ci.cluster_id ORDER BY ci.cluster_id) AS clusters,
                         list(DISTINCT ci.item_id ORDER BY ci.item_id) AS ids
@@ -303,6 +308,50 @@ def _group_template_writers(con, run_id: int, p: dict) -> list[tuple]:
                  JOIN home h ON h.platform = w.platform AND h.cluster_id = u.cluster_id GROUP BY 1, 2)
         SELECT w.platform, w.account_id, w.n_in, w.n_all, w.clusters, w.ids, pick.campaign_id
         FROM writers w LEFT JOIN pick USING (platform, account_id) ORDER BY 1, 2""").fetchall()
+
+
+def _recurrent_templates(con, run: int, p: dict) -> None:
+    """Fill the temporary table ``recurrent_templates`` with the informative clusters that several accounts write
+    together under the same posts, again and again: the birthday-problem test of a campaign's template.
+
+    An *occasion* is the post a comment answers (``coalesce(root_id, parent_id)``); items that answer no post take
+    no part (a channel's house format, such as a forum's "looking for group" posts, recurs daily by design, and a
+    day has no context that the null could know). For cluster ``c`` let ``k_o`` be the number of distinct
+    accounts that wrote ``c`` on occasion ``o`` and ``u = sum_o k_o``. ``S = sum_o C(k_o, 2)`` counts the pairs of
+    different writers that met on one occasion. If the ``u`` uses fell on occasions independently, in proportion
+    to each occasion's number of items ``n_o`` (``N`` in all), ``S`` would be close to Poisson with mean
+    ``C(u, 2) * sum_o (n_o / N)^2`` (the Poisson approximation of the birthday problem). The statistic leaves out
+    the occasion with the most pairs, so that a greeting hundreds post once under one holiday post, or a quote
+    under one viral post, never counts: the template has to bring several writers together on at least two
+    occasions beyond its biggest. Tested with Bonferroni over the informative clusters at
+    ``template_recurrence_alpha``. Assumes writers choose occasions independently of each other; fails (too
+    permissive) where organic readers of one page answer a series of posts with the same informative sentence.
+    """
+    from botwatch.detectors.significance import poisson_sf
+
+    con.execute("CREATE OR REPLACE TEMP TABLE recurrent_templates (platform VARCHAR, cluster_id VARCHAR)")
+    rows = con.execute(f"""
+        WITH informative AS ({_informative_clusters_sql(run, p)}),
+        occ AS (SELECT platform, item_id, coalesce(root_id, parent_id) AS o FROM items
+                WHERE text IS NOT NULL AND coalesce(root_id, parent_id) IS NOT NULL),
+        sizes AS (SELECT platform, o, count(*) AS n FROM occ GROUP BY 1, 2),
+        norm AS (SELECT platform, sum(n * n) / (sum(n) * sum(n)) AS concentration FROM sizes GROUP BY 1),
+        k AS (SELECT ci.platform, ci.cluster_id, oc.o, count(DISTINCT ci.account_id) AS k
+              FROM cluster_items ci SEMI JOIN informative USING (platform, cluster_id)
+              JOIN occ oc ON oc.platform = ci.platform AND oc.item_id = ci.item_id
+              WHERE ci.run_id = {run} GROUP BY 1, 2, 3)
+        SELECT k.platform, k.cluster_id, sum(k.k) AS u, sum(k.k * (k.k - 1) // 2) - max(k.k * (k.k - 1) // 2) AS s,
+               any_value(norm.concentration) AS concentration
+        FROM k JOIN norm USING (platform) GROUP BY 1, 2""").fetchall()
+    if not rows:
+        return
+    threshold = float(p["template_recurrence_alpha"]) / len(rows)
+    keep = []
+    for platform, cluster_id, u, s, concentration in rows:
+        if s > 0 and poisson_sf(s, u * (u - 1) / 2 * concentration) <= threshold:
+            keep.append((platform, cluster_id))
+    if keep:
+        con.executemany("INSERT INTO recurrent_templates VALUES (?, ?)", keep)
 
 
 def _informative_clusters_sql(run: int, p: dict) -> str:

@@ -51,6 +51,7 @@ __all__ = [
 
 _U64 = np.uint64
 PARALLEL_MIN_TEXTS = 50_000  # texts per thread below which shingling runs on one thread
+SHINGLE_BLOCK_TEXTS = 100_000  # texts shingled at once per thread: bounds the token arrays' memory
 _FNV_OFFSET = _U64(0xCBF29CE484222325)
 _FNV_PRIME = _U64(0x100000001B3)
 _GOLDEN = _U64(0x9E3779B97F4A7C15)
@@ -156,7 +157,8 @@ def shingle_texts(texts, *, k: int = 2, char_k: int = 4, min_word_shingles: int 
     arr = _as_string_array(texts)
     n = len(arr)
     doc_bits = max(1, int(n).bit_length())
-    parts = slices(n, n_threads(), min_size=PARALLEL_MIN_TEXTS)
+    threads = n_threads()
+    parts = slices(n, max(threads, -(-n // SHINGLE_BLOCK_TEXTS)), min_size=PARALLEL_MIN_TEXTS)
     done = parallel_map(
         lambda b: _shingle_slice(arr.slice(b[0], b[1] - b[0]), k, char_k, min_word_shingles, doc_bits), parts
     )

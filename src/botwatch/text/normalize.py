@@ -40,6 +40,7 @@ __all__ = ["normalize_text", "normalize_texts"]
 
 SWITCHES = ("mentions", "links", "emoji", "punctuation", "numbers", "homoglyphs", "kazakh_latin")
 PARALLEL_MIN_TEXTS = 20_000  # texts per thread below which threads cost more than they save
+BLOCK_TEXTS = 100_000  # texts normalised at once per thread: bounds the intermediate arrays' memory
 
 # -- vectorised patterns (RE2 syntax, used by pyarrow.compute) --------------------------------------------------
 _INVISIBLE_RE = r"[\p{Cf}\p{Mn}\p{Me}\x{FE00}-\x{FE0F}]+"
@@ -307,10 +308,10 @@ def normalize_texts(
     if len(arr) == 0:
         return arr if arrow_in else []
     switches = (mentions, links, emoji, punctuation, numbers, homoglyphs, kazakh_latin)  # in SWITCHES order
-    parts = slices(len(arr), n_threads(), min_size=PARALLEL_MIN_TEXTS)
+    parts = slices(len(arr), max(n_threads(), -(-len(arr) // BLOCK_TEXTS)), min_size=PARALLEL_MIN_TEXTS)
     if len(parts) == 1:
         out = _normalize_array(arr, switches)
-    else:  # Arrow's kernels release the GIL: one slice per core
+    else:  # Arrow's kernels release the GIL: slices on every core
         out = pa.concat_arrays(
             parallel_map(lambda b: _normalize_array(arr.slice(b[0], b[1] - b[0]), switches), parts)
         )
