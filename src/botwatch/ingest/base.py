@@ -10,6 +10,8 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
-from botwatch.errors import RecordError
+from botwatch.errors import InputLimitError, RecordError
 from botwatch.store.schema import ACCOUNT_FIELDS, ITEM_FIELDS
 
 SAMPLE_BYTES = 256 * 1024
@@ -63,16 +65,155 @@ class IngestOptions:
     timezone: str | None = None
     platform: str | None = None
     mapping: tuple[tuple[str, str], ...] = ()
+    limits: InputLimits | None = None  # None: InputLimits.from_env(); not part of a source's identity
 
     def mapping_dict(self) -> dict[str, str]:
         return dict(self.mapping)
 
 
-class SourceFile:
-    """An input file: transparent gzip, a bounded sample for sniffing, and byte progress for the bar."""
+RATIO_FLOOR = 16 << 20  # the compression ratio is checked once this much has been decompressed
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*", re.IGNORECASE)
 
-    def __init__(self, path: str | Path):
+
+@dataclass(frozen=True)
+class InputLimits:
+    """Caps that stop a hostile or broken input (a decompression bomb, a gigabyte-long line or field) with a
+    one-line reason, in bounded memory, instead of filling memory or running for hours.
+
+    ``max_bytes`` caps the decompressed size of a compressed input (and what is read from a pipe);
+    ``max_ratio`` caps decompressed bytes per compressed byte (real exports compress 3-20 times, a bomb
+    1,000 times), checked once 16 MiB have been decompressed; ``max_line_bytes`` caps one line of a JSON
+    Lines or CSV file and one CSV field; ``max_bad_lines`` caps the lines or rows of one file that cannot be
+    parsed at all (each is held for quarantine until the file is stored; a million of them means a wrong
+    format or a hostile file). Each can be set with an environment variable
+    (``BOTWATCH_MAX_INPUT_BYTES``, ``BOTWATCH_MAX_COMPRESSION_RATIO``, ``BOTWATCH_MAX_LINE_BYTES``,
+    ``BOTWATCH_MAX_BAD_LINES``; sizes take ``KB``/``MB``/``GB``) or passed in :class:`IngestOptions`.
+    """
+
+    max_bytes: int = 64 << 30
+    max_ratio: float = 200.0
+    max_line_bytes: int = 64 << 20
+    max_bad_lines: int = 1_000_000
+
+    ENV: ClassVar[dict[str, str]] = {
+        "max_bytes": "BOTWATCH_MAX_INPUT_BYTES",
+        "max_ratio": "BOTWATCH_MAX_COMPRESSION_RATIO",
+        "max_line_bytes": "BOTWATCH_MAX_LINE_BYTES",
+        "max_bad_lines": "BOTWATCH_MAX_BAD_LINES",
+    }
+
+    @classmethod
+    def from_env(cls) -> InputLimits:
+        values = {}
+        for name, var in cls.ENV.items():
+            raw = os.environ.get(var, "").strip()
+            if raw:
+                values[name] = _parse_limit(var, raw, float if name == "max_ratio" else int)
+        return cls(**values)
+
+    def check_decompressed(self, name: str, out: int, compressed: int) -> None:
+        if out > self.max_bytes:
+            raise InputLimitError(
+                f"{name}: decompresses to more than {human_bytes(self.max_bytes)}; stopped (raise "
+                f"{self.ENV['max_bytes']} if the file is genuine)"
+            )
+        if out > RATIO_FLOOR and out > self.max_ratio * max(compressed, 1):
+            raise InputLimitError(
+                f"{name}: decompresses to over {self.max_ratio:g} times its compressed size "
+                f"({human_bytes(out)} from {human_bytes(compressed)}), like a decompression bomb; stopped "
+                f"(raise {self.ENV['max_ratio']} if the file is genuine)"
+            )
+
+    def line_too_long(self, name: str, line: int | None, what: str = "line") -> InputLimitError:
+        where = f"{what} {line}" if line is not None else f"a {what}"
+        return InputLimitError(
+            f"{name}: {where} is longer than {human_bytes(self.max_line_bytes)}; stopped (raise "
+            f"{self.ENV['max_line_bytes']} if the file is genuine)"
+        )
+
+
+def check_rejects(source: SourceFile, rejects: list[Reject]) -> None:
+    """Stop when more lines of ``source`` failed to parse than ``max_bad_lines``."""
+    limit = source.limits.max_bad_lines
+    if len(rejects) > limit:
+        first = rejects[0]
+        raise InputLimitError(
+            f"{source.name}: more than {limit:,} lines or rows cannot be read (e.g. line {first.position}: "
+            f"{first.reason[:80]}); stopped: is it the format you meant? (raise "
+            f"{InputLimits.ENV['max_bad_lines']} if the file is genuine)"
+        )
+
+
+def _parse_limit(var: str, raw: str, kind):
+    m = _SIZE.fullmatch(raw)
+    if not m:
+        raise InputLimitError(f"{var}={raw!r} is not a number or size such as 512MB")
+    scale = 1024 ** " kmgt".index(m.group(2).lower() or " ")
+    return kind(float(m.group(1)) * scale)
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"  # pragma: no cover
+
+
+class LineGuard:
+    """Follows a stream piece by piece and raises when a line grows past the line limit. Newlines are looked for
+    only in each new piece, and inside a piece in jumps of up to the limit, so a long line costs linear time."""
+
+    def __init__(self, source: SourceFile):
+        self.source = source
+        self.limit = source.limits.max_line_bytes
+        self.tail = 0  # length of the line still open at the end of what was seen
+        self.lines = 0  # newlines seen
+
+    def feed(self, piece: bytes) -> None:
+        first = piece.find(b"\n")
+        if first < 0:
+            self.tail += len(piece)
+            if self.tail > self.limit:
+                raise self._too_long(0)
+            return
+        if self.tail + first > self.limit:
+            raise self._too_long(0)
+        last = piece.rfind(b"\n")
+        pos = first + 1
+        while (
+            last - pos > self.limit
+        ):  # a line inside the piece may be too long: jump from line start to line start
+            nl = piece.rfind(b"\n", pos, pos + self.limit + 1)
+            if nl < 0:
+                raise self._too_long(piece.count(b"\n", 0, pos))
+            pos = nl + 1
+        self.lines += piece.count(b"\n")
+        self.tail = len(piece) - last - 1
+        if self.tail > self.limit:
+            raise self._too_long(piece.count(b"\n"))
+
+    def _too_long(self, newlines_before: int) -> InputLimitError:
+        return self.source.limits.line_too_long(self.source.name, self.lines + newlines_before + 1)
+
+
+def read_line(fh, source: SourceFile, lineno: int | None) -> bytes:
+    """One line of ``fh`` (with its newline), refusing one longer than the line limit without reading it whole."""
+    limit = source.limits.max_line_bytes
+    line = fh.readline(limit + 1)
+    if len(line) - line.endswith(b"\n") > limit:
+        raise source.limits.line_too_long(source.name, lineno)
+    return line
+
+
+class SourceFile:
+    """An input file: transparent gzip, a bounded sample for sniffing, byte progress for the bar, and the
+    :class:`InputLimits` every read of its decompressed content is held to."""
+
+    def __init__(self, path: str | Path, limits: InputLimits | None = None, name: str | None = None):
         self.path = Path(path)
+        self.limits = limits or InputLimits.from_env()
+        self._name = name
         self.size = self.path.stat().st_size
         self.progress: Callable[[int], None] = lambda n: None
         with open(self.path, "rb") as fh:
@@ -81,13 +222,18 @@ class SourceFile:
 
     @property
     def name(self) -> str:
-        return self.path.name
+        return self._name or self.path.name
 
     def open_binary(self) -> io.BufferedIOBase:
-        """A buffered binary stream of the (decompressed) content; counts compressed bytes for progress."""
-        raw = io.BufferedReader(_CountingReader(open(self.path, "rb"), self), buffer_size=1 << 20)
+        """A buffered binary stream of the (decompressed) content; counts compressed bytes for progress and
+        stops a decompression bomb (:meth:`InputLimits.check_decompressed`)."""
+        counter = _CountingReader(open(self.path, "rb"), self)
+        # gzip reads 128 KiB at a time; a small buffer keeps the compressed count (for the ratio) close
+        raw = io.BufferedReader(counter, buffer_size=1 << 17 if self.gzipped else 1 << 20)
         if self.gzipped:
-            return _ClosingGzip(fileobj=raw)  # buffered itself; read1 returns what a truncated file holds
+            return _GuardedGzip(
+                raw, counter, self
+            )  # buffered itself; read1 returns what a truncated file holds
         return raw
 
     def sample(self, n: int = SAMPLE_BYTES) -> bytes:
@@ -105,12 +251,41 @@ class SourceFile:
         return bytes(out)
 
     def read_bytes(self) -> bytes:
+        """The whole (decompressed) content, read in pieces so the limits are checked as it grows: the size,
+        the compression ratio, and the line limit (a JSON document with a gigabyte string on one line)."""
+        out = bytearray()
+        guard = LineGuard(self)
         with self.open_binary() as fh:
-            return fh.read()
+            for piece in iter(lambda: fh.read1(1 << 20), b""):
+                guard.feed(piece)
+                out += piece
+        return bytes(out)
 
 
-class _ClosingGzip(gzip.GzipFile):
-    """A GzipFile that also closes the file it reads from."""
+class _GuardedGzip(gzip.GzipFile):
+    """A GzipFile that closes the file it reads from and counts what it decompresses against the limits."""
+
+    def __init__(self, raw, counter: _CountingReader, source: SourceFile):
+        super().__init__(fileobj=raw)
+        self._counter = counter
+        self._source = source
+        self._out = 0
+
+    def _count(self, data: bytes) -> bytes:
+        self._out += len(data)
+        self._source.limits.check_decompressed(self._source.name, self._out, self._counter.count)
+        return data
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            return b"".join(iter(lambda: self.read1(1 << 20), b""))
+        return self._count(super().read(size))
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._count(super().read1(size if size and size > 0 else 1 << 20))
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self._count(super().readline(size))
 
     def close(self) -> None:
         fileobj = self.fileobj
@@ -123,6 +298,7 @@ class _CountingReader(io.RawIOBase):
     def __init__(self, fh, source: SourceFile):
         self._fh = fh
         self._source = source
+        self.count = 0
 
     def readable(self) -> bool:
         return True
@@ -130,6 +306,7 @@ class _CountingReader(io.RawIOBase):
     def readinto(self, b) -> int:
         n = self._fh.readinto(b)
         if n:
+            self.count += n
             self._source.progress(n)
         return n
 
@@ -238,9 +415,7 @@ def iter_json_lines(source: SourceFile) -> Iterator[tuple[int, Any] | Reject]:
 
     with source.open_binary() as fh:
         try:
-            for lineno, line in enumerate(fh, 1):
-                if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
-                    line = line[3:]
+            for lineno, line in _lines(fh, source):
                 stripped = line.strip()
                 if not stripped:
                     continue
@@ -252,6 +427,14 @@ def iter_json_lines(source: SourceFile) -> Iterator[tuple[int, Any] | Reject]:
                     yield Reject(lineno, reason, raw, "line")
         except (EOFError, OSError) as exc:  # truncated gzip stream
             yield Reject(-1, f"file truncated or corrupt after the last good line: {exc}", "", "end-of-file")
+
+
+def _lines(fh, source: SourceFile) -> Iterator[tuple[int, bytes]]:
+    """(1-based number, line) for each line, a leading BOM removed; a line over the limit stops the read."""
+    lineno = 0
+    while line := read_line(fh, source, lineno + 1):
+        lineno += 1
+        yield lineno, line.removeprefix(b"\xef\xbb\xbf") if lineno == 1 else line
 
 
 def _bad_utf8(data: bytes) -> bool:
@@ -270,6 +453,7 @@ def json_line_records(source: SourceFile) -> tuple[list[Reject], Iterator[tuple[
         for rec in iter_json_lines(source):
             if isinstance(rec, Reject):
                 rejects.append(rec)
+                check_rejects(source, rejects)
             else:
                 yield rec
 

@@ -14,9 +14,10 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from botwatch.ingest.base import Reject, SourceFile
+from botwatch.ingest.base import LineGuard, Reject, SourceFile, check_rejects
 
 BLOCK_BYTES = 1 << 26
+MAX_BLOCK_LINES = 1 << 20
 BLANK = b" \t\r\n"
 
 
@@ -39,7 +40,11 @@ def load_json_lines(con, source: SourceFile, block_size: int = BLOCK_BYTES) -> l
             reason = f"file truncated or corrupt after line {first_line - 1}: {data.exc}"
             rejects.append(Reject(first_line, reason, "", "end-of-file"))
             break
+        if _blank(data):  # a run of blank lines (a bomb's favourite) costs one vectorised test
+            first_line += data.to_pybytes().count(b"\n") + (data[-1:].to_pybytes() != b"\n")
+            continue
         block, n = _split_block(con, data, first_line, rejects)
+        check_rejects(source, rejects)
         first_line += n
         con.register("_good", block)
         con.execute("INSERT INTO src SELECT position, raw FROM _good")
@@ -48,53 +53,70 @@ def load_json_lines(con, source: SourceFile, block_size: int = BLOCK_BYTES) -> l
 
 
 def _blocks(source: SourceFile, block_size: int) -> Iterator[pa.Buffer | _Truncated]:
-    """Buffers of whole lines (the last may lack its newline), a leading BOM removed."""
-    if source.gzipped:
-        yield from _gzip_blocks(source, block_size)
-        return
-    rest = b""
-    with open(source.path, "rb") as fh:
-        while True:
-            piece = fh.read(block_size)
-            source.progress(len(piece))
-            if not rest and fh.tell() == len(piece):
-                piece = piece.removeprefix(b"\xef\xbb\xbf")
-            data = rest + piece if rest else piece
-            if not piece:
-                if data:
-                    yield pa.py_buffer(data)
-                return
-            cut = data.rfind(b"\n") + 1
-            rest = data[cut:]
-            if cut:
-                yield pa.py_buffer(data)[:cut] if cut < len(data) else pa.py_buffer(data)
-
-
-def _gzip_blocks(source: SourceFile, block_size: int) -> Iterator[pa.Buffer | _Truncated]:
+    """Buffers of whole lines (the last may lack its newline), a leading BOM removed, each of at most
+    ``MAX_BLOCK_LINES`` lines. Newlines are looked for only in the bytes just read, so a long line costs linear
+    time, and a line longer than the line limit stops the read (:class:`~botwatch.ingest.base.InputLimits`)."""
+    piece_size = 1 << 20 if source.gzipped else block_size
+    guard = LineGuard(source)
     buf = bytearray()
-    first = True
+    last_nl = -1  # index in buf of its last newline
     with source.open_binary() as fh:
         while True:
             try:
-                piece = fh.read1(1 << 20)
+                piece = fh.read1(piece_size)
             except (EOFError, OSError) as exc:  # truncated gzip: keep every complete line before the cut
-                cut = buf.rfind(b"\n") + 1
-                if cut:
-                    yield pa.py_buffer(bytes(buf[:cut]))
+                if not source.gzipped:
+                    raise
+                yield from _bounded(bytes(buf[: last_nl + 1]))
                 yield _Truncated(exc)
                 return
-            if first and piece:
+            if not guard.lines and not guard.tail:
                 piece = piece.removeprefix(b"\xef\xbb\xbf")
-                first = False
-            buf += piece
-            if piece and len(buf) < block_size:
-                continue
-            cut = buf.rfind(b"\n") + 1 if piece else len(buf)
+            if piece:
+                guard.feed(piece)
+                nl = piece.rfind(b"\n")
+                if nl >= 0:
+                    last_nl = len(buf) + nl
+                buf += piece
+                if len(buf) < block_size:
+                    continue
+            cut = last_nl + 1 if piece else len(buf)
             if cut:
-                yield pa.py_buffer(bytes(buf[:cut]))
+                block = bytes(buf[:cut])
                 del buf[:cut]
+                last_nl = -1
+                yield from _bounded(block)
             if not piece:
                 return
+
+
+def _blank(data: pa.Buffer) -> bool:
+    arr = np.frombuffer(data, dtype=np.uint8)
+    return not np.any((arr != 10) & (arr != 32) & (arr != 13) & (arr != 9))
+
+
+def _bounded(block: bytes, max_lines: int = MAX_BLOCK_LINES) -> Iterator[pa.Buffer]:
+    """``block`` cut at newlines into buffers of at most about ``max_lines`` lines (a file of blank lines
+    would otherwise make arrays of tens of millions of offsets per block)."""
+    if not block:
+        return
+    data = pa.py_buffer(block)
+    n = block.count(b"\n")
+    if n <= max_lines:
+        yield data
+        return
+    step = max(1, len(block) * max_lines // n)
+    pos = 0
+    while pos < len(block):
+        end = pos + step
+        if end >= len(block):
+            cut = len(block)
+        else:
+            cut = block.rfind(b"\n", pos, end) + 1
+            if cut <= pos:
+                cut = block.find(b"\n", end) + 1 or len(block)
+        yield data[pos:cut]
+        pos = cut
 
 
 def _split_block(con, data: pa.Buffer, first_line: int, rejects: list[Reject]) -> tuple[pa.Table, int]:
@@ -117,7 +139,8 @@ def _split_block(con, data: pa.Buffer, first_line: int, rejects: list[Reject]) -
     offs = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + n + 1]
     data_buf = text.buffers()[2]
     chars = np.frombuffer(data_buf, dtype=np.uint8) if n and data_buf is not None else np.zeros(0, np.uint8)
-    keep = np.diff(offs) > 0
+    nonblank = np.diff(offs) > 0
+    keep = nonblank.copy()
     keep[keep] = chars[offs[:-1][keep]] == ord("{")
     block = pa.table({"position": positions, "raw": text})
     con.register("_block", block)
@@ -127,10 +150,10 @@ def _split_block(con, data: pa.Buffer, first_line: int, rejects: list[Reject]) -
         con.unregister("_block")
     keep &= pc.fill_null(valid, False).to_numpy(zero_copy_only=False)
     if not keep.all():
-        for i in np.flatnonzero(~keep):
+        # blank lines are skipped (their numbers still count); invalid UTF-8 is already rejected (NULL, length 0)
+        for i in np.flatnonzero(~keep & nonblank):
             line = text[int(i)].as_py()
-            if line:  # blank lines are skipped (their numbers still count); invalid UTF-8 is already rejected
-                rejects.append(Reject(int(positions[i]), _json_reason(line), line, "line"))
+            rejects.append(Reject(int(positions[i]), _json_reason(line), line, "line"))
         block = block.filter(pa.array(keep))
     return block, n
 

@@ -14,10 +14,12 @@ from botwatch.ingest.base import (
     ITEM_SCHEMA,
     SAMPLE_BYTES,
     IngestOptions,
+    InputLimits,
     SourceFile,
     to_table,
 )
 from botwatch.ingest.registry import detect_format, get_adapter
+from botwatch.ingest.spool import readable_file
 from botwatch.store.case import Case, IngestSummary, check_timezone, options_json, sha256_file
 
 
@@ -26,18 +28,22 @@ def ingest_file(
 ) -> IngestSummary:
     """Ingest ``path`` into ``case`` in one transaction; a failure leaves the case as it was.
 
-    Re-ingesting a file with the same content and options changes nothing.
+    Re-ingesting a file with the same content and options changes nothing. ``-`` reads standard input; a pipe
+    or FIFO is read once into a temporary file beside the case (:mod:`botwatch.ingest.spool`).
     """
     options = options or IngestOptions()
-    path = Path(path)
-    if not path.exists():
-        raise BotwatchError(f"{path}: no such file; check the path")
-    if path.is_dir():
-        raise BotwatchError(f"{path} is a folder; pass the export files inside it (e.g. {path}/result.json)")
-    try:
-        source = SourceFile(path)
-    except OSError as exc:
-        raise BotwatchError(f"{path}: cannot read ({exc.strerror}); check permissions") from None
+    limits = options.limits or InputLimits.from_env()
+    with readable_file(Path(path), limits, case.path.parent) as (real, shown):
+        try:
+            source = SourceFile(real, limits, name=shown.name)
+        except OSError as exc:
+            raise BotwatchError(f"{shown}: cannot read ({exc.strerror}); check permissions") from None
+        return _ingest_source(case, source, shown, options, progress)
+
+
+def _ingest_source(
+    case: Case, source: SourceFile, path: Path, options: IngestOptions, progress: bool | None
+) -> IngestSummary:
     check_timezone(options.timezone)
     if _is_blank(source):
         adapter_name, reason = "empty", "the file is empty or holds only whitespace"
@@ -53,7 +59,7 @@ def ingest_file(
     # The file is hashed in a thread (hashlib releases the GIL) while the adapter reads it; a file ingested before
     # is recognised when its first chunk arrives, at the latest, and nothing is stored.
     hashing = ThreadPoolExecutor(max_workers=1)
-    sha_future = hashing.submit(sha256_file, path)
+    sha_future = hashing.submit(sha256_file, source.path)
     hashing.shutdown(wait=False)
     bar = _progress_bar(source, progress)
     case.begin_staging()

@@ -22,8 +22,10 @@ from botwatch.ingest.base import (
     Adapter,
     Chunk,
     IngestOptions,
+    LineGuard,
     Reject,
     SourceFile,
+    check_rejects,
     first_json_line,
     sample_text,
 )
@@ -485,9 +487,10 @@ class CsvAdapter(Adapter):
         items_sql, accounts_sql, tz = build_select(header, options, _quote, source.name)
         if tz and not options.timezone:
             yield Chunk(timezone=tz)
+        n_lines = _count_lines(source)  # first: a bomb or an over-long line stops here, before DuckDB reads
         con = _connect()
         try:
-            chunks = self._read_duckdb(con, source, delim, header, items_sql, accounts_sql)
+            chunks = self._read_duckdb(con, source, delim, header, items_sql, accounts_sql, n_lines)
             if chunks is not None:
                 yield from chunks
                 return
@@ -514,7 +517,14 @@ class CsvAdapter(Adapter):
         return header
 
     def _read_duckdb(
-        self, con, source: SourceFile, delim: str, header: list[str], items_sql: str, accounts_sql: str
+        self,
+        con,
+        source: SourceFile,
+        delim: str,
+        header: list[str],
+        items_sql: str,
+        accounts_sql: str,
+        n_lines: int,
     ) -> list[Chunk] | None:
         """Fast path: DuckDB's parallel CSV reader maps the whole file into Arrow chunks. None (and the chunks
         are dropped) when the reader rejects a row or cannot read the file, or when its row numbers would not
@@ -532,7 +542,7 @@ class CsvAdapter(Adapter):
         except (duckdb.IOException, duckdb.InvalidInputException):  # a cut gzip stream; a row it cannot parse
             return None
         n_rows = sum(c.items.num_rows for c in chunks if c.items is not None)
-        if n_rejects or _count_lines(source) != n_rows + 1:
+        if n_rejects or n_lines != n_rows + 1:
             return None
         return chunks
 
@@ -542,7 +552,7 @@ class CsvAdapter(Adapter):
         positions: list[int] = []
         rejects: list[Reject] = []
         width = len(header)
-        csv.field_size_limit(1 << 30)  # a 10 MB comment is data, not an attack on the parser
+        csv.field_size_limit(source.limits.max_line_bytes)  # a 10 MB comment is data; 4 GB is not
         with source.open_binary() as fb:
             text = io.TextIOWrapper(fb, encoding="utf-8-sig", errors="surrogateescape", newline="")
             reader = csv.reader(text, delimiter=delim, strict=True)
@@ -559,8 +569,13 @@ class CsvAdapter(Adapter):
                 except StopIteration:
                     break
                 except csv.Error as exc:
+                    if "field larger than field limit" in str(exc):
+                        raise source.limits.line_too_long(
+                            source.name, start, "field starting on line"
+                        ) from None
                     what = "unterminated quote" if "end of data" in str(exc) else str(exc)
                     rejects.append(Reject(start, f"malformed CSV row: {what}", "", "line"))
+                    check_rejects(source, rejects)
                     prev = reader.line_num
                     continue
                 except (EOFError, OSError) as exc:
@@ -589,6 +604,8 @@ class CsvAdapter(Adapter):
                 else:
                     rows.append(row)
                     positions.append(start)
+                    continue
+                check_rejects(source, rejects)
         columns = list(zip(*rows)) if rows else [[] for _ in header]
         table = pa.table(
             {"position": pa.array(positions, pa.int64())}
@@ -612,19 +629,21 @@ def _has_surrogates(text: str) -> bool:
 
 
 def _count_lines(source: SourceFile) -> int:
-    """Physical lines in the (decompressed) file; a last line without a newline counts."""
-    n, last = 0, b"\n"
+    """Physical lines in the (decompressed) file; a last line without a newline counts; -1 for a truncated
+    gzip file. A line longer than the line limit, or a decompression bomb, stops with an InputLimitError."""
+    last = b"\n"
+    guard = LineGuard(source)
     progress, source.progress = source.progress, lambda n: None
     try:
         with source.open_binary() as fh:
-            for block in iter(lambda: fh.read(1 << 24), b""):
-                n += block.count(b"\n")
+            for block in iter(lambda: fh.read1(1 << 24), b""):
+                guard.feed(block)
                 last = block[-1:]
     except (EOFError, OSError):
         return -1
     finally:
         source.progress = progress
-    return n + (last != b"\n")
+    return guard.lines + (last != b"\n")
 
 
 def _emit(con, src: str, items_sql: str, accounts_sql: str) -> Iterator[Chunk]:

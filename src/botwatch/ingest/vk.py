@@ -31,6 +31,7 @@ from botwatch.ingest.base import (
     dumps,
     json_line_records,
     map_records,
+    read_line,
     sample_text,
 )
 from botwatch.store.sql import URL_RE
@@ -108,7 +109,7 @@ def _is_json_lines(source: SourceFile) -> bool:
     inner lines of a pretty-printed document never are) and the file has more than one non-blank line."""
     lines: list[bytes] = []
     with source.open_binary() as fh:
-        for line in fh:
+        for line in iter(lambda: read_line(fh, source, None), b""):
             if line.strip():
                 lines.append(line.strip().removeprefix(b"\xef\xbb\xbf"))
                 if len(lines) == 2:
