@@ -331,18 +331,32 @@ def _paths(obj: Any, prefix: tuple = (), out: list | None = None, limit: int = 4
     return out
 
 
+def _at(obj: Any, path: tuple) -> Any:
+    for step in path:
+        obj = obj[step]
+    return obj
+
+
 def _parent(obj: Any, path: tuple) -> Any:
     for step in path[:-1]:
         obj = obj[step]
     return obj
 
 
-def mutate_tree(obj: Any, hostile: Hostile, n: int, id_pool: list | None = None) -> list[str]:
-    """Apply ``n`` random mutations to ``obj`` in place; return what was done (for notes)."""
+def mutate_tree(
+    obj: Any, hostile: Hostile, n: int, id_pool: list | None = None, max_depth: int | None = None
+) -> list[str]:
+    """Apply ``n`` random mutations to ``obj`` in place; return what was done (for notes). ``max_depth`` keeps
+    them to the envelope: paths at most that many steps deep (containers such as ``includes.users``)."""
     rng = hostile.rng
     done = []
     for _ in range(n):
         paths = _paths(obj)
+        if max_depth is not None:
+            paths = [p for p in paths if len(p) <= max_depth]
+            containers = [p for p in paths if isinstance(_at(obj, p), list | dict)]
+            if containers and rng.random() < 0.7:
+                paths = containers
         if not paths:
             break
         path = rng.choice(paths)
@@ -610,8 +624,8 @@ def twarc_lines(rng, hostile: Hostile, n: int, base: int) -> tuple[list[Any], in
             for u in users:
                 mutate_tree(u, hostile, _n_mutations(rng) // 2, None)
             records += k + len(users) + len(page["includes"]["tweets"])
-            if rng.random() < 0.05 and not _calm(rng):
-                mutate_tree(page, hostile, 1, None)  # hostile envelope
+            if rng.random() < 0.2 and not _calm(rng):
+                mutate_tree(page, hostile, 1, None, max_depth=2)  # hostile envelope
 
             ids += [t.get("id") for t in tweets if isinstance(t, dict)]
             lines.append(page)
@@ -939,7 +953,10 @@ def vk_response(rng, hostile: Hostile, n: int, base: int) -> dict:
     }
     for p in payload["profiles"] + payload["groups"]:
         mutate_tree(p, hostile, _n_mutations(rng) // 2, None)
-    return {"response": payload} if rng.random() < 0.8 else payload
+    response = {"response": payload} if rng.random() < 0.8 else payload
+    if rng.random() < 0.05 and not _calm(rng):
+        mutate_tree(response, hostile, 1, None, max_depth=3)  # hostile envelope (items, thread, profiles)
+    return response
 
 
 def vk_count(response: Any) -> int:
@@ -1258,8 +1275,8 @@ def _records_file(adapter, seed, index, rng, hostile, batch, base) -> FuzzFile:
         return FuzzFile(adapter, seed, index, "records", name, data, n, opts, positions, None, n)
     if adapter == "telegram-desktop":
         doc, k = telegram_doc(rng, hostile, n)
-        if rng.random() < 0.05:
-            mutate_tree(doc, hostile, 1, None)  # hostile envelope
+        if rng.random() < 0.1:
+            mutate_tree(doc, hostile, 1, None, max_depth=rng.choice([2, 3, 4]))  # hostile envelope
         if rng.random() < 0.85:
             doc = tame(doc)
         data = json_bytes(doc, rng, indent=rng.choice([None, 1]))
@@ -1269,8 +1286,8 @@ def _records_file(adapter, seed, index, rng, hostile, batch, base) -> FuzzFile:
     if adapter == "vk-api":
         if rng.random() < 0.5:  # one response, pretty or not
             resp = vk_response(rng, hostile, n, base)
-            if rng.random() < 0.05:
-                mutate_tree(resp, hostile, 1, None)
+            if rng.random() < 0.1:
+                mutate_tree(resp, hostile, 1, None, max_depth=rng.choice([1, 2, 3]))
             if rng.random() < 0.85:
                 resp = tame(resp)
             data = json_bytes(resp, rng, indent=rng.choice([None, 2]))

@@ -152,6 +152,37 @@ def test_column_names_with_line_breaks_stay_on_one_line(tmp_path):
     assert message.splitlines() == [message] and "'line1\\nline2\\rline3'" in message
 
 
+def test_twarc_page_parts_of_the_wrong_type_are_quarantined(tmp_path):
+    """Found as twarc2:15:0 with envelope mutations: includes.users or includes.tweets holding a number raised
+    TypeError out of the adapter, and a page whose data was a string was dropped without a trace."""
+    tweet = {"id": "1", "author_id": "9", "text": "hi", "created_at": T}
+    pages = [
+        {"data": [tweet], "includes": {"users": 5, "tweets": 7, "media": 3}, "meta": {}},
+        {"data": "oops", "meta": {}},
+        {"data": [tweet | {"id": "2"}], "includes": "x", "meta": {}},
+    ]
+    data = b"".join(json.dumps(p).encode() + b"\n" for p in pages)
+    summary, rows, quarantine = _ingest(tmp_path, "p.jsonl", data, format="twarc2")
+    assert [r[0] for r in rows] == ["1", "2"]
+    assert sorted(quarantine) == [
+        (1, "page includes.tweets is a number, not a list of tweets or users"),
+        (1, "page includes.users is a number, not a list of tweets or users"),
+        (2, "page data is a string, not a list of tweets or users"),
+        (3, "page includes is a string, not an object"),
+    ]
+
+
+def test_header_refusal_is_short(tmp_path):
+    """Found as vk-api:15:16 read as CSV: the refusal of a header with repeated names printed the whole header,
+    here a 100 kB JSON line."""
+    header = ",".join(["a" * 1000] * 100)
+    path = tmp_path / "h.csv"
+    path.write_text(header + "\n1,2\n")
+    with Case(tmp_path / "case.duckdb") as case, pytest.raises(FormatError) as err:
+        case.ingest([path], IngestOptions(format="csv"))
+    assert len(str(err.value)) < 800 and "repeated column names" in str(err.value)
+
+
 @pytest.mark.xfail(strict=True, reason=KNOWN["ICU date overflows timestamp range"])
 def test_naive_timestamp_at_the_end_of_time_west_of_utc(tmp_path):
     """Found by the CSV/JSONL fuzzers: a naive timestamp in the last hours DuckDB can hold, read with a zone west

@@ -326,7 +326,7 @@ def resolve_mapping(
     missing = [f for f in REQUIRED if f not in mapping and f not in exprs]
     if missing:
         raise FormatError(
-            f"{file_name}: no column for {', '.join(missing)} (columns: {_show(columns[:30])}); "
+            f"{file_name}: no column for {', '.join(missing)} (columns: {_show(columns)}); "
             f"pass --map {missing[0]}=COLUMN"
             + (f" (preset {preset.name})" if preset else "")
             + ("; a file without ids can use --map item_id=@hash" if "item_id" in missing else "")
@@ -334,10 +334,16 @@ def resolve_mapping(
     return preset, mapping, exprs
 
 
-def _show(columns: list[str]) -> str:
-    """Column names for a one-line message: a name with a line break or another unprintable character (a JSON
-    key can hold anything) is shown as a quoted literal."""
-    return ", ".join(c if c.isprintable() else repr(c) for c in columns)
+def _show(columns: list[str], n: int = 30) -> str:
+    """Column names for a one-line message of bounded length: the first ``n``, each cut to 40 characters; a name
+    with a line break or another unprintable character (a JSON key can hold anything) as a quoted literal."""
+    shown = [c[:40] if c.isprintable() else repr(c[:40]) for c in columns[:n]]
+    return ", ".join(shown) + (", ..." if len(columns) > n else "")
+
+
+def _names(header: list[str], n: int = 12) -> str:
+    """The first ``n`` column names, each quoted and cut to 40 characters, for a message of bounded length."""
+    return ", ".join(repr(h[:40]) for h in header[:n]) + (", ..." if len(header) > n else "")
 
 
 def build_select(
@@ -512,7 +518,7 @@ class CsvAdapter(Adapter):
         header = [h.strip() for h in header]
         if len(set(header)) != len(header) or any(not h for h in header):
             raise FormatError(
-                f"{source.name}: header has empty or repeated column names ({header}); fix the header row"
+                f"{source.name}: header has empty or repeated column names ({_names(header)}); fix the header row"
             )
         return header
 

@@ -118,16 +118,37 @@ def _records(lines: Iterable[tuple[int, Any]], page: _PageContext) -> Iterator[t
         data = obj.get("data")
         elements = data if isinstance(data, list) else [data] if isinstance(data, dict) else []
         includes = obj.get("includes") if isinstance(obj.get("includes"), dict) else {}
-        if not elements and not includes.get("tweets") and not includes.get("users"):
+        # a part that is not what the API writes (data a string, includes.users a number) is quarantined
+        bad = [_BadPart("data", data)] if data is not None and not isinstance(data, list | dict) else []
+        if obj.get("includes") is not None and not isinstance(obj.get("includes"), dict):
+            bad.append(_BadPart("includes", obj["includes"]))
+        for key in ("tweets", "users"):
+            if includes.get(key) is not None and not isinstance(includes[key], list):
+                bad.append(_BadPart(f"includes.{key}", includes[key]))
+        if not elements and not includes.get("tweets") and not includes.get("users") and not bad:
             if obj.get("errors"):
                 yield lineno, obj  # quarantined with its first error
             continue
         for element in elements:
             yield lineno, element
-        for element in includes.get("tweets") or []:
+        for element in _list(includes.get("tweets")) + _list(includes.get("users")) + bad:
             yield lineno, element
-        for element in includes.get("users") or []:
-            yield lineno, element
+
+
+class _BadPart(dict):
+    """A part of a response page that is not the list (or object) the API writes; quarantined on its own."""
+
+    def __init__(self, where: str, value: Any):
+        super().__init__({where: value})
+        kind = {str: "a string", bool: "a boolean", dict: "an object", list: "an array"}.get(
+            type(value), "a number"
+        )
+        expected = "an object" if where == "includes" else "a list of tweets or users"
+        self.reason = f"page {where} is {kind}, not {expected}"
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
 
 
 def parse_iso_time(value: Any) -> float | None:
@@ -180,18 +201,18 @@ class _PageContext:
             return
         includes = _dict(page.get("includes"))
         data = page.get("data")
-        users = list(includes.get("users") or []) + [
-            u for u in (data if isinstance(data, list) else []) if _is_user(u)
-        ]
+        users = _list(includes.get("users")) + [u for u in _list(data) if _is_user(u)]
         self.users = {str(u["id"]): u for u in users if isinstance(u, dict) and "id" in u}
         self.media = {
             str(m["media_key"]): m
-            for m in includes.get("media") or []
+            for m in _list(includes.get("media"))
             if isinstance(m, dict) and "media_key" in m
         }
 
     def map_record(self, obj: Any) -> MapResult:
         """Map one tweet, user, or flattened tweet; raise RecordError for anything else."""
+        if isinstance(obj, _BadPart):
+            raise RecordError(obj.reason)
         if not isinstance(obj, dict):
             raise RecordError(f"line is JSON but not an object ({type(obj).__name__})")
         if _is_tweet(obj):
