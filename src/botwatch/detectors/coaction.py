@@ -551,9 +551,11 @@ class CoActionDetector(Detector):
         max_t, max_e = int(p["max_targets"]), int(p["max_evidence_items"])
         for table in ("_ca_met", "_ca_close", "_ca_lam", "_ca_at"):  # not needed any more: free the memory
             con.execute(f"DROP TABLE IF EXISTS {table}")
+        if self._significant_only:  # the meeting details of the pairs that become edges, and of no other
+            con.execute("DELETE FROM _ca_pt WHERE (lo, hi) NOT IN (SELECT (lo, hi) FROM _ca_pv)")
         n_rows = con.execute("SELECT count(*) FROM _ca_pt").fetchall()[0][0]
         edge_passes = max(1, -(-int(n_rows) // EDGE_TARGETS_PER_PASS))
-        for c in range(edge_passes):
+        for c in range(edge_passes if n_rows else 0):
             only = f"WHERE pt.lo % {edge_passes} = {c}" if edge_passes > 1 else ""
             con.execute(f"""
             INSERT INTO edges
