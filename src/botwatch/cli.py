@@ -64,7 +64,18 @@ class _Group(click.Group):
 @click.group(cls=_Group)
 @click.version_option(__version__, prog_name="botwatch")
 def cli():
-    """botwatch: find fake accounts and coordinated inauthentic campaigns in social-media exports."""
+    """botwatch: find fake accounts and coordinated inauthentic campaigns in social-media exports.
+
+    \b
+    Environment variables:
+      BOTWATCH_MEMORY_LIMIT           DuckDB memory limit of a case (default 1500MB), e.g. 4GB
+      BOTWATCH_THREADS                threads for text work (default: every core)
+      BOTWATCH_MAX_INPUT_BYTES        decompressed size of one input (default 64GB)
+      BOTWATCH_MAX_COMPRESSION_RATIO  decompressed per compressed byte (default 200)
+      BOTWATCH_MAX_LINE_BYTES         one line or CSV field (default 64MB)
+      BOTWATCH_MAX_BAD_LINES          unparseable lines per file (default 1000000)
+      BOTWATCH_PIPE_TIMEOUT           seconds to wait for a FIFO's writer (default 30)
+    """
 
 
 def _print_summaries(summaries) -> None:
@@ -86,7 +97,8 @@ def _print_summaries(summaries) -> None:
 @_ingest_options
 @click.option("--json", "as_json", is_flag=True, help="Print the per-file summaries as JSON.")
 def ingest(case, inputs, fmt, timezone, platform, mapping, as_json):
-    """Ingest INPUT files into the CASE database (created when missing)."""
+    """Ingest INPUT files into the CASE database (created when missing). An INPUT may be '-' (standard input)
+    or a pipe; it is read once into a temporary file beside the case."""
     from botwatch.store.case import Case
 
     with Case(case) as c:
@@ -194,7 +206,9 @@ def evaluate(case, labels, as_json):
 @click.argument("case", type=click.Path(dir_okay=False))
 @click.option("--out", type=click.Path(), required=True, help="Path of the HTML file to write.")
 @click.option(
-    "--pseudonymize", is_flag=True, help="Replace handles, names and ids with salted hashes; hide avatars."
+    "--pseudonymize",
+    is_flag=True,
+    help="Replace handles, names and ids with salted hashes; hide avatars, bios and file names.",
 )
 def report(case, out, pseudonymize):
     """Write the self-contained HTML investigation report."""

@@ -51,9 +51,17 @@ MIN_WORD = 5  # bare words shorter than this are not replaced even when they equ
 
 _MENTION = re.compile(r"@([\w](?:[\w.-]*[\w])?)")
 _PART = re.compile(r"[^\W_]+")  # the words of a handle or text: letters and digits, split at . - _ and spaces
-_GAP = re.compile(r"[\s._'-]{1,3}")  # what may stand between the parts of a name in a text
+# what may stand between the parts of a name in a text; "{" and "/" also inside a template's slot ("citizen {03/04}")
+_GAP = re.compile(r"[\s._'{/-]{1,3}")
+# Cyrillic and Greek letters that look like Latin ones: a name matches whichever script a text (or the homoglyph
+# folding that builds templates: "ann_k" -> "ann к" in a Russian sentence) wrote it in
+_SKELETON = str.maketrans("авеёкмнорстухіјѕԁһӏԛԝαβεικνορτυχ", "abeekmhopctyxijsdhlqwabeikvoptux")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<![\w+])\+?\d(?:[\s().-]{0,2}\d){9,14}(?!\w)")
+# +7 701 555 12 34, 8 (701) 555-12-34, 87015551234, and "7 701 555 12 34" as templates write it (10-15 digits);
+# not dates and times (2024-05-01 08:07)
+_PHONE = re.compile(
+    r"(?<![\w+])(?:\+\d(?:[\s().-]{0,2}\d){8,14}|8\s?\(?\d{3}\)?(?:[\s-]?\d){7}|\d{10,15}|\d{1,4}(?: \d{2,4}){2,5})(?!\w)"
+)
 _SOCIAL_HOSTS = (
     r"t\.me|telegram\.me|telegram\.dog|vk\.com|vk\.ru|m\.vk\.com|ok\.ru|twitter\.com|x\.com|instagram\.com|"
     r"tiktok\.com|facebook\.com|fb\.com|m\.facebook\.com|threads\.net|youtube\.com|reddit\.com/u(?:ser)?"
@@ -88,7 +96,7 @@ class Pseudonymizer:
         self.token = lru_cache(maxsize=1 << 18)(self._token)
 
     def _add_form(self, key: str, form: str) -> None:
-        words = tuple(_PART.findall(form.casefold()))
+        words = tuple(_skeleton(w) for w in _PART.findall(form))
         if not words or len("".join(words)) < MIN_WORD - 1:
             return
         if len(words) == 1:
@@ -158,7 +166,7 @@ class Pseudonymizer:
         text = _MENTION.sub(lambda m: "@" + self.name(m.group(1)), text)
         if self._ids or self._words or self._phrases:
             text = self._replace_words(text)
-        return _PHONE.sub("[phone]", text)
+        return _PHONE.sub(_phone, text)
 
     def _profile_link(self, m: re.Match) -> str:
         """A profile link's site kept, its path replaced by the account's token (when the path is a known id,
@@ -187,11 +195,11 @@ class Pseudonymizer:
     def _match_at(self, text: str, words: list[re.Match], i: int) -> tuple[int, str | None]:
         """How many words from ``words[i]`` form a known name, and its token (``(1, None)`` when none does)."""
         word = words[i].group(0)
-        folded = word.casefold()
+        folded = _skeleton(word)
         for parts, key in self._phrases.get(folded, ()):
             n = len(parts)
             if i + n <= len(words) and all(
-                words[i + j].group(0).casefold() == parts[j]
+                _skeleton(words[i + j].group(0)) == parts[j]
                 and _GAP.fullmatch(text[words[i + j - 1].end() : words[i + j].start()])
                 for j in range(1, n)
             ):
@@ -217,6 +225,16 @@ def _name_forms(names: list[str], one_word: bool) -> list[tuple[str, str]]:
     if one_word:
         forms += list(zip(keys, normalize_texts(["@" + n.strip().lstrip("@") for n in names])))
     return [(k, f) for k, f in forms if f and (one_word or len(_PART.findall(f)) > 1)]
+
+
+def _phone(m: re.Match) -> str:
+    digits = sum(c.isdigit() for c in m.group(0))
+    return "[phone]" if 10 <= digits <= 15 else m.group(0)
+
+
+def _skeleton(word: str) -> str:
+    """``word`` case-folded, with Cyrillic and Greek look-alikes of Latin letters made Latin."""
+    return word.casefold().translate(_SKELETON)
 
 
 def _fold(text: str) -> str:
