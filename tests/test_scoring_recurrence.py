@@ -16,7 +16,7 @@ def investigation(seed: int = 5) -> tuple[list[dict], set[str]]:
     """40 official posts with 60 organic comments each (300 accounts, own words; 100 of them also type a long
     stock phrase now and then). Campaign: 40 accounts that each write the template exactly once, five under each
     of 8 posts, minutes to hours after the post, so no pair of them ever meets twice. 120 organic accounts post a
-    holiday greeting once, under one holiday post."""
+    holiday greeting once, under the holiday posts of four channels on one day."""
     rng = np.random.default_rng(seed)
     rows, bots = [], [f"once{i:02d}" for i in range(40)]
     for d in range(40):
@@ -31,10 +31,9 @@ def investigation(seed: int = 5) -> tuple[list[dict], set[str]]:
                 rows.append(
                     {**comment(f"b_{bot}", bot, post, d * DAY + rng.uniform(600, 20000)), "text": text}
                 )
-    for j in range(120):
-        rows.append(
-            {**comment(f"h{j}", f"org{j:03d}", "holiday", 20 * DAY + rng.uniform(0, 7200)), "text": GREETING}
-        )
+    for j in range(120):  # under the holiday posts of four channels, the same day
+        post, at = f"holiday{j % 4}", 20 * DAY + rng.uniform(0, 7200)
+        rows.append({**comment(f"h{j}", f"org{j:03d}", post, at), "text": GREETING})
     return rows, set(bots)
 
 

@@ -312,7 +312,7 @@ def _group_template_writers(con, run_id: int, p: dict) -> list[tuple]:
 
 def _recurrent_templates(con, run: int, p: dict) -> None:
     """Fill the temporary table ``recurrent_templates`` with the informative clusters that several accounts write
-    together under the same posts, again and again: the birthday-problem test of a campaign's template.
+    together under the same posts, day after day: the birthday-problem test of a campaign's template.
 
     An *occasion* is the post a comment answers (``coalesce(root_id, parent_id)``); items that answer no post take
     no part (a channel's house format, such as a forum's "looking for group" posts, recurs daily by design, and a
@@ -320,36 +320,44 @@ def _recurrent_templates(con, run: int, p: dict) -> None:
     accounts that wrote ``c`` on occasion ``o`` and ``u = sum_o k_o``. ``S = sum_o C(k_o, 2)`` counts the pairs of
     different writers that met on one occasion. If the ``u`` uses fell on occasions independently, in proportion
     to each occasion's number of items ``n_o`` (``N`` in all), ``S`` would be close to Poisson with mean
-    ``C(u, 2) * sum_o (n_o / N)^2`` (the Poisson approximation of the birthday problem). The statistic leaves out
-    the occasion with the most pairs, so that a greeting hundreds post once under one holiday post, or a quote
-    under one viral post, never counts: the template has to bring several writers together on at least two
-    occasions beyond its biggest. Tested with Bonferroni over the informative clusters at
-    ``template_recurrence_alpha``. Assumes writers choose occasions independently of each other; fails (too
-    permissive) where organic readers of one page answer a series of posts with the same informative sentence.
+    ``C(u, 2) * sum_o (n_o / N)^2`` (the Poisson approximation of the birthday problem).
+
+    The statistic leaves out the *day* (of an occasion's first item) with the most pairs, and the pairs left must
+    fall on at least two other days: a greeting that hundreds post once under the holiday posts of several
+    channels, or a quote under one viral post, never counts; a template has to bring several writers together
+    on three days or more. Tested with Bonferroni over the informative clusters at ``template_recurrence_alpha``
+    (0 turns the test off). Assumes writers choose occasions independently of each other; fails (too
+    permissive) where organic readers of one page answer a series of posts on a running topic with the same
+    informative sentence on several days (a slogan of a protest movement, a recurring petition text).
     """
     from botwatch.detectors.significance import poisson_sf
 
     con.execute("CREATE OR REPLACE TEMP TABLE recurrent_templates (platform VARCHAR, cluster_id VARCHAR)")
+    if float(p["template_recurrence_alpha"]) <= 0:
+        return
     rows = con.execute(f"""
         WITH informative AS ({_informative_clusters_sql(run, p)}),
-        occ AS (SELECT platform, item_id, coalesce(root_id, parent_id) AS o FROM items
+        occ AS (SELECT platform, item_id, created_at, coalesce(root_id, parent_id) AS o FROM items
                 WHERE text IS NOT NULL AND coalesce(root_id, parent_id) IS NOT NULL),
-        sizes AS (SELECT platform, o, count(*) AS n FROM occ GROUP BY 1, 2),
+        sizes AS (SELECT platform, o, count(*) AS n, CAST(min(created_at) AS DATE) AS day FROM occ GROUP BY 1, 2),
         norm AS (SELECT platform, sum(n * n) / (sum(n) * sum(n)) AS concentration FROM sizes GROUP BY 1),
         k AS (SELECT ci.platform, ci.cluster_id, oc.o, count(DISTINCT ci.account_id) AS k
               FROM cluster_items ci SEMI JOIN informative USING (platform, cluster_id)
               JOIN occ oc ON oc.platform = ci.platform AND oc.item_id = ci.item_id
-              WHERE ci.run_id = {run} GROUP BY 1, 2, 3)
-        SELECT k.platform, k.cluster_id, sum(k.k) AS u, sum(k.k * (k.k - 1) // 2) - max(k.k * (k.k - 1) // 2) AS s,
-               any_value(norm.concentration) AS concentration
-        FROM k JOIN norm USING (platform) GROUP BY 1, 2""").fetchall()
+              WHERE ci.run_id = {run} GROUP BY 1, 2, 3),
+        d AS (SELECT k.platform, k.cluster_id, s.day, sum(k.k) AS u, sum(k.k * (k.k - 1) // 2) AS pairs
+              FROM k JOIN sizes s USING (platform, o) GROUP BY 1, 2, 3)
+        SELECT d.platform, d.cluster_id, sum(d.u) AS u, sum(d.pairs) - max(d.pairs) AS s,
+               count(*) FILTER (WHERE d.pairs > 0) - 1 AS other_days, any_value(norm.concentration)
+        FROM d JOIN norm USING (platform) GROUP BY 1, 2""").fetchall()
     if not rows:
         return
     threshold = float(p["template_recurrence_alpha"]) / len(rows)
-    keep = []
-    for platform, cluster_id, u, s, concentration in rows:
-        if s > 0 and poisson_sf(s, u * (u - 1) / 2 * concentration) <= threshold:
-            keep.append((platform, cluster_id))
+    keep = [
+        (platform, cluster_id)
+        for platform, cluster_id, u, s, other_days, concentration in rows
+        if other_days >= 2 and poisson_sf(s, u * (u - 1) / 2 * concentration) <= threshold
+    ]
     if keep:
         con.executemany("INSERT INTO recurrent_templates VALUES (?, ?)", keep)
 
