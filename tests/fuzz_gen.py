@@ -869,7 +869,9 @@ def telegram_count(doc: Any) -> int | None:
     for section in ("chats", "left_chats"):
         block = doc.get(section)
         chats = block.get("list") if isinstance(block, dict) else None
-        if not isinstance(chats, list):
+        if chats is not None and not isinstance(chats, list):
+            return None
+        if chats is None:
             continue
         for chat in chats:
             if isinstance(chat, dict) and "messages" in chat:
@@ -1275,7 +1277,7 @@ def _records_file(adapter, seed, index, rng, hostile, batch, base) -> FuzzFile:
         return FuzzFile(adapter, seed, index, "records", name, data, n, opts, positions, None, n)
     if adapter == "telegram-desktop":
         doc, k = telegram_doc(rng, hostile, n)
-        if rng.random() < 0.1:
+        if rng.random() < 0.25:
             mutate_tree(doc, hostile, 1, None, max_depth=rng.choice([2, 3, 4]))  # hostile envelope
         if rng.random() < 0.85:
             doc = tame(doc)
@@ -1286,7 +1288,7 @@ def _records_file(adapter, seed, index, rng, hostile, batch, base) -> FuzzFile:
     if adapter == "vk-api":
         if rng.random() < 0.5:  # one response, pretty or not
             resp = vk_response(rng, hostile, n, base)
-            if rng.random() < 0.1:
+            if rng.random() < 0.2:
                 mutate_tree(resp, hostile, 1, None, max_depth=rng.choice([1, 2, 3]))
             if rng.random() < 0.85:
                 resp = tame(resp)

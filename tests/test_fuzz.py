@@ -172,6 +172,24 @@ def test_twarc_page_parts_of_the_wrong_type_are_quarantined(tmp_path):
     ]
 
 
+def test_telegram_damaged_chat_fields(tmp_path):
+    """Found by hand after the fuzzer's envelope mutations were widened (then by telegram-desktop:18:*): a full
+    export whose chats.list is a number raised TypeError, and a chat whose type is a list raised 'unhashable
+    type' before any message was mapped; a forwarded_from that is an object quarantined a good message."""
+    msg = {"id": 1, "type": "message", "date_unixtime": "1709287200", "text": "x", "from_id": "user5"}
+    full = {"personal_information": {}, "chats": {"list": 5}}
+    path = tmp_path / "full.json"
+    path.write_text(json.dumps(full))
+    with Case(tmp_path / "c1.duckdb") as case, pytest.raises(FormatError, match="chats.list is not a list"):
+        case.ingest([path], IngestOptions(format="telegram-desktop"))
+    chat = {"name": "c", "type": ["public_channel"], "id": 1, "messages": [msg, msg | {"id": 2, "from_id": "channel9",
+            "forwarded_from": {"a": 1}}]}  # fmt: skip
+    summary, rows, quarantine = _ingest(
+        tmp_path, "chat.json", json.dumps(chat).encode(), format="telegram-desktop"
+    )
+    assert ([r[0] for r in rows], quarantine) == (["1/1", "1/2"], [])
+
+
 def test_header_refusal_is_short(tmp_path):
     """Found as vk-api:15:16 read as CSV: the refusal of a header with repeated names printed the whole header,
     here a 100 kB JSON line."""

@@ -104,6 +104,8 @@ def _chats(data: Any, file_name: str) -> list[tuple[dict, str]]:
         for section in ("chats", "left_chats"):
             block = data.get(section)
             chats = block.get("list") if isinstance(block, dict) else None
+            if chats is not None and not isinstance(chats, list):
+                raise FormatError(f"{file_name}: {section}.list is not a list; the export looks damaged")
             for i, chat in enumerate(chats or []):
                 if isinstance(chat, dict) and "messages" in chat:
                     found.append((chat, f"{section}.list[{i}].messages[]"))
@@ -116,6 +118,11 @@ def _chats(data: Any, file_name: str) -> list[tuple[dict, str]]:
         if not isinstance(chat["messages"], list):
             raise FormatError(f"{file_name}: {where[:-2]} is not a list; the export looks damaged")
     return found
+
+
+def _is_channel(chat: dict) -> bool:
+    """A channel, by the chat's ``type`` (a damaged export may hold a list or object there)."""
+    return isinstance(chat.get("type"), str) and chat["type"] in CHANNEL_TYPES
 
 
 def flatten_text(text: Any) -> str:
@@ -205,7 +212,7 @@ class _ForwardIndex:
         self.by_name: dict[str, list[dict]] = {}
         self.posts: dict[tuple[int, str], list[tuple[tuple[str, float] | None, str]]] = {}
         for chat in chats:
-            if chat.get("type") not in CHANNEL_TYPES or chat.get("id") is None:
+            if not _is_channel(chat) or chat.get("id") is None:
                 continue
             self.by_id[f"channel{chat['id']}"] = chat
             if isinstance(chat.get("name"), str):
@@ -226,7 +233,8 @@ class _ForwardIndex:
         """The item id of the channel post an automatic forward copies, or None when it is not in the file."""
         channel = self.by_id.get(str(forward.get("forwarded_from_id") or forward.get("from_id")))
         if channel is None:
-            named = self.by_name.get(forward.get("forwarded_from"), [])
+            name = forward.get("forwarded_from")
+            named = self.by_name.get(name, []) if isinstance(name, str) else []
             channel = named[0] if len(named) == 1 else None
         if channel is None:
             return None
@@ -256,7 +264,7 @@ class _ChatMapper:
         self.channel = chat.get("name") if isinstance(chat.get("name"), str) else None
         if self.channel is None and self.chat_id is not None:
             self.channel = str(self.chat_id)
-        self.is_channel = chat.get("type") in CHANNEL_TYPES
+        self.is_channel = _is_channel(chat)
         self.platform = platform
         self.forwards = forwards
         self.by_id: dict[int, dict] = {}
