@@ -34,3 +34,18 @@ def test_readme_quick_start_has_the_two_commands():
     test_cmd = 'pip install -e ".[test]" && ruff check . && ruff format --check . && pytest'
     assert test_cmd in readme and test_cmd in ci
     assert "pip install . && botwatch demo --out botwatch-demo" in readme
+
+
+def test_settings_reference_is_current_and_every_setting_has_help():
+    spec = importlib.util.spec_from_file_location("gen_settings", ROOT / "scripts" / "gen_settings_docs.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert (ROOT / "docs" / "settings.md").read_text(encoding="utf-8") == mod.render(), (
+        "docs/settings.md is stale: run python scripts/gen_settings_docs.py"
+    )
+    from botwatch.pipeline import settings_table
+
+    for section, settings in settings_table().items():
+        assert settings, section
+        for s in settings:
+            assert s.help.strip() and s.constraint.accepts(s.default), (section, s.name)

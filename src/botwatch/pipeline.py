@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from botwatch import __version__
-from botwatch.campaigns.assemble import CAMPAIGN_CONSTRAINTS, CAMPAIGN_PARAMETERS, assemble_campaigns
+from botwatch.campaigns.assemble import CAMPAIGN_SETTINGS, CAMPAIGN_TABLES, assemble_campaigns
 from botwatch.campaigns.leads import extract_leads
-from botwatch.detectors import RunContext, detector_names, get_detector_class
-from botwatch.detectors.base import check_constraints, check_known
+from botwatch.detectors import RunContext, declared_tables, detector_names, get_detector_class, run_order
 from botwatch.errors import BotwatchError
 from botwatch.ingest.base import IngestOptions
-from botwatch.scoring.score import SCORING_CONSTRAINTS, SCORING_PARAMETERS, score_accounts
+from botwatch.scoring.score import SCORING_SETTINGS, SCORING_TABLES, score_accounts
+from botwatch.settings import Setting, resolve
 from botwatch.store.case import Case, IngestSummary
 
 DEFAULT_SEED = 20171  # recorded with every run; pass --seed to change it
@@ -38,11 +38,28 @@ def load_config(path: str | Path | None) -> dict:
         raise BotwatchError(f"cannot read config {path}: {exc}; write TOML (.toml) or JSON") from None
 
 
-def _check(section: str, params: dict, defaults: dict, constraints: dict) -> dict:
-    check_known(f"config [{section}]", params, defaults)
-    merged = {**defaults, **params}
-    check_constraints(section, merged, constraints)
-    return merged
+def settings_table() -> dict[str, tuple[Setting, ...]]:
+    """Every setting, by config section: each registered detector, then ``campaigns`` and ``scoring``. The
+    report's settings table and ``docs/settings.md`` are made from it."""
+    table = {name: get_detector_class(name).settings for name in detector_names()}
+    return {**table, "campaigns": CAMPAIGN_SETTINGS, "scoring": SCORING_SETTINGS}
+
+
+def _check_sections(cfg: dict, detectors: list[str]) -> None:
+    known = {"seed", "campaigns", "scoring", *detectors}
+    unknown = sorted(set(cfg) - known)
+    if unknown:
+        raise BotwatchError(
+            f"config: unknown section(s) {', '.join(unknown)}; sections are: {', '.join(sorted(known - {'seed'}))} "
+            "(and seed); see docs/settings.md"
+        )
+
+
+def _section(cfg: dict, name: str) -> dict:
+    value = cfg.get(name, {})
+    if not isinstance(value, dict):
+        raise BotwatchError(f"config [{name}] must be a table of parameters, not {type(value).__name__}")
+    return value
 
 
 @dataclass
@@ -83,18 +100,19 @@ def detect_case(case, config=None, only=None, seed: int | None = None) -> Detect
     cfg = config if isinstance(config, dict) else load_config(config)
     seed = seed if seed is not None else int(cfg.get("seed", DEFAULT_SEED))
     names = detector_names()
+    _check_sections(cfg, names)
     if only:
         bad = [n for n in only if n not in names]
         if bad:
             raise BotwatchError(f"unknown detector(s) {', '.join(bad)}; detectors are: {', '.join(names)}")
         names = [n for n in names if n in only]
     detectors = []
-    for name in names:
-        det = get_detector_class(name)(**cfg.get(name, {}))
+    for name in run_order(names):
+        det = get_detector_class(name)(**_section(cfg, name))
         det.validate_params()
         detectors.append(det)
-    campaign_params = _check("campaigns", cfg.get("campaigns", {}), CAMPAIGN_PARAMETERS, CAMPAIGN_CONSTRAINTS)
-    scoring_params = _check("scoring", cfg.get("scoring", {}), SCORING_PARAMETERS, SCORING_CONSTRAINTS)
+    campaign_params = resolve("campaigns", CAMPAIGN_SETTINGS, _section(cfg, "campaigns"))
+    scoring_params = resolve("scoring", SCORING_SETTINGS, _section(cfg, "scoring"))
 
     own = not isinstance(case, Case)
     c = Case(case) if own else case
@@ -145,16 +163,7 @@ def detect_case(case, config=None, only=None, seed: int | None = None) -> Detect
                 ],
             )
             # only the latest run's results are kept; the runs table keeps the history of parameters
-            for table in (
-                "edges",
-                "text_clusters",
-                "cluster_items",
-                "campaigns",
-                "campaign_accounts",
-                "account_scores",
-                "evidence",
-                "leads",
-            ):
+            for table in (*declared_tables(), *CAMPAIGN_TABLES, *SCORING_TABLES):
                 con.execute(f"DELETE FROM {table} WHERE run_id <> ?", [run_id])
             con.execute("COMMIT")
         except BaseException:

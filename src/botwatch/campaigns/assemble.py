@@ -16,14 +16,26 @@ import math
 import igraph as ig
 import leidenalg
 
-from botwatch.detectors.base import Interval
+from botwatch.settings import Interval, Setting, constraints_of, defaults_of
 from botwatch.store.rows import insert_rows
 
-CAMPAIGN_PARAMETERS = {"min_accounts": 3, "resolution": 1.0}
-CAMPAIGN_CONSTRAINTS = {
-    "min_accounts": Interval(int, 2, None),
-    "resolution": Interval(float, 0, None, "neither"),
-}
+CAMPAIGN_SETTINGS = (
+    Setting(
+        "min_accounts",
+        3,
+        Interval(int, 2, None),
+        "smallest community of the account graph that is a campaign",
+    ),
+    Setting(
+        "resolution",
+        1.0,
+        Interval(float, 0, None, "neither"),
+        "Leiden resolution (higher: smaller campaigns)",
+    ),
+)
+CAMPAIGN_PARAMETERS = defaults_of(CAMPAIGN_SETTINGS)
+CAMPAIGN_CONSTRAINTS = constraints_of(CAMPAIGN_SETTINGS)
+CAMPAIGN_TABLES = ("campaigns", "campaign_accounts", "leads")  # written per run (leads by campaigns.leads)
 
 
 def assemble_campaigns(con, run_id: int, seed: int, min_accounts: int = 3, resolution: float = 1.0) -> dict:

@@ -29,11 +29,11 @@ from collections import defaultdict
 
 import pyarrow as pa
 
+from botwatch.detectors import declared_layers
 from botwatch.store.rows import insert_rows
 
 LEAD_KINDS = ("account_group", "text_cluster")
 ITEMS_PER_LEAD = 100  # item ids kept per lead as examples (the lead's n_items counts them all)
-TIMING_LAYERS = {"co_reply"}  # links that only say "acted at the same time under the same posts"
 
 
 def extract_leads(con, run_id: int, *, min_accounts: int = 3, max_accounts: int = 500) -> dict:
@@ -360,7 +360,8 @@ def _explain(c: dict, s: dict) -> tuple[str, list[str]]:
             reasons.append(f"they share text template(s) {templates}")
         else:
             reasons.append("they share no text template")
-        if s["layers"] and set(s["layers"]) <= TIMING_LAYERS and not c["cluster_ids"]:
+        timing_layers = {name for name, layer in declared_layers().items() if layer.timing_only}
+        if s["layers"] and set(s["layers"]) <= timing_layers and not c["cluster_ids"]:
             reasons.append(
                 "their only shared signal is timing (commenting under the same posts within seconds), which "
                 "busy accounts under busy posts also show by chance"

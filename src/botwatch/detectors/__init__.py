@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import importlib
 
-from botwatch.detectors.base import Detector, Interval, IsBool, OneOf, RunContext
+from botwatch.detectors.base import Detector, Interval, IsBool, Layer, OneOf, RunContext, Setting
 from botwatch.errors import BotwatchError
 
-# name -> "module:Class", in run order (a detector's ``requires`` must come earlier).
+# name -> "module:Class". The pipeline runs them in this order, except that a detector always runs after the
+# detectors it ``requires`` (see ``run_order``).
 BUILTIN_DETECTORS: dict[str, str] = {
     "near_duplicate": "botwatch.detectors.near_duplicate:NearDuplicateDetector",
     "text_coordination": "botwatch.detectors.text_coordination:TextCoordinationDetector",
@@ -37,14 +38,56 @@ def get_detector_class(name: str) -> type[Detector]:
     return getattr(importlib.import_module(module), cls)
 
 
+def run_order(names: list[str]) -> list[str]:
+    """``names`` ordered so that every detector comes after those it ``requires`` that are among ``names``
+    (otherwise registry order). A requirement that no registered detector meets, or a cycle, is an error."""
+    classes = {n: get_detector_class(n) for n in names}
+    known = set(detector_names())
+    for n, cls in classes.items():
+        missing = [r for r in cls.requires if r not in known]
+        if missing:
+            raise BotwatchError(f"detector {n!r} requires {', '.join(missing)}, which no installed detector provides")
+    done: list[str] = []
+    pending = list(names)
+    while pending:
+        ready = [n for n in pending if all(r in done or r not in classes for r in classes[n].requires)]
+        if not ready:
+            raise BotwatchError(f"detectors {', '.join(pending)} require each other in a cycle")
+        done.append(ready[0])
+        pending.remove(ready[0])
+    return done
+
+
+def declared_layers() -> dict[str, Layer]:
+    """Every edge layer the registered detectors declare, by name."""
+    out: dict[str, Layer] = {}
+    for name in detector_names():
+        for layer in get_detector_class(name).layers:
+            out[layer.name] = layer
+    return out
+
+
+def declared_tables() -> tuple[str, ...]:
+    """The result tables the registered detectors write per run (each once, in registry order)."""
+    out: list[str] = []
+    for name in detector_names():
+        out.extend(t for t in get_detector_class(name).tables if t not in out)
+    return tuple(out)
+
+
 __all__ = [
     "BUILTIN_DETECTORS",
     "Detector",
     "Interval",
     "IsBool",
+    "Layer",
     "OneOf",
     "RunContext",
+    "Setting",
+    "declared_layers",
+    "declared_tables",
     "detector_names",
     "get_detector_class",
     "register_detector",
+    "run_order",
 ]

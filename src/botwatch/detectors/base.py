@@ -9,63 +9,21 @@ work (normalisation, hashing) runs on Arrow batches.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import duckdb
 
-from botwatch.errors import BotwatchError
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A numeric range constraint: ``Interval(float, 0, 1, closed="both")``."""
-
-    type: type
-    left: float | None
-    right: float | None
-    closed: str = "both"
-
-    def accepts(self, value: Any) -> bool:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            return False
-        if self.type is int and not float(value).is_integer():
-            return False
-        lo_ok = self.left is None or (
-            value >= self.left if self.closed in ("both", "left") else value > self.left
-        )
-        hi_ok = self.right is None or (
-            value <= self.right if self.closed in ("both", "right") else value < self.right
-        )
-        return lo_ok and hi_ok
-
-    def describe(self) -> str:
-        lb = "[" if self.closed in ("both", "left") else "("
-        rb = "]" if self.closed in ("both", "right") else ")"
-        lo = "-inf" if self.left is None else self.left
-        hi = "inf" if self.right is None else self.right
-        return f"{'an int' if self.type is int else 'a float'} in the range {lb}{lo}, {hi}{rb}"
-
-
-@dataclass(frozen=True)
-class OneOf:
-    options: tuple
-
-    def accepts(self, value: Any) -> bool:
-        return value in self.options
-
-    def describe(self) -> str:
-        return "one of " + ", ".join(repr(o) for o in self.options)
-
-
-@dataclass(frozen=True)
-class IsBool:
-    def accepts(self, value: Any) -> bool:
-        return isinstance(value, bool)
-
-    def describe(self) -> str:
-        return "a bool"
+from botwatch.settings import (  # noqa: F401  (re-exported: detectors declare their settings with these)
+    Interval,
+    IsBool,
+    OneOf,
+    Setting,
+    check_constraints,
+    check_known,
+    constraints_of,
+    defaults_of,
+)
 
 
 @dataclass
@@ -77,35 +35,43 @@ class RunContext:
     seed: int
 
 
-def check_known(owner: str, params: dict, defaults: dict) -> None:
-    """Raise when ``params`` names a parameter that ``defaults`` does not declare."""
-    unknown = set(params) - set(defaults)
-    if unknown:
-        raise BotwatchError(
-            f"{owner}: unknown parameter(s) {', '.join(sorted(unknown))}; "
-            f"parameters are: {', '.join(sorted(defaults))}"
-        )
+@dataclass(frozen=True)
+class Layer:
+    """An edge layer a detector writes, declared so that scoring, reports and exports need not know it by name.
 
+    ``phrase`` completes "<account> ... N other account(s)" (``{w}`` is replaced by the window, e.g. "90 s");
+    ``timing_only``: the layer only says "acted at the same time under the same posts", which never flags an
+    account on its own; ``targets``: what an edge's ``targets`` are — ``"posts"``, ``"templates"`` (text cluster
+    ids: the layer's pairs wrote the same templates), ``"occasions"`` (links, reposts, hashtags) or ``"none"``;
+    ``tested``: edges carry a p-value and a q-value (a rule-based layer has none and never flags alone)."""
 
-def check_constraints(owner: str, values: dict, constraints: dict) -> None:
-    """Raise one uniform message for the first value that breaks its constraint, e.g. "The 'threshold'
-    parameter of near_duplicate must be a float in the range [0.0, 1.0]. Got 1.5 instead." """
-    for key, constraint in constraints.items():
-        if not constraint.accepts(values[key]):
-            raise BotwatchError(
-                f"The {key!r} parameter of {owner} must be {constraint.describe()}. Got {values[key]!r} instead."
-            )
+    name: str
+    phrase: str
+    timing_only: bool = False
+    targets: str = "occasions"
+    tested: bool = True
 
 
 class Detector:
-    """Base class. Subclasses set ``name``, ``description``, ``parameters`` (name -> default) and
-    ``constraints`` (name -> constraint), and implement :meth:`run`."""
+    """Base class. Subclasses set ``name``, ``description``, ``settings`` (:class:`~botwatch.settings.Setting`
+    declarations, from which ``parameters`` (name -> default) and ``constraints`` are derived), what they
+    produce — ``layers`` (edge layers, :class:`Layer`) and ``tables`` (result tables they write for a run) — and
+    ``requires`` (detectors whose results they read: the pipeline runs those first), and implement :meth:`run`."""
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
+    settings: ClassVar[tuple[Setting, ...]] = ()
     parameters: ClassVar[dict[str, Any]] = {}
     constraints: ClassVar[dict[str, Any]] = {}
-    requires: ClassVar[tuple[str, ...]] = ()  # detectors whose results this one reads
+    layers: ClassVar[tuple[Layer, ...]] = ()
+    tables: ClassVar[tuple[str, ...]] = ()
+    requires: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "settings" in cls.__dict__:
+            cls.parameters = defaults_of(cls.settings)
+            cls.constraints = constraints_of(cls.settings)
 
     def __init__(self, **params: Any):
         check_known(self.name, params, self.parameters)

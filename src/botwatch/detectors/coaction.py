@@ -31,7 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
-from botwatch.detectors.base import Detector, Interval, OneOf, RunContext
+from botwatch.detectors.base import Detector, Interval, Layer, OneOf, RunContext, Setting
 from botwatch.detectors.significance import fdr_qvalues, poisson_sf
 
 LAYERS = ("co_reply", "co_link", "co_repost", "co_hashtag")
@@ -83,18 +83,36 @@ class SubsetOf:
         return "a list of distinct values among " + ", ".join(repr(o) for o in self.options)
 
 
-def _layer_params() -> tuple[dict, dict]:
-    params: dict[str, Any] = {}
-    constraints: dict[str, Any] = {}
+_LAYER_TARGETS = {
+    "co_reply": "posts",
+    "co_link": "links",
+    "co_repost": "reposted items",
+    "co_hashtag": "hashtag sequences",
+}
+
+
+def _layer_settings() -> tuple[Setting, ...]:
+    out = []
     for layer in LAYERS:
-        params[f"{layer}_window_s"] = DEFAULT_WINDOWS[layer]
-        params[f"{layer}_min_weight"] = 2
-        constraints[f"{layer}_window_s"] = Interval(float, 0, 30 * 86400, closed="right")
-        constraints[f"{layer}_min_weight"] = Interval(int, 1, None)
-    return params, constraints
+        what = _LAYER_TARGETS[layer]
+        out.append(
+            Setting(
+                f"{layer}_window_s",
+                DEFAULT_WINDOWS[layer],
+                Interval(float, 0, 30 * 86400, closed="right"),
+                f"{layer}: seconds within which two accounts acting on the same {what} meet",
+            )
+        )
+        out.append(
+            Setting(
+                f"{layer}_min_weight",
+                2,
+                Interval(int, 1, None),
+                f"{layer}: distinct {what} a pair must meet on",
+            )
+        )
+    return tuple(out)
 
-
-_LAYER_PARAMS, _LAYER_CONSTRAINTS = _layer_params()
 
 _URL_SCHEME = r"^[A-Za-z][A-Za-z0-9+.-]*://"
 
@@ -146,34 +164,44 @@ class CoActionDetector(Detector):
         "Pairs of accounts acting on the same posts, texts, links, reposts or hashtags within seconds"
     )
     requires = ("near_duplicate", "text_coordination")
-    parameters = {
-        "layers": LAYERS,
-        **_LAYER_PARAMS,
-        "co_reply_scales_s": (600.0, 3600.0, 21600.0),
-        "fdr": 0.01,
-        "fdr_method": "bh",
-        "hypotheses": "selected",
-        "null": "jitter",
-        "screen": "accounts",
-        "burst_alpha": 0.01,
-        "jitter_factor": 10.0,
-        "max_targets": 20,
-        "max_evidence_items": 50,
-    }
-    constraints = {
-        "layers": SubsetOf(LAYERS),
-        **_LAYER_CONSTRAINTS,
-        "co_reply_scales_s": Scales(1.0, 30 * 86400.0),
-        "fdr": Interval(float, 0, 1, closed="neither"),
-        "fdr_method": OneOf(("bh", "by")),
-        "hypotheses": OneOf(("selected", "all")),
-        "null": OneOf(("jitter", "exchangeable")),
-        "screen": OneOf(("accounts", "none")),
-        "burst_alpha": Interval(float, 0, 1, closed="neither"),
-        "jitter_factor": Interval(float, 1, None),
-        "max_targets": Interval(int, 1, 10_000),
-        "max_evidence_items": Interval(int, 2, 10_000),
-    }
+    layers = (
+        Layer("co_reply", "commented under the same posts within {w} of", timing_only=True, targets="posts"),
+        Layer("co_link", "shared the same links within {w} as"),
+        Layer("co_repost", "reposted the same items within {w} as"),
+        Layer("co_hashtag", "used the same hashtag sequences within {w} as"),
+    )
+    tables = ("edges",)
+    settings = (
+        Setting("layers", LAYERS, SubsetOf(LAYERS), "which co-action layers to test"),
+        *_layer_settings(),
+        Setting(
+            "co_reply_scales_s",
+            (600.0, 3600.0, 21600.0),
+            Scales(1.0, 30 * 86400.0),
+            "longer co_reply windows, tested over the writers of coordinated templates",
+        ),
+        Setting("fdr", 0.01, Interval(float, 0, 1, closed="neither"), "false-discovery rate per layer"),
+        Setting("fdr_method", "bh", OneOf(("bh", "by")), "Benjamini-Hochberg or -Yekutieli"),
+        Setting(
+            "hypotheses",
+            "selected",
+            OneOf(("selected", "all")),
+            "selective p-values over the pairs that met, or unconditional ones over all that could have",
+        ),
+        Setting("null", "jitter", OneOf(("jitter", "exchangeable")), "null model of the base window"),
+        Setting(
+            "screen",
+            "accounts",
+            OneOf(("accounts", "none")),
+            "also test pairs of accounts that burst with others",
+        ),
+        Setting(
+            "burst_alpha", 0.01, Interval(float, 0, 1, closed="neither"), "level at which a target is a burst"
+        ),
+        Setting("jitter_factor", 10.0, Interval(float, 1, None), "jitter null's bin, in windows"),
+        Setting("max_targets", 20, Interval(int, 1, 10_000), "targets listed per edge"),
+        Setting("max_evidence_items", 50, Interval(int, 2, 10_000), "item ids cited per edge"),
+    )
 
     def run(self, ctx: RunContext) -> dict:
         self.validate_params()

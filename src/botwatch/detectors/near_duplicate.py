@@ -41,7 +41,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from botwatch.detectors.base import Detector, Interval, IsBool, RunContext
+from botwatch.detectors.base import Detector, Interval, IsBool, RunContext, Setting
 from botwatch.text.minhash import (
     Shingles,
     choose_bands,
@@ -51,7 +51,7 @@ from botwatch.text.minhash import (
     shingle_texts,
     sorted_unique,
 )
-from botwatch.text.normalize import SWITCHES, normalize_texts
+from botwatch.text.normalize import SWITCH_HELP, SWITCHES, normalize_texts
 from botwatch.text.paraphrase import attach_paraphrases, paraphrase_links, term_sets
 from botwatch.text.template import extract_template
 
@@ -72,32 +72,45 @@ STAT_KEYS = (
 class NearDuplicateDetector(Detector):
     name = "near_duplicate"
     description = "Clusters of near-identical or templated texts posted by several accounts (MinHash LSH)."
-    parameters = {
-        "threshold": 0.6,
-        "num_perm": 64,
-        "shingle_size": 1,
-        "min_tokens": 4,
-        "min_accounts": 3,
-        "max_bucket": 50,
-        "paraphrase": True,
-        "paraphrase_threshold": 0.45,
-        "paraphrase_min_terms": 6,
-        "paraphrase_prefix": 5,
-        **{switch: True for switch in SWITCHES},
-    }
-    constraints = {
-        "threshold": Interval(float, 0.0, 1.0),
-        "num_perm": Interval(int, 4, 1024),
-        "shingle_size": Interval(int, 1, 8),
-        "min_tokens": Interval(int, 1, None),
-        "min_accounts": Interval(int, 1, None),
-        "max_bucket": Interval(int, 2, None),
-        "paraphrase": IsBool(),
-        "paraphrase_threshold": Interval(float, 0.0, 1.0),
-        "paraphrase_min_terms": Interval(int, 1, None),
-        "paraphrase_prefix": Interval(int, 2, 32),
-        **{switch: IsBool() for switch in SWITCHES},
-    }
+    tables = ("text_clusters", "cluster_items")
+    settings = (
+        Setting(
+            "threshold",
+            0.6,
+            Interval(float, 0.0, 1.0),
+            "word-set Jaccard at which two texts are near-duplicates",
+        ),
+        Setting("num_perm", 64, Interval(int, 4, 1024), "MinHash permutations per text (precision vs time)"),
+        Setting("shingle_size", 1, Interval(int, 1, 8), "words per shingle (1: order-free word sets)"),
+        Setting(
+            "min_tokens", 4, Interval(int, 1, None), 'texts with fewer words are not compared ("Спасибо!")'
+        ),
+        Setting(
+            "min_accounts", 3, Interval(int, 1, None), "distinct accounts a cluster needs to be reported"
+        ),
+        Setting(
+            "max_bucket",
+            50,
+            Interval(int, 2, None),
+            "LSH buckets larger than this are linked as a star and chain, not all pairs",
+        ),
+        Setting(
+            "paraphrase", True, IsBool(), "second pass over order-free lemma/stem sets for reworded copies"
+        ),
+        Setting(
+            "paraphrase_threshold", 0.45, Interval(float, 0.0, 1.0), "term-set Jaccard of the paraphrase pass"
+        ),
+        Setting(
+            "paraphrase_min_terms", 6, Interval(int, 1, None), "texts with fewer terms take no part in it"
+        ),
+        Setting(
+            "paraphrase_prefix", 5, Interval(int, 2, 32), "letters kept of a Kazakh or other non-Russian word"
+        ),
+        *(
+            Setting(switch, True, IsBool(), f"normalisation: fold {SWITCH_HELP[switch]}")
+            for switch in SWITCHES
+        ),
+    )
 
     def run(self, ctx: RunContext) -> dict:
         self.validate_params()

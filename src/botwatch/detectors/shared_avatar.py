@@ -20,7 +20,7 @@ from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from botwatch.detectors.base import Detector, Interval, RunContext
+from botwatch.detectors.base import Detector, Interval, Layer, RunContext, Setting
 from botwatch.store.rows import insert_rows
 
 DEFAULT_MARKERS = (
@@ -62,8 +62,17 @@ class SharedAvatarDetector(Detector):
 
     name = "shared_avatar"
     description = "Accounts using the same (non-default) profile picture"
-    parameters = {"max_sharing": 50, "max_file_bytes": 5_000_000}
-    constraints = {"max_sharing": Interval(int, 2, None), "max_file_bytes": Interval(int, 1, None)}
+    layers = (Layer("co_avatar", "uses the same profile picture as", targets="none", tested=False),)
+    tables = ("edges",)
+    settings = (
+        Setting(
+            "max_sharing",
+            50,
+            Interval(int, 2, None),
+            "pictures used by more accounts are defaults, not signals",
+        ),
+        Setting("max_file_bytes", 5_000_000, Interval(int, 1, None), "largest picture file read to hash"),
+    )
 
     def run(self, ctx: RunContext) -> dict:
         self.validate_params()

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from botwatch.detectors.base import Detector, Interval, OneOf, RunContext
+from botwatch.detectors.base import Detector, Interval, Layer, OneOf, RunContext, Setting
 from botwatch.detectors.significance import fdr_qvalues, poisson_sf
 from botwatch.store.sql import distinct_words_expr
 
@@ -73,30 +73,52 @@ class TextCoordinationDetector(Detector):
     name = "text_coordination"
     description = "Pairs of accounts that repeatedly post the same rare template, whatever their timing"
     requires = ("near_duplicate",)
-    parameters = {
-        "min_weight": 2,
-        "min_shared_templates": 3,
-        "breadth_max_accounts": 50,
-        "word_rarity": 0.3,
-        "max_accounts": 5000,
-        "fdr": 0.01,
-        "fdr_method": "by",
-        "min_chars": 20,
-        "max_targets": 20,
-        "max_evidence_items": 50,
-    }
-    constraints = {
-        "min_weight": Interval(int, 1, None),
-        "min_shared_templates": Interval(int, 2, None),
-        "breadth_max_accounts": Interval(int, 2, None),
-        "word_rarity": Interval(float, 0, 1, closed="neither"),
-        "max_accounts": Interval(int, 2, None),
-        "fdr": Interval(float, 0, 1, closed="neither"),
-        "fdr_method": OneOf(("bh", "by")),
-        "min_chars": Interval(int, 1, None),
-        "max_targets": Interval(int, 1, 10_000),
-        "max_evidence_items": Interval(int, 2, 10_000),
-    }
+    requires = ("near_duplicate",)
+    layers = (Layer(LAYER, "repeatedly posted the same rare template(s) as", targets="templates"),)
+    tables = ("edges",)
+    settings = (
+        Setting(
+            "min_weight",
+            2,
+            Interval(int, 1, None),
+            "posts (or days) a pair must share a template on to be tested",
+        ),
+        Setting(
+            "min_shared_templates",
+            3,
+            Interval(int, 2, None),
+            "distinct rare templates a pair shares (breadth test)",
+        ),
+        Setting(
+            "breadth_max_accounts",
+            50,
+            Interval(int, 2, None),
+            "templates of more accounts skip the breadth test",
+        ),
+        Setting(
+            "word_rarity",
+            0.3,
+            Interval(float, 0, 1, closed="neither"),
+            "chance a stranger types one given word; rarity^distinct words floors a template's popularity",
+        ),
+        Setting(
+            "max_accounts",
+            5000,
+            Interval(int, 2, None),
+            "templates of more accounts are mass phrases, not tested",
+        ),
+        Setting(
+            "fdr", 0.01, Interval(float, 0, 1, closed="neither"), "false-discovery rate of the pair tests"
+        ),
+        Setting(
+            "fdr_method", "by", OneOf(("bh", "by")), "Benjamini-Hochberg or -Yekutieli (dependent pairs)"
+        ),
+        Setting(
+            "min_chars", 20, Interval(int, 1, None), "shortest text compared when there are no text clusters"
+        ),
+        Setting("max_targets", 20, Interval(int, 1, 10_000), "templates listed per edge"),
+        Setting("max_evidence_items", 50, Interval(int, 2, 10_000), "item ids cited per edge"),
+    )
 
     def run(self, ctx: RunContext) -> dict:
         self.validate_params()

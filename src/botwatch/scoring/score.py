@@ -33,63 +33,77 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from botwatch.detectors.base import Interval, IsBool
+from botwatch.detectors import Layer, declared_layers
+from botwatch.settings import Interval, IsBool, IsText, Setting, constraints_of, defaults_of
 from botwatch.store.rows import insert_rows
 from botwatch.store.sql import distinct_words_expr
 
-SCORING_PARAMETERS = {
-    "campaign_member": 0.2,
-    "template_share": 0.2,
-    "creation_batch": 0.1,
-    "office_hours": 0.1,
-    "batch_min_accounts": 5,
-    "local_timezone": "Asia/Almaty",
-    "office_hours_min_items": 10,
-    "template_max_accounts": 5000,
-    "timing_alone_flags": False,
-    "template_group_share": 0.5,
-    "template_min_words": 6,
-    "group_template_use_share": 0.2,
-    "group_template_min_linked": 5,
-    "group_template_strength": 0.75,
-    "untested_layer_strength": 0.5,
-    "group_template_item_share": 0.5,
-    "template_recurrence_alpha": 0.01,
-}
-SCORING_CONSTRAINTS = {
-    k: Interval(float, 0, 1)
-    for k in (
-        "campaign_member",
-        "template_share",
-        "creation_batch",
-        "office_hours",
-    )
-} | {
-    "batch_min_accounts": Interval(int, 2, None),
-    "office_hours_min_items": Interval(int, 1, None),
-    "template_max_accounts": Interval(int, 2, None),
-    "timing_alone_flags": IsBool(),
-    "template_group_share": Interval(float, 0, 1),
-    "template_min_words": Interval(int, 1, None),
-    "group_template_use_share": Interval(float, 0, 1),
-    "group_template_min_linked": Interval(int, 2, None),
-    "group_template_strength": Interval(float, 0, 1),
-    "untested_layer_strength": Interval(float, 0, 1),
-    "group_template_item_share": Interval(float, 0, 1, closed="right"),
-    "template_recurrence_alpha": Interval(float, 0, 1),
-}
+SCORING_SETTINGS = (
+    Setting(
+        "campaign_member", 0.2, Interval(float, 0, 1), "score strength of campaign membership (never flags)"
+    ),
+    Setting(
+        "template_share", 0.2, Interval(float, 0, 1), "score strength of writing cross-account templates"
+    ),
+    Setting("creation_batch", 0.1, Interval(float, 0, 1), "score strength of a creation batch (never flags)"),
+    Setting(
+        "office_hours", 0.1, Interval(float, 0, 1), "score strength of posting in office hours (never flags)"
+    ),
+    Setting(
+        "batch_min_accounts", 5, Interval(int, 2, None), "accounts created in one hour that make a batch"
+    ),
+    Setting("local_timezone", "Asia/Almaty", IsText(), "time zone of office hours"),
+    Setting(
+        "office_hours_min_items",
+        10,
+        Interval(int, 1, None),
+        "items an account needs for the office-hours signal",
+    ),
+    Setting(
+        "template_max_accounts", 5000, Interval(int, 2, None), "clusters of more accounts are mass phrases"
+    ),
+    Setting("timing_alone_flags", False, IsBool(), "let a significant timing-only edge flag on its own"),
+    Setting(
+        "template_group_share",
+        0.5,
+        Interval(float, 0, 1),
+        "share of a cluster's accounts with a timing partner in it that makes it their group's template",
+    ),
+    Setting(
+        "template_min_words", 6, Interval(int, 1, None), "distinct words a template needs to carry a flag"
+    ),
+    Setting(
+        "group_template_use_share",
+        0.2,
+        Interval(float, 0, 1),
+        "share of a template's uses by linked accounts that makes it a discovered group's",
+    ),
+    Setting("group_template_min_linked", 5, Interval(int, 2, None), "linked accounts such a template needs"),
+    Setting(
+        "group_template_strength", 0.75, Interval(float, 0, 1), "score strength of writing a group's template"
+    ),
+    Setting(
+        "untested_layer_strength", 0.5, Interval(float, 0, 1), "score strength of a rule-based layer's edge"
+    ),
+    Setting(
+        "group_template_item_share",
+        0.5,
+        Interval(float, 0, 1, closed="right"),
+        "share of an account's texts in group templates that flags it",
+    ),
+    Setting(
+        "template_recurrence_alpha",
+        0.01,
+        Interval(float, 0, 1),
+        "family-wise level of the recurrence test of templates (0: off)",
+    ),
+)
+SCORING_PARAMETERS = defaults_of(SCORING_SETTINGS)
+SCORING_CONSTRAINTS = constraints_of(SCORING_SETTINGS)
+SCORING_TABLES = ("account_scores", "evidence")  # written per run
 
-# Edge layers that only say "acted at the same time under the same posts".
-TIMING_LAYERS = ("co_reply",)
-
-LAYER_PHRASES = {
-    "co_text": "repeatedly posted the same rare template(s) as",
-    "co_reply": "commented under the same posts within {w} of",
-    "co_link": "shared the same links within {w} as",
-    "co_repost": "reposted the same items within {w} as",
-    "co_hashtag": "used the same hashtag sequences within {w} as",
-    "co_avatar": "uses the same profile picture as",
-}
+# how an edge's targets are counted in an evidence sentence, by what the layer declares its targets are
+_TARGET_WORDS = {"posts": " under {n} post(s)", "templates": " ({n} template(s))", "none": ""}
 
 
 def format_seconds(s: float | None) -> str:
@@ -176,20 +190,18 @@ def _edge_signals(con, run_id: int, p: dict, signals) -> None:
         FROM base b LEFT JOIN t USING (platform, acct, layer) LEFT JOIN e USING (platform, acct, layer)
         ORDER BY 1, 2, 3"""
     ).fetchall()
+    layers = declared_layers()
     for platform, acct, layer, partners, events, window_s, lag, n_targets, item_ids, q in rows:
         key = (platform, acct)
-        # rule-based layers (co_avatar) carry no q-value: a fixed strength, and they never flag alone
+        decl = layers.get(layer) or Layer(layer, f"acted together ({layer}) with")
+        # rule-based layers carry no q-value: a fixed strength, and they never flag alone
         strength = float(p["untested_layer_strength"]) if q is None else 1.0 - float(q)
-        phrase = LAYER_PHRASES.get(layer, f"acted together ({layer}) with").format(w=format_seconds(window_s))
+        phrase = decl.phrase.format(w=format_seconds(window_s))
         mine = list(item_ids or [])
-        where = {
-            "co_reply": f" under {n_targets} post(s)",
-            "co_avatar": "",
-            "co_text": f" ({n_targets} template(s))",
-        }.get(layer, f" on {n_targets} occasion(s)")
-        if layer == "co_avatar":
+        where = _TARGET_WORDS.get(decl.targets, " on {n} occasion(s)").format(n=n_targets)
+        if decl.targets == "none":
             text = f"{phrase} {partners} other account(s)"
-        elif layer == "co_text":
+        elif decl.targets == "templates":
             text = (
                 f"{phrase} {partners} other account(s){where}; {events} shared occasion(s); "
                 f"q = {float(q):.2g}; {len(mine)} of its items cited"
@@ -275,7 +287,7 @@ def _group_template_writers(con, run_id: int, p: dict) -> list[tuple]:
     _recurrent_templates(con, run, p)
     return con.execute(f"""
         WITH ct AS (SELECT platform, account_a, account_b, unnest(targets) AS cluster_id FROM edges
-                    WHERE run_id = {run} AND layer = 'co_text' AND significant),
+                    WHERE run_id = {run} AND layer IN ({_layer_list(targets="templates")}) AND significant),
         linked AS (SELECT DISTINCT platform, cluster_id, acct FROM (
                      SELECT platform, cluster_id, account_a AS acct FROM ct
                      UNION ALL SELECT platform, cluster_id, account_b FROM ct)),
@@ -362,6 +374,17 @@ def _recurrent_templates(con, run: int, p: dict) -> None:
         con.executemany("INSERT INTO recurrent_templates VALUES (?, ?)", keep)
 
 
+def _layer_list(**declared) -> str:
+    """SQL list of the declared layers whose declaration has the given values, e.g. ``timing_only=True``;
+    ``NULL`` when none (``x IN (NULL)`` is never true)."""
+    names = [
+        f"'{name}'"
+        for name, layer in declared_layers().items()
+        if all(getattr(layer, k) == v for k, v in declared.items())
+    ]
+    return ", ".join(names) or "NULL"
+
+
 def _informative_clusters_sql(run: int, p: dict) -> str:
     """Text clusters that can carry a flag: at least ``template_min_words`` distinct words in the example text and
     at most ``template_max_accounts`` accounts."""
@@ -380,7 +403,7 @@ def _flag_basis(con, run_id: int, p: dict) -> set[tuple[str, str]]:
     ``template_group_share`` of the accounts have a significant timing partner inside the cluster. A holiday
     greeting that hundreds post, two of them superfans who comment early on every post, is not."""
     run = int(run_id)
-    timing = ", ".join(f"'{layer}'" for layer in TIMING_LAYERS)
+    timing = _layer_list(timing_only=True)
     timing_ok = "true" if p["timing_alone_flags"] else "false"
     rows = con.execute(f"""
         WITH sig AS (SELECT platform, account_a, account_b, layer, q_value FROM edges WHERE run_id = {run} AND significant),

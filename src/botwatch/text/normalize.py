@@ -39,6 +39,15 @@ from botwatch.parallel import n_threads, parallel_map, slices
 __all__ = ["normalize_text", "normalize_texts"]
 
 SWITCHES = ("mentions", "links", "emoji", "punctuation", "numbers", "homoglyphs", "kazakh_latin")
+SWITCH_HELP = {  # what each switch folds, for settings and docs
+    "mentions": "@handles and VK reply mentions into one token",
+    "links": "URLs into one token",
+    "emoji": "emoji away",
+    "punctuation": "punctuation away",
+    "numbers": "digits into one token",
+    "homoglyphs": "Latin look-alikes in Cyrillic words (and back)",
+    "kazakh_latin": "Kazakh Latin script into Cyrillic",
+}
 PARALLEL_MIN_TEXTS = 20_000  # texts per thread below which threads cost more than they save
 BLOCK_TEXTS = 100_000  # texts normalised at once per thread: bounds the intermediate arrays' memory
 

@@ -1,0 +1,105 @@
+"""Detectors declare what they produce and need; the pipeline and scoring act on the declarations alone."""
+
+import pytest
+from test_detector_coaction import comment, insert_items
+
+from botwatch import Case
+from botwatch.detectors import (
+    Detector,
+    Layer,
+    Setting,
+    declared_layers,
+    declared_tables,
+    register_detector,
+    run_order,
+)
+from botwatch.detectors import _extra as registered_extra
+from botwatch.errors import BotwatchError
+from botwatch.pipeline import detect_case
+from botwatch.settings import Interval
+
+
+@pytest.fixture
+def extra_detectors():
+    before = dict(registered_extra)
+    yield registered_extra
+    registered_extra.clear()
+    registered_extra.update(before)
+
+
+def test_builtin_declarations():
+    layers = declared_layers()
+    assert {n for n, layer in layers.items() if layer.timing_only} == {"co_reply"}
+    assert layers["co_text"].targets == "templates" and not layers["co_avatar"].tested
+    assert set(declared_tables()) == {"edges", "text_clusters", "cluster_items"}
+    assert run_order(["coaction", "text_coordination", "near_duplicate"]) == [
+        "near_duplicate",
+        "text_coordination",
+        "coaction",
+    ]
+
+
+def test_requires_orders_and_is_checked(extra_detectors):
+    class Late(Detector):
+        name = "late_signal"
+        requires = ("coaction",)
+
+    class Broken(Detector):
+        name = "broken_signal"
+        requires = ("no_such_detector",)
+
+    register_detector(Late)
+    assert run_order(["late_signal", "coaction"]) == ["coaction", "late_signal"]
+    register_detector(Broken)
+    with pytest.raises(BotwatchError, match="requires no_such_detector"):
+        run_order(["broken_signal"])
+
+
+def test_a_new_timing_only_layer_never_flags_alone(tmp_path, extra_detectors):
+    """A plugin writes significant edges in its own timing-only layer; scoring reads the declaration, so the
+    accounts are not flagged on timing alone (and a non-timing layer with the same edges flags them)."""
+
+    def make(timing_only: bool):
+        class SameMinute(Detector):
+            name = "same_minute"
+            description = "test layer"
+            layers = (Layer("co_minute", "posted in the same minute as", timing_only=timing_only),)
+            tables = ("edges",)
+            settings = (Setting("fdr", 0.01, Interval(float, 0, 1), "false-discovery rate"),)
+
+            def run(self, ctx):
+                ctx.con.execute(
+                    "INSERT INTO edges (run_id, platform, account_a, account_b, layer, weight, q_value, p_value, "
+                    "significant, targets, evidence_item_ids) VALUES (?, 'test', 'u1', 'u2', 'co_minute', 5, "
+                    "1e-6, 1e-7, true, ['p1'], ['i1', 'i2'])",
+                    [ctx.run_id],
+                )
+                return {"edges": 1}
+
+        return SameMinute
+
+    rows = [comment(f"i{i}", f"u{i}", "p1", 60 * i, text=f"words of my own number {i}") for i in (1, 2)]
+    for timing_only, expect in ((True, set()), (False, {"u1", "u2"})):
+        register_detector(make(timing_only))
+        with Case(tmp_path / f"c{timing_only}.duckdb") as case:
+            insert_items(case, rows)
+            run = detect_case(case, seed=1, only=["same_minute"]).run_id
+            flagged = {
+                r[0]
+                for r in case.con.execute(
+                    "SELECT account_id FROM account_scores WHERE run_id = ? AND flagged", [run]
+                ).fetchall()
+            }
+            assert flagged == expect, (timing_only, flagged)
+
+
+def test_config_sections_and_values_are_checked(tmp_path):
+    with Case(tmp_path / "c.duckdb") as case:
+        with pytest.raises(BotwatchError, match="unknown section.*near_dupicate"):
+            detect_case(case, config={"near_dupicate": {"threshold": 0.5}})
+        with pytest.raises(BotwatchError, match="unknown parameter.*treshold"):
+            detect_case(case, config={"scoring": {"treshold": 0.5}})
+        with pytest.raises(BotwatchError, match="'template_recurrence_alpha' parameter of scoring"):
+            detect_case(case, config={"scoring": {"template_recurrence_alpha": 2}})
+        with pytest.raises(BotwatchError, match=r"config \[campaigns\] must be a table"):
+            detect_case(case, config={"campaigns": 3})
