@@ -1010,6 +1010,17 @@ HOSTILE_COLUMNS = ["it's", 'quo"te', "Имя столбца", "a.b.c", "=1+1", "
 ZONES = ["UTC", "Asia/Almaty", "Europe/Moscow", "America/New_York", "Pacific/Kiritimati", "Pacific/Pago_Pago"]
 
 
+MAP_TARGETS = ["item_id", "account_id", "created_at", "text", "kind", "links", "followers", "verified", "platform",
+               "preset", "no_such_field", ""]  # fmt: skip
+MAP_VALUES = ["'", "''", "'it''s'", "'comment'", "'bogus kind'", "a..b", ".", "", "a.", ".a", "$.x", '"', "@hash",
+              "@line", "@nope", "text", "post.body.text", "cnt", "1", "a.b.c.d.e.f.g.h", "'\u202e'"]  # fmt: skip
+
+
+def hostile_mapping(rng) -> tuple[str, str]:
+    """One ``--map FIELD=VALUE`` a user might type by mistake (or on purpose)."""
+    return rng.choice(MAP_TARGETS), rng.choice(MAP_VALUES)
+
+
 def zone(rng) -> str:
     return rng.choice(ZONES)
 
@@ -1083,6 +1094,8 @@ def csv_file(rng, hostile: Hostile, n: int, base: int) -> tuple[bytes, list[int]
         header += [c for c in extra if c.strip() not in header]
         if rng.random() < 0.5:
             mapping.append((rng.choice(["text", "channel", "handle", "bio"]), header[-1].strip()))
+    if rng.random() < 0.1 and not _calm(rng):
+        mapping.append(hostile_mapping(rng))
     if mapping:
         options["mapping"] = tuple(mapping)
     rows = [header]
@@ -1258,6 +1271,8 @@ def _records_file(adapter, seed, index, rng, hostile, batch, base) -> FuzzFile:
             opts["mapping"] = (
                 (rng.choice(["text", "channel", "lang"]), rng.choice(HOSTILE_COLUMNS).strip()),
             )
+        if rng.random() < 0.1:
+            opts["mapping"] = tuple(opts.get("mapping", ())) + (hostile_mapping(rng),)
         data, positions = _join_lines(objs, rng)
         return FuzzFile(adapter, seed, index, "records", f"f{index}.jsonl", data, n, opts, positions, n, n)
     if adapter == "twarc2":

@@ -190,6 +190,17 @@ def test_telegram_damaged_chat_fields(tmp_path):
     assert ([r[0] for r in rows], quarantine) == (["1/1", "1/2"], [])
 
 
+@pytest.mark.parametrize("path", ["a..b", ".", "", "a.", ".a"])
+def test_json_path_with_an_empty_step_is_refused(path, tmp_path):
+    """Found by the --map fuzzing: ``--map text=a..b`` (or ``.``, or an empty value) on JSON Lines raised DuckDB's
+    BinderException ('JSON path error') out of ingest."""
+    line = json.dumps({"item_id": "1", "account_id": "a", "created_at": T, "a": {"b": "x"}}).encode()
+    file = tmp_path / "m.jsonl"
+    file.write_bytes(line + b"\n")
+    with Case(tmp_path / "case.duckdb") as case, pytest.raises(FormatError, match="has an empty step"):
+        case.ingest([file], IngestOptions(format="jsonl", mapping=(("text", path),)))
+
+
 def test_header_refusal_is_short(tmp_path):
     """Found as vk-api:15:16 read as CSV: the refusal of a header with repeated names printed the whole header,
     here a 100 kB JSON line."""

@@ -321,6 +321,11 @@ def resolve_mapping(
             raise FormatError(
                 f"--map {target}={column}: {file_name} has no column {column!r}; columns are: {_show(columns)}"
             )
+        if not check_columns and not _is_derived(column) and "" in column.split("."):
+            raise FormatError(
+                f"--map {target}={column}: a JSON path names a key at each step (e.g. author.id); "
+                "this one has an empty step"
+            )
         mapping[target] = column
         exprs.pop(target, None)
     missing = [f for f in REQUIRED if f not in mapping and f not in exprs]
