@@ -151,8 +151,11 @@ cp "$CSV" "$RO/data.csv"
 mount -o remount,ro "$RO"
 echo "== ingest-ro"; "$B" ingest "$RO/case.duckdb" "$RO/data.csv" 2>&1; echo "rc=$?"
 echo "== new-case-ro"; "$B" ingest "$RO/new.duckdb" "$RO/data.csv" 2>&1; echo "rc=$?"
-mount -t tmpfs -o size=64k tmpfs "$FULL"
+mount -t tmpfs -o size=16m tmpfs "$FULL"
+cp "$CASE" "$FULL/case.duckdb"
 dd if=/dev/zero of="$FULL/fill" bs=4k 2>/dev/null
+echo "== ingest-full"; "$B" ingest "$FULL/case.duckdb" "$CSV" 2>&1; echo "rc=$?"
+"$B" info "$FULL/case.duckdb" > /dev/null && echo "case-still-opens"
 for fmt in csv jsonl parquet sqlite; do
   echo "== export-$fmt"; "$B" export "$CASE" --what items --format $fmt --out "$FULL/x.$fmt" 2>&1; echo "rc=$?"
 done
@@ -187,9 +190,10 @@ def test_read_only_folder_and_full_disk_are_one_line(tmp_path):
         timeout=120,
     ).stdout
     sections = dict(s.split("\n", 1) for s in out.split("== ")[1:])
-    assert len(sections) == 7, out
+    assert len(sections) == 8, out
     for name, text in sections.items():
         lines = [ln for ln in text.splitlines() if ln]
         assert "Traceback" not in text, (name, text)
         assert lines[0].startswith("Error: ") and lines[1] == "rc=1", (name, text)
     assert "fill" in sections["report"] and ".partial" not in sections["report"]
+    assert "disk is full" in sections["ingest-full"] and "case-still-opens" in sections["ingest-full"]

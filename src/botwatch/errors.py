@@ -42,9 +42,15 @@ def system_error_message(exc: BaseException) -> str | None:
         what = exc.strerror or str(exc) or type(exc).__name__
         return f"cannot use{where}: {what.strip().splitlines()[0]}"
     name = type(exc).__name__
-    if name == "OutOfMemoryException":
+    if not type(exc).__module__.startswith(("duckdb", "_duckdb")):
+        return None
+    first = (str(exc).strip().splitlines() or [name])[0]
+    if name == "OutOfMemoryException" or "Out of Memory" in first:
         return f"out of memory; {MEMORY_HINT}"
-    if name == "IOException" and type(exc).__module__.startswith(("duckdb", "_duckdb")):
-        first = (str(exc).strip().splitlines() or [name])[0]
+    if "No space left on device" in first:
+        return (
+            f"the disk is full ({first}); free some space and run the command again (the case is unchanged)"
+        )
+    if name == "IOException" or any(s in first for s in ("Read-only file system", "Permission denied")):
         return f"DuckDB could not read or write a file: {first}"
     return None
