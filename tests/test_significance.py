@@ -88,3 +88,14 @@ def test_analytic_pvalues_agree_with_permutation_monte_carlo():
         assert p_an >= p_mc - 3 * se, (pair, p_an, p_mc)
         assert p_an <= 1.5 * p_mc + 0.01, (pair, p_an, p_mc)
     assert len(pairs) == 7 and mc[0] < 0.01 and poisson_sf(3, analytic(tgt, acc, t, w, ("A", "B")))[()] < 0.01
+
+
+@pytest.mark.parametrize("method", ["bh", "by"])
+def test_untested_hypotheses_count_as_p_one(method):
+    """q-values out of m hypotheses equal scipy's over the tested p-values padded with m - n ones."""
+    from scipy.stats import false_discovery_control
+
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0, 0.02, size=40) ** 2
+    padded = false_discovery_control(np.r_[p, np.ones(960)], method=method)[:40]
+    assert fdr_qvalues(p, m=1000, method=method) == pytest.approx(padded, rel=1e-9)

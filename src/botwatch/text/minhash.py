@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import scipy.sparse
+import scipy.sparse.csgraph
 
 from botwatch.errors import BotwatchError
 from botwatch.parallel import n_threads, parallel_map, slices
@@ -510,24 +512,18 @@ def jaccard_pairs(shingles: Shingles, pairs: np.ndarray, batch: int = 1 << 17) -
 
 
 def connected_components(n: int, pairs: np.ndarray) -> np.ndarray:
-    """Component label of each of ``n`` nodes, the smallest node index in its component (union-find by
-    repeated min-label hooking and pointer jumping, vectorised)."""
-    parent = np.arange(n, dtype=np.int64)
+    """Component label of each of ``n`` nodes, the smallest node index in its component
+    (``scipy.sparse.csgraph.connected_components`` over the pairs, then each component named by its first node)."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     if len(pairs) == 0:
-        return parent
-    u, v = pairs[:, 0], pairs[:, 1]
-    while True:
-        pu, pv = parent[u], parent[v]
-        if np.array_equal(pu, pv):
-            return parent
-        lo, hi = np.minimum(pu, pv), np.maximum(pu, pv)
-        np.minimum.at(parent, hi, lo)
-        while True:
-            jumped = parent[parent]
-            if np.array_equal(jumped, parent):
-                break
-            parent = jumped
+        return np.arange(n, dtype=np.int64)
+    graph = scipy.sparse.coo_matrix(
+        (np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n)
+    )
+    n_comp, labels = scipy.sparse.csgraph.connected_components(graph, directed=False)
+    first = np.full(n_comp, n, dtype=np.int64)
+    np.minimum.at(first, labels, np.arange(n, dtype=np.int64))
+    return first[labels]
 
 
 def near_duplicate_pairs(
