@@ -10,7 +10,7 @@ sample each (``--bytes-share`` of the files). Every file is ingested in process 
 
     python benchmarks/fuzz.py                           # 1,000,000 cases, seed 1, writes results/fuzz.md
     python benchmarks/fuzz.py --cases 60000 --no-write  # a shorter run
-    python benchmarks/fuzz.py --replay twarc2:1:2 --out /tmp/f.jsonl   # rebuild one file (then ingest it)
+    python benchmarks/fuzz.py --replay twarc2:1:2 --out /tmp/   # rebuild one file (same --batch as its run)
 
 Peak RSS is this process's own (``VmHWM``, reset before each adapter, so each adapter's peak is its own; the
 ingest runs in this process, DuckDB's native allocations included).
@@ -41,8 +41,9 @@ MEMORY_FLOOR_MB = 1536
 
 # What the fuzzer found while it was being built (session 4), written by hand; the run's own findings follow it.
 FOUND = """\
-Found while the harness was built (session 4). Reproduce a fuzz file with `--replay KEY --out FILE`; each bug also
-has a regression test in `tests/test_fuzz.py` with the smallest input that shows it.
+Found while the harness was built (session 4). The keys name files of the generator as it was then (it has grown
+since, so `--replay` of an old key builds another file); each bug has a regression test in `tests/test_fuzz.py`
+with the smallest input that shows it.
 
 | # | symptom (first seen as) | input | status |
 |---|---|---|---|
@@ -127,7 +128,8 @@ def markdown(report, args, started: str, load_before: str, load_after: str, comm
         lines.append(
             f"| {name} | {s.cases:,} | {s.record_files} / {s.byte_files} | {s.cli_files} | {s.records_read:,} "
             f"| {s.items_stored:,} | {s.accounts_stored:,} | {s.quarantined:,} | {s.duplicates:,} | {refused} "
-            f"| {s.seconds:.0f} s | {s.cases / max(s.seconds, 1e-9):,.0f} | {s.peak_rss_mb:,.0f} MiB |"
+            f"| {s.seconds:.0f} s | {s.cases / max(s.seconds, 1e-9):,.0f} | {s.peak_rss_mb:,.0f} MiB"
+            f"{'' if s.peak_rss_own else ' (process peak so far)'} |"
         )
     lines += ["", "## What this run found", ""]
     if not report.findings:

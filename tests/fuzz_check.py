@@ -65,6 +65,7 @@ class AdapterStats:
     formats: Counter = field(default_factory=Counter)  # format the file was read as
     seconds: float = 0.0
     peak_rss_mb: float = 0.0  # this adapter's peak RSS of the fuzzing process (VmHWM reset before it)
+    peak_rss_own: bool = False  # False where the reset is not allowed: then the process's peak so far
     record_files: int = 0
     byte_files: int = 0
     cli_files: int = 0
@@ -330,7 +331,7 @@ def run(
     for adapter in adapters:
         st = stats[adapter]
         case = None
-        _reset_peak_rss()
+        st.peak_rss_own = _reset_peak_rss()
         index = start - 1
         while index + 1 < start + files or st.cases < min_cases:
             index += 1

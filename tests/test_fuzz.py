@@ -32,7 +32,7 @@ def test_fuzz_hostile_records(adapter, tmp_path):
     assert [f.line() for f in report.new_findings] == []
     stats = report.stats[adapter]
     assert stats.cases >= 3 * 75 and stats.records_read > 0 and stats.quarantined > 0
-    assert stats.peak_rss_mb < 1500  # this adapter's own peak where /proc allows resetting it
+    assert stats.peak_rss_mb < 1500 or not stats.peak_rss_own  # its own peak, where /proc lets us reset it
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS)
