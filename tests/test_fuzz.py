@@ -201,6 +201,15 @@ def test_json_path_with_an_empty_step_is_refused(path, tmp_path):
         case.ingest([file], IngestOptions(format="jsonl", mapping=(("text", path),)))
 
 
+def test_csv_columns_differing_only_in_case_are_refused(tmp_path):
+    """Found as csv:1:137 in the long run (a hostile column ``ITEM_ID`` beside ``item_id``): DuckDB's column names
+    ignore case, so building the raw record raised 'BinderException: Duplicate named argument'."""
+    path = tmp_path / "d.csv"
+    path.write_text(f"item_id,account_id,created_at,Text,text\n1,a,{T},x,y\n")
+    with Case(tmp_path / "case.duckdb") as case, pytest.raises(FormatError, match="differ only in case"):
+        case.ingest([path], IngestOptions(format="csv"))
+
+
 def test_header_refusal_is_short(tmp_path):
     """Found as vk-api:15:16 read as CSV: the refusal of a header with repeated names printed the whole header,
     here a 100 kB JSON line."""

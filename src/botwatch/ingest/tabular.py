@@ -525,6 +525,13 @@ class CsvAdapter(Adapter):
             raise FormatError(
                 f"{source.name}: header has empty or repeated column names ({_names(header)}); fix the header row"
             )
+        folded = [h.lower() for h in header]
+        if len(set(folded)) != len(folded):  # DuckDB's column names ignore case
+            same = [h for h in header if folded.count(h.lower()) > 1]
+            raise FormatError(
+                f"{source.name}: header has column names that differ only in case ({_names(same)}); "
+                "rename one of them"
+            )
         return header
 
     def _read_duckdb(
