@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import botwatch
-from botwatch.detectors import BUILTIN_DETECTORS, get_detector_class
+from botwatch.detectors import detector_names, get_detector_class, run_order
 from botwatch.detectors.base import RunContext
 from botwatch.detectors.near_duplicate import NearDuplicateDetector
 from botwatch.errors import BotwatchError
@@ -68,8 +68,8 @@ def _clusters(case, run_id=1):
     return {cid: accounts for cid, accounts in rows}
 
 
-def test_registered_first():
-    assert next(iter(BUILTIN_DETECTORS)) == "near_duplicate"
+def test_registered_and_run_first():
+    assert run_order(detector_names())[0] == "near_duplicate"
     assert get_detector_class("near_duplicate") is NearDuplicateDetector
 
 

@@ -43,7 +43,25 @@ def _options(fmt, timezone, platform, mapping) -> IngestOptions:
 
 class _Group(click.Group):
     """Turns BotwatchError (and a full disk, an unwritable folder or DuckDB out of memory) into a one-line
-    message and exit code 1."""
+    message and exit code 1; the help ends with the installed formats and detectors (plugins included)."""
+
+    def format_epilog(self, ctx, formatter):
+        from botwatch.plugins import plugin_entry_points
+
+        rows = []
+        for kind, label in (("adapters", "Formats"), ("detectors", "Detectors")):
+            try:
+                eps = plugin_entry_points(kind)
+            except BotwatchError as exc:
+                rows.append((label, str(exc)))
+                continue
+            names = [
+                n if ep.dist is None or ep.dist.name == "botwatch" else f"{n} ({ep.dist.name})"
+                for n, ep in eps.items()
+            ]
+            rows.append((label, ", ".join(names)))
+        with formatter.section("Installed (plugins register as entry points, see docs/architecture.md)"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx):
         try:

@@ -41,7 +41,7 @@ def load_config(path: str | Path | None) -> dict:
 def settings_table() -> dict[str, tuple[Setting, ...]]:
     """Every setting, by config section: each registered detector, then ``campaigns`` and ``scoring``. The
     report's settings table and ``docs/settings.md`` are made from it."""
-    table = {name: get_detector_class(name).settings for name in detector_names()}
+    table = {name: get_detector_class(name).settings for name in run_order(detector_names())}
     return {**table, "campaigns": CAMPAIGN_SETTINGS, "scoring": SCORING_SETTINGS}
 
 

@@ -2,40 +2,36 @@
 
 from __future__ import annotations
 
-import importlib
-
 from botwatch.detectors.base import Detector, Interval, IsBool, Layer, OneOf, RunContext, Setting
 from botwatch.errors import BotwatchError
-
-# name -> "module:Class". The pipeline runs them in this order, except that a detector always runs after the
-# detectors it ``requires`` (see ``run_order``).
-BUILTIN_DETECTORS: dict[str, str] = {
-    "near_duplicate": "botwatch.detectors.near_duplicate:NearDuplicateDetector",
-    "text_coordination": "botwatch.detectors.text_coordination:TextCoordinationDetector",
-    "coaction": "botwatch.detectors.coaction:CoActionDetector",
-    "shared_avatar": "botwatch.detectors.shared_avatar:SharedAvatarDetector",
-}
+from botwatch.plugins import load_plugin, plugin_entry_points
 
 _extra: dict[str, type[Detector]] = {}
 
 
 def register_detector(cls: type[Detector]) -> type[Detector]:
+    """Add a detector class at run time (tests, notebooks); installed packages use entry points instead."""
     _extra[cls.name] = cls
     return cls
 
 
 def detector_names() -> list[str]:
-    return list(BUILTIN_DETECTORS) + [n for n in _extra if n not in BUILTIN_DETECTORS]
+    """Every detector: the ``botwatch.detectors`` entry points of the installed packages (botwatch's own
+    included, see :mod:`botwatch.plugins`), then those registered at run time; ``run_order`` sorts them by
+    ``requires``."""
+    installed = list(plugin_entry_points("detectors"))
+    return installed + [n for n in _extra if n not in installed]
 
 
 def get_detector_class(name: str) -> type[Detector]:
     if name in _extra:
         return _extra[name]
-    target = BUILTIN_DETECTORS.get(name)
-    if target is None:
+    if name not in plugin_entry_points("detectors"):
         raise BotwatchError(f"unknown detector {name!r}; detectors are: {', '.join(detector_names())}")
-    module, cls = target.split(":")
-    return getattr(importlib.import_module(module), cls)
+    cls = load_plugin("detectors", name)
+    if not (isinstance(cls, type) and issubclass(cls, Detector)) or cls.name != name:
+        raise BotwatchError(f"detector plugin {name!r} is not a Detector subclass named {name!r}")
+    return cls
 
 
 def run_order(names: list[str]) -> list[str]:
@@ -46,7 +42,9 @@ def run_order(names: list[str]) -> list[str]:
     for n, cls in classes.items():
         missing = [r for r in cls.requires if r not in known]
         if missing:
-            raise BotwatchError(f"detector {n!r} requires {', '.join(missing)}, which no installed detector provides")
+            raise BotwatchError(
+                f"detector {n!r} requires {', '.join(missing)}, which no installed detector provides"
+            )
     done: list[str] = []
     pending = list(names)
     while pending:
@@ -76,7 +74,6 @@ def declared_tables() -> tuple[str, ...]:
 
 
 __all__ = [
-    "BUILTIN_DETECTORS",
     "Detector",
     "Interval",
     "IsBool",

@@ -2,42 +2,33 @@
 
 from __future__ import annotations
 
-import importlib
-
 from botwatch.errors import FormatError
 from botwatch.ingest.base import Adapter, SourceFile, sample_text
-
-# Built-in adapters register exactly as third-party ones do: by name -> "module:Class".
-BUILTIN_ADAPTERS: dict[str, str] = {
-    "csv": "botwatch.ingest.tabular:CsvAdapter",
-    "jsonl": "botwatch.ingest.tabular:JsonlAdapter",
-    "zeeschuimer": "botwatch.ingest.zeeschuimer:ZeeschuimerAdapter",
-    "twarc2": "botwatch.ingest.twarc:Twarc2Adapter",
-    "telegram-desktop": "botwatch.ingest.telegram:TelegramDesktopAdapter",
-    "vk-api": "botwatch.ingest.vk:VkApiAdapter",
-}
+from botwatch.plugins import load_plugin, plugin_entry_points
 
 _extra: dict[str, type[Adapter]] = {}
 
 
 def register_adapter(cls: type[Adapter]) -> type[Adapter]:
-    """Register a third-party adapter class (usable as a decorator)."""
+    """Add an adapter class at run time (tests, notebooks; usable as a decorator). Installed packages register
+    theirs as ``botwatch.adapters`` entry points, as botwatch's own are (see :mod:`botwatch.plugins`)."""
     _extra[cls.name] = cls
     return cls
 
 
 def adapter_names() -> list[str]:
-    return sorted(set(BUILTIN_ADAPTERS) | set(_extra))
+    return sorted(set(plugin_entry_points("adapters")) | set(_extra))
 
 
 def get_adapter(name: str) -> Adapter:
     if name in _extra:
         return _extra[name]()
-    target = BUILTIN_ADAPTERS.get(name)
-    if target is None:
+    if name not in plugin_entry_points("adapters"):
         raise FormatError(f"unknown format {name!r}; use one of: {', '.join(adapter_names())}")
-    module, cls = target.split(":")
-    return getattr(importlib.import_module(module), cls)()
+    cls = load_plugin("adapters", name)
+    if not (isinstance(cls, type) and issubclass(cls, Adapter)):
+        raise FormatError(f"format plugin {name!r} is not an Adapter subclass")
+    return cls()
 
 
 def all_adapters() -> list[Adapter]:

@@ -1,0 +1,74 @@
+"""The plugin path, with the worked example of docs/architecture.md: a package that declares botwatch entry
+points is seen by the CLI and runs, with no change to botwatch."""
+
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "architecture.md"
+
+
+def _install_example(where: Path) -> None:
+    """Write the example module and a ``.dist-info`` with its entry points (what pip would install)."""
+    doc = DOC.read_text(encoding="utf-8")
+    code = re.search(r"```python\n(# botwatch_example_plugin\.py\n.*?)```", doc, re.S).group(1)
+    project = tomllib.loads(
+        re.search(r"```toml\n(# pyproject\.toml of the plugin package\n.*?)```", doc, re.S).group(1)
+    )
+    (where / "botwatch_example_plugin.py").write_text(code, encoding="utf-8")
+    info = where / "botwatch_example_plugin-0.1.dist-info"
+    info.mkdir()
+    meta = project["project"]
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {meta['name']}\nVersion: {meta['version']}\n"
+    )
+    lines = []
+    for group, eps in meta["entry-points"].items():
+        lines.append(f"[{group}]")
+        lines += [f"{name} = {target}" for name, target in eps.items()]
+    (info / "entry_points.txt").write_text("\n".join(lines) + "\n")
+
+
+def _botwatch(args: list[str], plugin_dir: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(plugin_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "botwatch", *args], capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+def test_an_installed_plugin_is_seen_and_runs(tmp_path):
+    plugin = tmp_path / "site"
+    plugin.mkdir()
+    _install_example(plugin)
+    help_text = _botwatch(["--help"], plugin).stdout
+    assert "pipelog (botwatch-example-plugin)" in help_text
+    assert "same_minute (botwatch-example-plugin)" in help_text
+    assert "near_duplicate" in help_text and "telegram-desktop" in help_text
+
+    data = tmp_path / "comments.pipelog"
+    lines = ["#pipelog"]
+    for post in range(3):  # u1 and u2 comment in the same minute under three posts; u3 an hour later
+        t = f"2024-05-0{post + 1}T10:00"
+        lines += [
+            f"u1|p{post}|{t}:05+00:00|first",
+            f"u2|p{post}|{t}:40+00:00|second",
+            f"u3|p{post}|2024-05-0{post + 1}T11:00:00+00:00|late",
+        ]
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    case = tmp_path / "case.duckdb"
+    ingest = _botwatch(["ingest", str(case), str(data)], plugin)
+    assert ingest.returncode == 0, ingest.stderr
+    assert "pipelog" in ingest.stdout + ingest.stderr
+    detect = _botwatch(["detect", str(case), "--only", "same_minute"], plugin)
+    assert detect.returncode == 0, detect.stderr
+    assert "same_minute: edges=1" in detect.stdout
+    assert "accounts flagged: 0" in detect.stdout  # a timing-only layer never flags alone
+
+
+def test_without_the_plugin_the_format_is_unknown(tmp_path):
+    help_text = _botwatch(["--help"], tmp_path).stdout
+    assert "pipelog" not in help_text and "same_minute" not in help_text
