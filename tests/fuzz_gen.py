@@ -1329,7 +1329,7 @@ def twarc_min_records(obj: Any) -> int:
     """Records a twarc2 line holds at least (flattened lines may add the referenced tweets they expand)."""
     if obj is _BAD or not isinstance(obj, dict) or "id" in obj:
         return 1
-    page_keys = ("includes", "meta", "errors", "__twarc")
+    page_keys = ("includes", "meta", "errors")
     if not (isinstance(obj.get("data"), list | dict) or any(k in obj for k in page_keys)):
         return 1
     data = obj.get("data")
@@ -1344,8 +1344,7 @@ def _empty_page(obj: Any) -> bool:
     if not isinstance(obj, dict) or "id" in obj:
         return False
     if not (
-        isinstance(obj.get("data"), list | dict)
-        or any(k in obj for k in ("includes", "meta", "errors", "__twarc"))
+        isinstance(obj.get("data"), list | dict) or any(k in obj for k in ("includes", "meta", "errors"))
     ):
         return False
     data = obj.get("data")

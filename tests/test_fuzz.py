@@ -210,6 +210,18 @@ def test_csv_columns_differing_only_in_case_are_refused(tmp_path):
         case.ingest([path], IngestOptions(format="csv"))
 
 
+def test_twarc_flattened_line_without_id_is_quarantined(tmp_path):
+    """Found as twarc2:1:50 and twarc2:1:176 in the 1M run: a flattened user or tweet that lost its ``id`` still has
+    ``__twarc``, was taken for an empty response page, and vanished without a trace."""
+    user = {"username": "u7", "name": "U", "__twarc": {}}
+    tweet = {"text": "hi", "author_id": "9", "created_at": T, "__twarc": {}}
+    good = {"id": "5", "text": "ok", "author_id": "9", "created_at": T, "__twarc": {}}
+    data = b"".join(json.dumps(x).encode() + b"\n" for x in (good, user, tweet))
+    summary, rows, quarantine = _ingest(tmp_path, "f.jsonl", data, format="twarc2")
+    assert ([r[0] for r in rows], [q[0] for q in quarantine]) == (["5"], [2, 3])
+    assert all(q[1].startswith("not a Twitter API v2 response page, tweet or user") for q in quarantine)
+
+
 def test_header_refusal_is_short(tmp_path):
     """Found as vk-api:15:16 read as CSV: the refusal of a header with repeated names printed the whole header,
     here a 100 kB JSON line."""

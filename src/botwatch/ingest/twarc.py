@@ -37,7 +37,8 @@ from botwatch.ingest.base import (
 from botwatch.ingest.fields import as_bool, as_int, as_str, unique_strings
 from botwatch.ingest.zeeschuimer import NO_LANGUAGE
 
-_PAGE_KEYS = ("includes", "meta", "errors", "__twarc")
+# A page has these (and __twarc); a flattened tweet or user has __twarc too, so __twarc alone does not make a page.
+_PAGE_KEYS = ("includes", "meta", "errors")
 
 
 class Twarc2Adapter(Adapter):
