@@ -95,7 +95,7 @@ def _load() -> str:
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def markdown(report, args, started: str, load_before: str, load_after: str, command: str) -> str:
+def markdown(report, args, started: str, load_before: str, load_after: str, command: str, commit: str) -> str:
     total_cases = sum(s.cases for s in report.stats.values())
     known = [f for f in report.findings if f.known]
     new = report.new_findings
@@ -103,7 +103,7 @@ def markdown(report, args, started: str, load_before: str, load_after: str, comm
     lines = [
         "# Fuzzing ingest",
         "",
-        f"Date: {started} UTC. Command: `{command}`. Code: {_commit()}.",
+        f"Date: {started} UTC. Command: `{command}`. Code: {commit} at the start.",
         "",
         f"Machine: {cpu_model('unknown CPU')}, {os.cpu_count()} cores; {platform.platform()}. {_versions()}.",
         f"Load average (1/5/15 min) before: {load_before}; after: {load_after}. The machine is shared with other "
@@ -189,6 +189,7 @@ def main(argv=None) -> None:
     )
     started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
     load_before = _load()
+    commit = _commit()
     per_adapter = -(-args.cases // len(args.adapters))
     t0 = time.perf_counter()
 
@@ -211,7 +212,7 @@ def main(argv=None) -> None:
         progress=progress,
         min_cases=per_adapter,
     )
-    text = markdown(report, args, started, load_before, _load(), command)
+    text = markdown(report, args, started, load_before, _load(), command, commit)
     print(text)
     if not args.no_write:
         RESULTS.write_text(text, encoding="utf-8")

@@ -80,7 +80,8 @@ def _shape(msg: str, name: str) -> str:
     import re
 
     msg = msg.replace(name, "FILE")
-    return re.sub(r"\d+", "N", msg.split("(")[0].split("'")[0])[:90].strip()
+    msg = re.sub(r"\([^()]*\)|'[^']*'|\"[^\"]*\"", "…", msg)  # values quoted or in parentheses
+    return re.sub(r"\d+", "N", msg.split(";")[0])[:80].strip()
 
 
 def options_of(ff: FuzzFile) -> IngestOptions:
