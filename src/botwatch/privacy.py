@@ -49,6 +49,10 @@ SALT_KEY = "pseudonym_salt"
 TOKEN_HEX = 16  # 64 bits: the chance that two of a million accounts share a token is about 3 in 100 million
 MIN_WORD = 5  # bare words shorter than this are not replaced even when they equal a known handle or id
 
+_DIGITS = re.compile(r"\d+(?:[.,:/]\d+)*")  # a number, as text normalisation folds it to "0"
+_MENTION_RUN = re.compile(r"[\w.]*\w")  # what text normalisation removes as an @mention
+_HAS_DIGITS = re.compile(r"\d{3}")
+_END = "\x00"  # marks the end of a name in the trie (no word contains NUL)
 _MENTION = re.compile(r"@([\w](?:[\w.-]*[\w])?)")
 _PART = re.compile(r"[^\W_]+")  # the words of a handle or text: letters and digits, split at . - _ and spaces
 # what may stand between the parts of a name in a text; "{" and "/" also inside a template's slot ("citizen {03/04}")
@@ -87,8 +91,8 @@ class Pseudonymizer:
             raise ValueError("the pseudonymisation salt must be a non-empty string")
         self._key = hashlib.blake2b(salt.encode("utf-8"), digest_size=32).digest()
         self._ids = {i: p for i, p in (account_ids or {}).items() if len(i) >= MIN_WORD}
-        self._words: dict[str, str] = {}  # one casefolded word -> the folded handle or name it stands for
-        self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}  # first word -> (words, key)
+        # a trie of the known names' words (skeletons); _END marks where a name ends, with its key
+        self._trie: dict = {}
         handles = [h for h in (handles or {}) if len(_fold(h)) >= MIN_WORD]
         multiword = [n for n in names if n and len(_PART.findall(n)) > 1 and len(_fold(n)) >= MIN_WORD]
         for key, form in _name_forms(handles, one_word=True) + _name_forms(multiword, one_word=False):
@@ -96,16 +100,13 @@ class Pseudonymizer:
         self.token = lru_cache(maxsize=1 << 18)(self._token)
 
     def _add_form(self, key: str, form: str) -> None:
-        words = tuple(_skeleton(w) for w in _PART.findall(form))
+        words = _PART.findall(_skeleton(form))
         if not words or len("".join(words)) < MIN_WORD - 1:
             return
-        if len(words) == 1:
-            self._words.setdefault(words[0], key)
-            return
-        bucket = self._phrases.setdefault(words[0], [])
-        if all(w != words for w, _ in bucket):
-            bucket.append((words, key))
-            bucket.sort(key=lambda t: -len(t[0]))
+        node = self._trie
+        for w in words:
+            node = node.setdefault(w, {})
+        node.setdefault(_END, key)
 
     @classmethod
     def for_case(cls, con, salt: str | None = None) -> Pseudonymizer:
@@ -161,12 +162,14 @@ class Pseudonymizer:
         handles, ids and display names replaced (see the module docstring)."""
         if not text:
             return text
-        text = _EMAIL.sub("[email]", text)
-        text = _PROFILE_URL.sub(self._profile_link, text)
-        text = _MENTION.sub(lambda m: "@" + self.name(m.group(1)), text)
-        if self._ids or self._words or self._phrases:
-            text = self._replace_words(text)
-        return _PHONE.sub(_phone, text)
+        if "@" in text:
+            text = _EMAIL.sub("[email]", text)
+            text = _MENTION.sub(lambda m: "@" + self.name(m.group(1)), text)
+        if "/" in text:
+            text = _PROFILE_URL.sub(self._profile_link, text)
+        if (self._ids or self._trie) and self._may_hold_a_name(text):
+            text = self._replace_words(text, _skeleton_words(text))
+        return _PHONE.sub(_phone, text) if _HAS_DIGITS.search(text) else text
 
     def _profile_link(self, m: re.Match) -> str:
         """A profile link's site kept, its path replaced by the account's token (when the path is a known id,
@@ -177,54 +180,70 @@ class Pseudonymizer:
                 return m.group(1) + self.account(self._ids[ident], ident)
         return m.group(1) + self.name(segment)
 
-    def _replace_words(self, text: str) -> str:
-        words = list(_PART.finditer(text))
+    def _may_hold_a_name(self, text: str) -> bool:
+        """A quick test: does any word start a known name or equal a known id?"""
+        trie, ids = self._trie, self._ids
+        return any(w in trie for w in _PART.findall(_skeleton(text))) or (
+            bool(ids) and any(w in ids for w in _PART.findall(text))
+        )
+
+    def _replace_words(self, text: str, words: list[tuple[int, int, str]]) -> str:
         out: list[str] = []
         pos = i = 0
         while i < len(words):
-            m = words[i]
             n, token = self._match_at(text, words, i)
             if token is not None:
-                out.append(text[pos : m.start()])
+                out.append(text[pos : words[i][0]])
                 out.append(token)
-                pos = words[i + n - 1].end()
-            i += max(n, 1)
+                pos = words[i + n - 1][1]
+            i += n
         out.append(text[pos:])
         return "".join(out)
 
-    def _match_at(self, text: str, words: list[re.Match], i: int) -> tuple[int, str | None]:
-        """How many words from ``words[i]`` form a known name, and its token (``(1, None)`` when none does)."""
-        word = words[i].group(0)
-        folded = _skeleton(word)
-        for parts, key in self._phrases.get(folded, ()):
-            n = len(parts)
-            if i + n <= len(words) and all(
-                _skeleton(words[i + j].group(0)) == parts[j]
-                and _GAP.fullmatch(text[words[i + j - 1].end() : words[i + j].start()])
-                for j in range(1, n)
-            ):
-                return n, self.name(key)
-        if word in self._ids:
-            return 1, self.account(self._ids[word], word)
-        if folded in self._words:
-            return 1, self.name(self._words[folded])
-        return 1, None
+    def _match_at(self, text: str, words: list[tuple[int, int, str]], i: int) -> tuple[int, str | None]:
+        """How many words from ``words[i]`` form a known name (the longest), and its token; ``(1, None)`` when
+        none does. The words of a name may be joined by ``.``, ``-``, ``_``, spaces or a template's slot."""
+        best: tuple[int, str | None] = (1, None)
+        node = self._trie.get(words[i][2])
+        j = i
+        while node is not None:
+            if _END in node:
+                best = (j - i + 1, self.name(node[_END]))
+            j += 1
+            if j == len(words) or not _GAP.fullmatch(text, words[j - 1][1], words[j][0]):
+                break
+            node = node.get(words[j][2])
+        if best[1] is None:
+            word = text[words[i][0] : words[i][1]]
+            if word in self._ids:
+                return 1, self.account(self._ids[word], word)
+        return best
+
+
+def _skeleton_words(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, skeleton)`` of each word of ``text``."""
+    skeleton = _skeleton(text)
+    if len(skeleton) == len(text):  # one pass over the whole text (case folding rarely changes its length)
+        return [(m.start(), m.end(), m.group(0)) for m in _PART.finditer(skeleton)]
+    return [(m.start(), m.end(), _skeleton(m.group(0))) for m in _PART.finditer(text)]
 
 
 def _name_forms(names: list[str], one_word: bool) -> list[tuple[str, str]]:
-    """``(key, form)`` pairs for handles or display names: the name itself, its normalised form (as in
-    templates) and, for handles, what normalisation leaves of ``@name`` (``@Olga-Smirnova`` -> ``smirnova``).
-    ``key`` is the folded name, whose token replaces every form. ``one_word`` admits one-word forms."""
-    if not names:
-        return []
-    from botwatch.text.normalize import normalize_texts
-
-    keys = [_fold(n) for n in names]
-    forms = [(k, n) for k, n in zip(keys, names)]
-    forms += list(zip(keys, normalize_texts(names)))
-    if one_word:
-        forms += list(zip(keys, normalize_texts(["@" + n.strip().lstrip("@") for n in names])))
-    return [(k, f) for k, f in forms if f and (one_word or len(_PART.findall(f)) > 1)]
+    """``(key, form)`` pairs for handles or display names: the name itself, the form text normalisation gives
+    it in templates (numbers folded to ``0``; case, punctuation and look-alike letters are matched anyway) and,
+    for handles, what normalisation leaves of ``@name`` (``@Olga-Smirnova`` -> ``-Smirnova``). ``key`` is the
+    folded name, whose token replaces every form. ``one_word`` admits one-word forms."""
+    out = []
+    for name in names:
+        key = _fold(name)
+        forms = {name, _DIGITS.sub("0", name)}
+        if one_word:
+            bare = name.strip().lstrip("@")
+            mention = _MENTION_RUN.match(bare)
+            if mention and mention.end() < len(bare):
+                forms |= {bare[mention.end() :], _DIGITS.sub("0", bare[mention.end() :])}
+        out += [(key, f) for f in forms if f and (one_word or len(_PART.findall(f)) > 1)]
+    return out
 
 
 def _phone(m: re.Match) -> str:

@@ -91,7 +91,10 @@ def _blocks(source: SourceFile, block_size: int) -> Iterator[pa.Buffer | _Trunca
 
 
 def _blank(data: pa.Buffer) -> bool:
+    """Whether ``data`` holds only spaces, tabs and line breaks (a block of records fails on its first bytes)."""
     arr = np.frombuffer(data, dtype=np.uint8)
+    if arr[:4096].max(initial=0) > 32 or arr.max(initial=0) > 32:
+        return False
     return not np.any((arr != 10) & (arr != 32) & (arr != 13) & (arr != 9))
 
 
