@@ -5,7 +5,7 @@ old file or a complete new one), and a re-run must give the same results as a ru
     python benchmarks/crash.py [--kills 50] [--comments 200000] [--seed 1] [--out benchmarks/results/crash.md]
 
 Each command runs in a child forked after botwatch is imported (so a kill lands in the work, not in Python's
-imports) and gets SIGKILL after a delay drawn uniformly from [0, 1.2 x its uninterrupted duration]. The suite runs
+imports) and gets SIGKILL after a delay drawn uniformly from [0, its uninterrupted duration]. The suite runs
 a few kills per command on a small input (tests/test_crash.py); this script runs many on a larger one.
 """
 
@@ -143,16 +143,19 @@ def crash_command(
     fn, args = _command(name, ref_case, work / f"{name}-ref.out", extra)
     duration = _timed(ctx, fn, args)
     before, after = case_state(base), case_state(ref_case)
-    reference_out = (work / f"{name}-ref.out").read_bytes() if name == "export" else None
+    reference_out = (work / f"{name}-ref.out").read_bytes() if name in ("report", "export") else None
     for k in range(kills):
         case = work / f"{name}-{k}.duckdb"
         shutil.copy(base, case)
         out = work / f"{name}-{k}.out"
         fn, args = _command(name, case, out, extra)
-        if name in ("report", "export"):  # a previous output that a kill must not damage
-            _run(ctx, fn, args, None)
-            previous = out.read_bytes()
-        killed = _run(ctx, fn, args, rng.uniform(0, 1.2 * duration))
+        if name in (
+            "report",
+            "export",
+        ):  # a previous output (an uninterrupted run's) that a kill must not damage
+            out.write_bytes(reference_out)
+            previous = reference_out
+        killed = _run(ctx, fn, args, rng.uniform(0, duration))
         tally.kills += killed
         tally.finished_before_kill += not killed
         where = f"{name} kill {k}"
@@ -193,28 +196,32 @@ def _command(name: str, case: Path, out: Path, extra: Path):
 
 
 def prepare(work: Path, n: int, seed: int) -> tuple[Path, Path, Path]:
-    """A case with one file ingested and detected (for ingest of a second file), and one with both. Run in this
-    process, which also warms what the forked children inherit (dictionaries, compiled patterns)."""
+    """A case with one file ingested (for ingest of a second file), and one with both, detected. Run in
+    children too: this process starts no thread pool and opens no DuckDB database before it forks."""
+    ctx = context()
     first = make_input(work / "first.jsonl", n, seed)
     second = make_input(work / "second.jsonl", n, seed + 1, start=n)
     one = work / "one.duckdb"
-    do_ingest(str(one), str(first))
-    do_detect(str(one), 1)
+    _run(ctx, do_ingest, (str(one), str(first)), None)
     both = work / "both.duckdb"
     shutil.copy(one, both)
-    do_ingest(str(both), str(second))
-    do_detect(str(both), 1)
-    do_report(str(both), str(work / "warm.html"))
-    do_export(str(both), str(work / "warm.csv"))
+    _run(ctx, do_ingest, (str(both), str(second)), None)
+    _run(ctx, do_detect, (str(both), 1), None)
     return one, both, second
 
 
 def context():
-    """Children are forked from this process after botwatch is imported (no DuckDB connection is open here
-    at a fork), so a kill lands in the work rather than in Python's imports."""
+    """Children are forked from this process after botwatch is imported, so a kill lands in the work rather than
+    in Python's imports. This process itself only reads cases between forks (``case_state``), in the parent of
+    the test run; a fork after it ran detection in-process hung (a lock held by a thread that the child lacks)."""
+    import botwatch.campaigns  # noqa: F401
     import botwatch.export  # noqa: F401
     import botwatch.pipeline  # noqa: F401
     import botwatch.report  # noqa: F401
+    from botwatch.detectors import detector_names, get_detector_class
+
+    for name in detector_names():  # imports each detector's module (scipy.stats alone takes seconds)
+        get_detector_class(name)
 
     return mp.get_context("fork")
 

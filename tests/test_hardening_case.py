@@ -4,6 +4,7 @@ left unchanged, and path and file-system problems are one line, not a traceback 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import sqlite3
@@ -142,25 +143,16 @@ needs_unshare = pytest.mark.skipif(
 )
 
 # A read-only folder holding a case, and a full disk, in a private mount namespace (tmpfs; root ignores modes).
-_SCRIPT = r"""
-set -u
-B="{bw}"
-mount -t tmpfs -o size=2m tmpfs "$RO"
+_MOUNTS = r"""
+set -eu
+mount -t tmpfs -o size=16m tmpfs "$RO"
 cp "$CASE" "$RO/case.duckdb"
 cp "$CSV" "$RO/data.csv"
 mount -o remount,ro "$RO"
-echo "== ingest-ro"; "$B" ingest "$RO/case.duckdb" "$RO/data.csv" 2>&1; echo "rc=$?"
-echo "== new-case-ro"; "$B" ingest "$RO/new.duckdb" "$RO/data.csv" 2>&1; echo "rc=$?"
 mount -t tmpfs -o size=16m tmpfs "$FULL"
 cp "$CASE" "$FULL/case.duckdb"
-dd if=/dev/zero of="$FULL/fill" bs=4k 2>/dev/null
-echo "== ingest-full"; "$B" ingest "$FULL/case.duckdb" "$CSV" 2>&1; echo "rc=$?"
-"$B" info "$FULL/case.duckdb" > /dev/null && echo "case-still-opens"
-for fmt in csv jsonl parquet sqlite; do
-  echo "== export-$fmt"; "$B" export "$CASE" --what items --format $fmt --out "$FULL/x.$fmt" 2>&1; echo "rc=$?"
-done
-echo "== report"; "$B" report "$CASE" --out "$FULL/r.html" 2>&1; echo "rc=$?"
-ls "$FULL"
+dd if=/dev/zero of="$FULL/fill" bs=4k 2>/dev/null || true
+exec "$0" "$@"
 """
 
 
@@ -172,28 +164,44 @@ def test_read_only_folder_and_full_disk_are_one_line(tmp_path):
     with Case(case) as c:
         c.con.execute(EXPORT_FIXTURE.read_text(encoding="utf-8"))
     (tmp_path / "data.csv").write_text(CSV)
-    (tmp_path / "ro").mkdir()
-    (tmp_path / "full").mkdir()
-    env = dict(
-        os.environ,
-        RO=str(tmp_path / "ro"),
-        FULL=str(tmp_path / "full"),
-        CASE=str(case),
-        CSV=str(tmp_path / "data.csv"),
-    )
-    bw = Path(sys.executable).with_name("botwatch")
+    ro, full = tmp_path / "ro", tmp_path / "full"
+    ro.mkdir()
+    full.mkdir()
+    commands = {
+        "ingest-ro": ["ingest", str(ro / "case.duckdb"), str(ro / "data.csv")],
+        "new-case-ro": ["ingest", str(ro / "new.duckdb"), str(ro / "data.csv")],
+        "ingest-full": ["ingest", str(full / "case.duckdb"), str(tmp_path / "data.csv")],
+        "info-after-full": ["info", str(full / "case.duckdb")],
+        **{
+            f"export-{f}": [
+                "export",
+                str(case),
+                "--what",
+                "items",
+                "--format",
+                f,
+                "--out",
+                str(full / f"x.{f}"),
+            ]
+            for f in ("csv", "jsonl", "parquet", "sqlite")
+        },
+        "report": ["report", str(case), "--out", str(full / "r.html")],
+    }
+    env = dict(os.environ, RO=str(ro), FULL=str(full), CASE=str(case), CSV=str(tmp_path / "data.csv"))
+    driver = [sys.executable, str(Path(__file__).parent / "hardening_driver.py")]
+    driver += [x for name, cmd in commands.items() for x in (name, json.dumps(cmd))]
     out = subprocess.run(
-        ["unshare", "-rm", "sh", "-c", _SCRIPT.format(bw=bw)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout
-    sections = dict(s.split("\n", 1) for s in out.split("== ")[1:])
-    assert len(sections) == 8, out
+        ["unshare", "-rm", "sh", "-c", _MOUNTS, *driver], env=env, capture_output=True, text=True, timeout=120
+    )
+    sections = dict(s.split("\n", 1) for s in out.stdout.split("== ")[1:])
+    assert list(sections) == list(commands), out.stdout + out.stderr
+    assert sections["info-after-full"].rstrip().endswith("rc=0")  # the case survived the full disk
+    del sections["info-after-full"]
     for name, text in sections.items():
         lines = [ln for ln in text.splitlines() if ln]
         assert "Traceback" not in text, (name, text)
-        assert lines[0].startswith("Error: ") and lines[1] == "rc=1", (name, text)
-    assert "fill" in sections["report"] and ".partial" not in sections["report"]
-    assert "disk is full" in sections["ingest-full"] and "case-still-opens" in sections["ingest-full"]
+        assert len(lines) == 2 and lines[0].startswith("Error: ") and lines[1] == "rc=1", (name, text)
+    assert "disk is full" in sections["ingest-full"]
+    assert "Read-only file system" in sections["ingest-ro"]
+    leftovers = subprocess.run(["ls", "-a", str(full)], capture_output=True, text=True).stdout
+    assert ".partial" not in leftovers
