@@ -100,7 +100,9 @@ def test_formula_cells_are_neutralised_and_survive_a_csv_round_trip(case_path, t
     assert texts["msg-c1"] == "'=1+1 Great job @beta_fan_kz! see https://t.me/alpha_fan/5"
     for row in accounts + items:
         for value in row.values():
-            assert not value.startswith(("=", "+", "-", "@", "\t", "\r")) or value.lstrip("+-").isdigit(), value
+            assert not value.startswith(("=", "+", "-", "@", "\t", "\r")) or value.lstrip("+-").isdigit(), (
+                value
+            )
 
 
 @pytest.mark.parametrize(
