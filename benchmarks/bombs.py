@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _measure import code_state, run_measured  # noqa: E402
 
 MIB = 1 << 20
-HEADER_CSV = b"item_id,account_id,created_at,text\n1,u1,2024-01-01T00:00:00Z,ok\n2,u2,2024-01-01T00:00:01Z,\""
+HEADER_CSV = b'item_id,account_id,created_at,text\n1,u1,2024-01-01T00:00:00Z,ok\n2,u2,2024-01-01T00:00:01Z,"'
 GOOD_LINE = b'{"item_id": "1", "account_id": "u1", "created_at": "2024-01-01T00:00:00Z", "text": "ok"}\n'
 TELEGRAM_HEAD = (
     b'{"name": "x", "type": "public_channel", "id": 1, "messages": [{"id": 1, "type": "message", '
@@ -48,7 +48,10 @@ def bombs(work: Path, gib: int) -> dict[str, tuple[Path, list[str]]]:
     n = gib << 30
     line = _gzip(work / "line.jsonl.gz", GOOD_LINE + b'{"text": "', b"a", n, b'"}\n')
     return {
-        f"{gib} GiB of blank lines (.jsonl.gz)": (_gzip(work / "blank.jsonl.gz", GOOD_LINE, b"\n", n, b""), []),
+        f"{gib} GiB of blank lines (.jsonl.gz)": (
+            _gzip(work / "blank.jsonl.gz", GOOD_LINE, b"\n", n, b""),
+            [],
+        ),
         f"one {gib} GiB line (.jsonl.gz)": (line, []),
         f"one {gib} GiB line (.jsonl.gz, --format twarc2)": (line, ["--format", "twarc2"]),
         f"one {gib} GiB line (.jsonl.gz, --format vk-api)": (line, ["--format", "vk-api"]),
@@ -57,7 +60,10 @@ def bombs(work: Path, gib: int) -> dict[str, tuple[Path, list[str]]]:
             _gzip(work / "telegram.json.gz", TELEGRAM_HEAD, b"a", max(gib - 1, 1) << 30, b'"}]}'),
             [],
         ),
-        f"{gib} GiB of 'x' lines (.jsonl.gz)": (_gzip(work / "xlines.jsonl.gz", GOOD_LINE, b"x\n", n, b""), []),
+        f"{gib} GiB of 'x' lines (.jsonl.gz)": (
+            _gzip(work / "xlines.jsonl.gz", GOOD_LINE, b"x\n", n, b""),
+            [],
+        ),
     }
 
 
