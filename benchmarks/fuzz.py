@@ -122,17 +122,27 @@ def markdown(report, args, started: str, load_before: str, load_after: str, comm
         "duplicate.",
         "",
         "| adapter | cases | files (records / bytes) | through CLI | records read | items stored | accounts "
-        "| quarantined | duplicates | files refused (one line) | time | cases/s | peak RSS |",
+        "| quarantined | duplicates | files refused | time | cases/s | peak RSS |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, s in report.stats.items():
-        refused = "; ".join(f"{n} {k}" for k, n in s.refused.most_common()) or "0"
+        refused = sum(s.refused.values())
         lines.append(
             f"| {name} | {s.cases:,} | {s.record_files} / {s.byte_files} | {s.cli_files} | {s.records_read:,} "
             f"| {s.items_stored:,} | {s.accounts_stored:,} | {s.quarantined:,} | {s.duplicates:,} | {refused} "
             f"| {s.seconds:.0f} s | {s.cases / max(s.seconds, 1e-9):,.0f} | {s.peak_rss_mb:,.0f} MiB"
             f"{'' if s.peak_rss_own else ' (process peak so far)'} |"
         )
+    lines += [
+        "",
+        "Files refused as a whole, with a one-line `BotwatchError` (file name, numbers and quoted values taken "
+        "out), most frequent first:",
+        "",
+    ]
+    for name, s in report.stats.items():
+        top = "; ".join(f"{n} × {k}" for k, n in s.refused.most_common(6))
+        more = sum(s.refused.values()) - sum(n for _, n in s.refused.most_common(6))
+        lines.append(f"- {name}: {top or 'none'}" + (f"; {more} others" if more else ""))
     lines += ["", "## What this run found", ""]
     if not report.findings:
         lines.append("Nothing: 0 tracebacks, counts added up in every file.")
@@ -216,6 +226,15 @@ def main(argv=None) -> None:
     print(text)
     if not args.no_write:
         RESULTS.write_text(text, encoding="utf-8")
+        stats = {
+            a: dict(vars(s), refused=dict(s.refused), formats=dict(s.formats))
+            for a, s in report.stats.items()
+        }
+        summary = {"command": command, "started": started, "commit": commit, "wall_s": report.wall_s,
+                   "stats": stats, "findings": [vars(f) | {"known": f.known} for f in report.findings]}  # fmt: skip
+        RESULTS.with_suffix(".json").write_text(
+            json.dumps(summary, indent=1, ensure_ascii=False), encoding="utf-8"
+        )
         print(f"written to {RESULTS}")
     if report.new_findings or max(s.peak_rss_mb for s in report.stats.values()) > MEMORY_FLOOR_MB:
         sys.exit(1)
