@@ -10,6 +10,7 @@ the number of CPUs this process may use.
 
 from __future__ import annotations
 
+import ctypes
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,7 @@ from typing import TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
-__all__ = ["n_threads", "parallel_map", "slices"]
+__all__ = ["n_threads", "parallel_map", "release_memory", "slices"]
 
 
 def n_threads() -> int:
@@ -50,3 +51,17 @@ def parallel_map(fn: Callable[[T], R], items: Sequence[T], threads: int | None =
         return [fn(x) for x in items]
     with ThreadPoolExecutor(max_workers=min(threads, len(items))) as pool:
         return list(pool.map(fn, items))
+
+
+def release_memory() -> None:
+    """Hand freed heap pages back to the operating system (Arrow's pool, then glibc's ``malloc_trim``). Called between the stages of
+    the text detectors and between detectors: at 1M comments the arrays one stage frees (hundreds of MB, freed by
+    several threads) would otherwise stay resident under the next stage's peak (measured: near_duplicate's peak
+    1.94 GB -> 1.42 GB on a 1M scenario cell). A no-op where glibc is absent."""
+    import pyarrow
+
+    pyarrow.default_memory_pool().release_unused()  # Arrow's own allocator (mimalloc or jemalloc) holds pages too
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass

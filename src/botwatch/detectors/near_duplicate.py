@@ -42,6 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from botwatch.detectors.base import Detector, Interval, IsBool, RunContext, Setting
+from botwatch.parallel import release_memory
 from botwatch.text.minhash import (
     Shingles,
     choose_bands,
@@ -127,12 +128,7 @@ class NearDuplicateDetector(Detector):
         clusters: list[dict] = []
         stats = dict.fromkeys(STAT_KEYS, 0)
         for platform in platforms:
-            items = con.sql(
-                "SELECT item_id, account_id, created_at, text FROM items "
-                "WHERE platform = ? AND text IS NOT NULL AND trim(text) <> '' ORDER BY item_id",
-                params=[platform],
-            ).to_arrow_table()
-            found, platform_stats = self._cluster_platform(platform, items, int(ctx.seed))
+            found, platform_stats = self._cluster_platform(platform, int(ctx.seed), con)
             clusters.extend(found)
             for key, value in platform_stats.items():
                 stats[key] += value
@@ -156,12 +152,29 @@ class NearDuplicateDetector(Detector):
     def _switches(self) -> dict:
         return {switch: bool(self.params[switch]) for switch in SWITCHES}
 
-    def _cluster_platform(self, platform: str, items: pa.Table, seed: int) -> tuple[list[dict], dict]:
+    def _read_normalised(self, con, platform: str) -> tuple[pa.Table, pa.Array]:
+        """Ids, accounts and times of the platform's items with text, and their normalised texts; the raw texts
+        are dropped once normalised (the few shown are read again at the end: memory at 1M)."""
+        items = con.sql(
+            "SELECT item_id, account_id, created_at, text FROM items "
+            "WHERE platform = ? AND text IS NOT NULL AND trim(text) <> '' ORDER BY item_id",
+            params=[platform],
+        ).to_arrow_table()
+        norm = (
+            normalize_texts(items["text"], **self._switches())
+            if items.num_rows
+            else pa.array([], pa.string())
+        )
+        items = items.drop_columns(["text"])
+        release_memory()
+        return items, norm
+
+    def _cluster_platform(self, platform: str, seed: int, con) -> tuple[list[dict], dict]:
         p = self.params
+        items, norm = self._read_normalised(con, platform)
         stats = {**dict.fromkeys(STAT_KEYS, 0), "n_texts": items.num_rows}
         if items.num_rows == 0:
             return [], stats
-        norm = normalize_texts(items["text"], **self._switches())
         n_tok = pc.list_value_length(pc.utf8_split_whitespace(norm)).to_numpy(zero_copy_only=False)
         n_tok = np.where(pc.utf8_length(norm).to_numpy(zero_copy_only=False) == 0, 0, n_tok)
         eligible = np.flatnonzero(n_tok >= int(p["min_tokens"]))
@@ -174,7 +187,9 @@ class NearDuplicateDetector(Detector):
         text_of = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)  # eligible item -> distinct
         del encoded
         stats["n_distinct_texts"] = len(distinct)
+        release_memory()
         shingles = shingle_texts(distinct, k=int(p["shingle_size"]))
+        release_memory()
         pairs, _ = near_duplicate_pairs(
             shingles,
             threshold=float(p["threshold"]),
@@ -183,6 +198,7 @@ class NearDuplicateDetector(Detector):
             max_bucket=int(p["max_bucket"]),
         )
         stats["n_pairs"] = len(pairs)
+        release_memory()
         word_component = connected_components(len(distinct), pairs)  # per distinct text
         terms = None
         distinct_component = word_component
@@ -190,6 +206,7 @@ class NearDuplicateDetector(Detector):
             terms = term_sets(
                 distinct, prefix=int(p["paraphrase_prefix"]), min_terms=int(p["paraphrase_min_terms"])
             )
+            release_memory()
             occurrences = np.bincount(text_of, minlength=len(distinct))
             links, sim = paraphrase_links(
                 terms,
@@ -202,6 +219,7 @@ class NearDuplicateDetector(Detector):
             )
             distinct_component, n_links = attach_paraphrases(word_component, occurrences, links, sim)
             stats["n_paraphrase_pairs"] = n_links
+            release_memory()
         component = distinct_component[text_of]  # per eligible item
 
         accounts = pc.dictionary_encode(items["account_id"].take(pa.array(eligible))).combine_chunks()
@@ -233,17 +251,21 @@ class NearDuplicateDetector(Detector):
             m[core][np.lexsort((item_ids[m[core]].astype(str), created[m[core]]))][:TEMPLATE_TEXTS]
             for m, core in zip(members_of, cores)
         ]
-        display_switches = {**self._switches(), "numbers": False}
+        medoid_items = [
+            at[np.lexsort((item_ids[at].astype(str), created[at]))][0]
+            for at in (m[text_of[m] == medoid] for m, (medoid, _) in zip(members_of, medoids))
+        ]
         flat = np.concatenate(template_members)
+        raw = _raw_texts(con, platform, item_ids[np.concatenate([flat, medoid_items])])
+        display_switches = {**self._switches(), "numbers": False}
         display = normalize_texts(
-            items["text"].take(pa.array(eligible[flat])), **display_switches
+            pa.array([raw[i] for i in item_ids[flat]], pa.string()), **display_switches
         ).to_pylist()
         display_of = dict(zip(flat.tolist(), display))
-        texts = items["text"]
 
         clusters = []
-        for c, members, tmembers, (medoid_text, similarity), core in zip(
-            big, members_of, template_members, medoids, cores
+        for c, members, tmembers, (medoid_text, similarity), core, medoid_item in zip(
+            big, members_of, template_members, medoids, cores, medoid_items
         ):
             if (
                 not core.all()
@@ -253,13 +275,11 @@ class NearDuplicateDetector(Detector):
                 similarity = similarity.copy()
                 similarity[~core] = -np.maximum(joined, PARAPHRASE_SIMILARITY_FLOOR)
                 stats["n_paraphrase_items"] += int((~core).sum())
-            at_medoid = members[text_of[members] == medoid_text]
-            medoid_item = at_medoid[np.lexsort((item_ids[at_medoid].astype(str), created[at_medoid]))][0]
             tmpl_texts = [display_of[i] for i in tmembers.tolist()]
             medoid_display = display_of.get(int(medoid_item))
             medoid_pos = tmpl_texts.index(medoid_display) if medoid_display in tmpl_texts else None
             template = extract_template(tmpl_texts, medoid=medoid_pos)
-            example = texts[int(eligible[medoid_item])].as_py() or ""
+            example = raw[item_ids[medoid_item]] or ""
             clusters.append(
                 {
                     "platform": platform,
@@ -325,6 +345,21 @@ class NearDuplicateDetector(Detector):
         finally:
             con.unregister("_nd_clusters")
             con.unregister("_nd_members")
+
+
+def _raw_texts(con, platform: str, item_ids) -> dict[str, str]:
+    """The stored text of each of ``item_ids`` (of one platform), read again from the case."""
+    wanted = pa.table({"item_id": pa.array(sorted(set(item_ids.tolist())), pa.string())})
+    con.register("_nd_wanted", wanted)
+    try:
+        return dict(
+            con.execute(
+                "SELECT i.item_id, i.text FROM items i JOIN _nd_wanted w USING (item_id) WHERE i.platform = ?",
+                [platform],
+            ).fetchall()
+        )
+    finally:
+        con.unregister("_nd_wanted")
 
 
 def _medoid_and_similarity(shingles: Shingles, text_ids: np.ndarray) -> tuple[int, np.ndarray]:
