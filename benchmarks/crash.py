@@ -183,6 +183,7 @@ def crash_command(
         if name == "export" and out.read_bytes() != reference_out:
             tally.problems.append(f"{where}: re-run export differs from an uninterrupted run")
         case.unlink(missing_ok=True)
+        shutil.rmtree(case.with_name(case.name + ".tmp"), ignore_errors=True)  # DuckDB's spill folder
     return tally
 
 

@@ -189,3 +189,14 @@ def test_process_substitution_and_dev_stdin(tmp_path):
     out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("stored 5 items") == 2, out.stdout
+
+
+def test_stale_spools_are_removed(tmp_path):
+    stale, fresh = tmp_path / ".botwatch-spool-old.partial", tmp_path / ".botwatch-spool-new.partial"
+    stale.write_text("x")
+    fresh.write_text("x")
+    os.utime(stale, (time.time() - 3 * 86400,) * 2)
+    data = _jsonl(tmp_path).read_bytes()
+    result = CliRunner().invoke(cli, ["ingest", str(tmp_path / "c.duckdb"), "-"], input=data)
+    assert result.exit_code == 0, result.output
+    assert not stale.exists() and fresh.exists()

@@ -15,6 +15,7 @@ import select
 import stat
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,8 @@ from botwatch.errors import BotwatchError, InputLimitError
 from botwatch.ingest.base import InputLimits, human_bytes
 
 STDIN = "-"
+SPOOL_PREFIX = ".botwatch-spool-"
+STALE_SPOOL_S = 24 * 3600
 PIPE_TIMEOUT_ENV = "BOTWATCH_PIPE_TIMEOUT"
 _PIECE = 1 << 20
 
@@ -87,8 +90,9 @@ def _open_pipe(path: Path, named: bool) -> int:
 @contextmanager
 def _spooled(read: Callable[[int], bytes], what: str, limits: InputLimits, spool_dir: Path) -> Iterator[Path]:
     """A temporary copy of everything ``read`` returns, removed on exit; ``max_bytes`` caps it."""
+    _remove_stale(spool_dir)
     try:
-        handle, name = tempfile.mkstemp(prefix=".botwatch-spool-", suffix=".partial", dir=spool_dir)
+        handle, name = tempfile.mkstemp(prefix=SPOOL_PREFIX, suffix=".partial", dir=spool_dir)
     except OSError as exc:
         raise BotwatchError(f"cannot spool {what} into {spool_dir} ({exc.strerror})") from None
     spool = Path(name)
@@ -97,6 +101,17 @@ def _spooled(read: Callable[[int], bytes], what: str, limits: InputLimits, spool
         yield spool
     finally:
         spool.unlink(missing_ok=True)
+
+
+def _remove_stale(folder: Path) -> None:
+    """Spools left by a killed ingest (a day old: no running ingest still reads them)."""
+    cutoff = time.time() - STALE_SPOOL_S
+    for stale in folder.glob(SPOOL_PREFIX + "*.partial"):
+        try:
+            if stale.stat().st_mtime < cutoff:
+                stale.unlink()
+        except OSError:
+            pass
 
 
 def _copy(read: Callable[[int], bytes], handle: int, what: str, limits: InputLimits, spool_dir: Path) -> None:
