@@ -131,6 +131,30 @@ def test_timing_edge_with_a_shared_template_flags(case):
     assert flagged == set(BOTS_A) | {"b0", "b1"}
 
 
+def test_timing_partners_who_share_a_template_once_among_many_own_words_are_not_flagged(case):
+    """Superfans: a significant co_reply pair (they comment early on every post) that once typed the same phrase
+    among 20 texts of their own each; the template is under timing_template_item_share of their texts."""
+    con = case.con
+    for acct in ("b0", "b1"):
+        con.execute("INSERT INTO cluster_items VALUES (1, 'T1', 'vk', ?, ?, 1.0)", [f"i-{acct}", acct])
+        for k in range(19):
+            con.execute(
+                "INSERT INTO items (platform, item_id, account_id, kind, created_at, text, channel, parent_id) "
+                "VALUES ('vk', ?, ?, 'comment', ?, ?, 'Page', 'p1')",
+                [f"own-{acct}-{k}", acct, T0, f"my own words number {k}"],
+            )
+    con.execute(
+        "INSERT INTO text_clusters (run_id, cluster_id, platform, n_accounts, example_text) VALUES "
+        "(1, 'T1', 'vk', 2, 'the president cares and always thinks about people')"
+    )
+    score_accounts(con, 1)
+    flagged = {r[0] for r in con.execute("SELECT account_id FROM account_scores WHERE flagged").fetchall()}
+    assert flagged == set(BOTS_A)
+    score_accounts(con, 1, {"timing_template_item_share": 0.05})  # 1 of 20 texts is enough at 5 %
+    flagged = {r[0] for r in con.execute("SELECT account_id FROM account_scores WHERE flagged").fetchall()}
+    assert flagged == set(BOTS_A) | {"b0", "b1"}
+
+
 def test_evaluate_against_labels(case, tmp_path):
     assemble_campaigns(case.con, 1, seed=7)
     score_accounts(case.con, 1, {"timing_alone_flags": True})

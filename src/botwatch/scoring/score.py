@@ -70,6 +70,12 @@ SCORING_SETTINGS = (
         "share of a cluster's accounts with a timing partner in it that makes it their group's template",
     ),
     Setting(
+        "timing_template_item_share",
+        0.1,
+        Interval(float, 0, 1),
+        "share of an account's texts in informative templates that lets timing + a shared template flag it",
+    ),
+    Setting(
         "template_min_words", 6, Interval(int, 1, None), "distinct words a template needs to carry a flag"
     ),
     Setting(
@@ -410,9 +416,17 @@ def _flag_basis(con, run_id: int, p: dict) -> set[tuple[str, str]]:
         informative AS ({_informative_clusters_sql(run, p)}),
         clus AS (SELECT DISTINCT platform, account_id, cluster_id FROM cluster_items
                  SEMI JOIN informative USING (platform, cluster_id) WHERE run_id = {run}),
+        written AS (SELECT platform, account_id, count(DISTINCT item_id) AS n_in FROM cluster_items
+                    SEMI JOIN informative USING (platform, cluster_id) WHERE run_id = {run} GROUP BY 1, 2),
+        tot AS (SELECT platform, account_id, count(*) AS n_all FROM items
+                WHERE text IS NOT NULL AND trim(text) <> '' GROUP BY 1, 2),
+        templated AS (SELECT platform, account_id FROM written JOIN tot USING (platform, account_id)
+                      WHERE n_in >= {float(p["timing_template_item_share"])} * n_all),
         tp AS (SELECT DISTINCT s.platform, s.account_a, s.account_b, ca.cluster_id FROM sig s
                JOIN clus ca ON ca.platform = s.platform AND ca.account_id = s.account_a
                JOIN clus cb ON cb.platform = s.platform AND cb.account_id = s.account_b AND cb.cluster_id = ca.cluster_id
+               SEMI JOIN templated ta ON ta.platform = s.platform AND ta.account_id = s.account_a
+               SEMI JOIN templated tb ON tb.platform = s.platform AND tb.account_id = s.account_b
                WHERE s.layer IN ({timing})),
         inside AS (SELECT platform, cluster_id, count(DISTINCT acct) AS n_in FROM (
                      SELECT platform, cluster_id, account_a AS acct FROM tp
