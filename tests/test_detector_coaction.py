@@ -293,6 +293,7 @@ def test_jitter_null_sees_a_burst_that_dominates_its_threads(tmp_path):
             assert e["expected"] * 3 < exch[(e["account_a"], e["account_b"])]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("null", ["jitter", "exchangeable"])
 def test_meetings_in_several_passes_give_the_same_edges(tmp_path, monkeypatch, null):
     """Long windows on big data make more item pairs than fit in memory at once; they are then generated in

@@ -69,6 +69,7 @@ def _ingest(case: Case, path, **opts):
     return s
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(records=rows)
 def test_ingest_is_idempotent(tmp_path_factory, records):
@@ -92,6 +93,7 @@ def test_ingest_is_idempotent(tmp_path_factory, records):
         assert after["accounts"] == before_without_provenance["accounts"]
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(first=rows, second=rows)
 def test_ingest_does_not_depend_on_file_order(tmp_path_factory, first, second):
