@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from botwatch.pipeline import settings_table
+from botwatch.catalog import settings_table
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "settings.md"
 

@@ -43,7 +43,7 @@ def test_settings_reference_is_current_and_every_setting_has_help():
     assert (ROOT / "docs" / "settings.md").read_text(encoding="utf-8") == mod.render(), (
         "docs/settings.md is stale: run python scripts/gen_settings_docs.py"
     )
-    from botwatch.pipeline import settings_table
+    from botwatch.catalog import settings_table
 
     for section, settings in settings_table().items():
         assert settings, section

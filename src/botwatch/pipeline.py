@@ -16,12 +16,13 @@ from pathlib import Path
 from botwatch import __version__
 from botwatch.campaigns.assemble import CAMPAIGN_SETTINGS, CAMPAIGN_TABLES, assemble_campaigns
 from botwatch.campaigns.leads import extract_leads
+from botwatch.catalog import settings_table  # noqa: F401  (re-exported)
 from botwatch.detectors import RunContext, declared_tables, detector_names, get_detector_class, run_order
 from botwatch.errors import BotwatchError
 from botwatch.ingest.base import IngestOptions
 from botwatch.parallel import release_memory
 from botwatch.scoring.score import SCORING_SETTINGS, SCORING_TABLES, score_accounts
-from botwatch.settings import Setting, resolve
+from botwatch.settings import resolve
 from botwatch.store.case import MEMORY_ENV, Case, IngestSummary, default_memory_limit
 
 DEFAULT_SEED = 20171  # recorded with every run; pass --seed to change it
@@ -38,13 +39,6 @@ def load_config(path: str | Path | None) -> dict:
         return tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
     except (OSError, UnicodeDecodeError, ValueError, tomllib.TOMLDecodeError) as exc:
         raise BotwatchError(f"cannot read config {path}: {exc}; write TOML (.toml) or JSON") from None
-
-
-def settings_table() -> dict[str, tuple[Setting, ...]]:
-    """Every setting, by config section: each registered detector, then ``campaigns`` and ``scoring``. The
-    report's settings table and ``docs/settings.md`` are made from it."""
-    table = {name: get_detector_class(name).settings for name in run_order(detector_names())}
-    return {**table, "campaigns": CAMPAIGN_SETTINGS, "scoring": SCORING_SETTINGS}
 
 
 def _check_sections(cfg: dict, detectors: list[str]) -> None:

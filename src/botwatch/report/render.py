@@ -11,6 +11,7 @@ from datetime import datetime
 from html import escape
 from urllib.parse import urlsplit
 
+from botwatch.catalog import setting_help
 from botwatch.report.charts import creation_histogram_svg, heatmap_svg, timeline_svg
 from botwatch.report.data import Capped, flatten
 
@@ -225,14 +226,17 @@ def methods_html(data) -> str:
     if run is None:
         run_part = "<p>No detection run yet.</p>"
     else:
-        cfg_rows = [[show(k), f"<code>{show(v)}</code>"] for k, v in flatten(run["config"])[:500]]
+        cfg_rows = [
+            [show(k), f"<code>{show(v)}</code>", show(setting_help(k))]
+            for k, v in flatten(run["config"])[:500]
+        ]
         run_part = f"""<dl class="facts">
 <dt>run</dt><dd id="run-id">{show(run["run_id"])}</dd>
 <dt>started / finished</dt><dd>{show(run.get("started_at"))} / {show(run.get("finished_at"))} UTC</dd>
 <dt>botwatch version</dt><dd>{show(run.get("botwatch_version"))}</dd>
 <dt>seed</dt><dd id="run-seed">{show(run.get("seed"))}</dd>
 <dt>detectors</dt><dd>{show(", ".join(run.get("detectors") or []))}</dd></dl>
-<h4>Parameters, versions and settings of the run</h4>{table(["setting", "value"], cfg_rows, "config")}"""
+<h4>Parameters, versions and settings of the run</h4>{table(["setting", "value", "what it does"], cfg_rows, "config")}"""
     return f"""<section id="methods"><h2>Methods</h2>
 <p>Results are those of the latest detection run recorded in the case. Detectors link accounts that act together
 (the same rare template again and again, the same posts within seconds to hours, the same links, reposts or

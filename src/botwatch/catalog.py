@@ -1,0 +1,33 @@
+"""What is installed, in one place: every setting by config section (detectors found through their entry points,
+then campaigns and scoring). The config check, the report's settings table and ``docs/settings.md`` read it."""
+
+from __future__ import annotations
+
+from botwatch.campaigns.assemble import CAMPAIGN_SETTINGS
+from botwatch.detectors import detector_names, get_detector_class, run_order
+from botwatch.scoring.score import SCORING_SETTINGS
+from botwatch.settings import Setting
+
+
+def settings_table() -> dict[str, tuple[Setting, ...]]:
+    """Every setting, by config section: each registered detector (in run order), then ``campaigns`` and
+    ``scoring``."""
+    table = {name: get_detector_class(name).settings for name in run_order(detector_names())}
+    return {**table, "campaigns": CAMPAIGN_SETTINGS, "scoring": SCORING_SETTINGS}
+
+
+def setting_help(dotted: str) -> str:
+    """The help line of a setting named as in a run's recorded config (``detectors.near_duplicate.threshold``,
+    ``scoring.fdr``), or ``""``."""
+    parts = dotted.split(".")
+    if parts and parts[0] == "detectors":
+        parts = parts[1:]
+    if len(parts) != 2:
+        return ""
+    for s in settings_table().get(parts[0], ()):
+        if s.name == parts[1]:
+            return s.help
+    return ""
+
+
+__all__ = ["setting_help", "settings_table"]
