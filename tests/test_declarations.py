@@ -103,3 +103,17 @@ def test_config_sections_and_values_are_checked(tmp_path):
             detect_case(case, config={"scoring": {"template_recurrence_alpha": 2}})
         with pytest.raises(BotwatchError, match=r"config \[campaigns\] must be a table"):
             detect_case(case, config={"campaigns": 3})
+
+
+def test_the_report_explains_each_setting_of_the_run(tmp_path):
+    from botwatch.detectors.near_duplicate import NearDuplicateDetector
+    from botwatch.report import write_report
+
+    rows = [comment(f"i{i}", f"u{i}", "p1", 60 * i, text=f"words of my own number {i}") for i in range(3)]
+    with Case(tmp_path / "c.duckdb") as case:
+        insert_items(case, rows)
+        detect_case(case, seed=1)
+    html = write_report(tmp_path / "c.duckdb", tmp_path / "r.html").read_text("utf-8")
+    threshold = next(s for s in NearDuplicateDetector.settings if s.name == "threshold")
+    row = html[html.index("detectors.near_duplicate.threshold") :][:400]
+    assert "what it does" in html and threshold.help in row

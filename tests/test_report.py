@@ -407,10 +407,3 @@ def test_lead_payloads_stay_text(tmp_path, html):
     leads = _part(text, '<section id="leads" class="leads">', '<section id="impact">')
     assert leads.count('<section class="lead"') == len(PAYLOADS)
     assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in leads and "<script" not in leads
-
-
-def test_settings_table_explains_each_setting_from_its_declaration(html):
-    from botwatch.detectors.near_duplicate import NearDuplicateDetector
-
-    threshold = next(s for s in NearDuplicateDetector.settings if s.name == "threshold")
-    assert "what it does" in html and threshold.help in html
