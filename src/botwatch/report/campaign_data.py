@@ -13,6 +13,7 @@ import base64
 from datetime import timedelta
 from pathlib import Path
 
+from botwatch.detectors import declared_layers
 from botwatch.report.data import COMMENT_KINDS, Capped, ItemCollector, ReportLimits, clip, link_evidence, rows
 from botwatch.scoring.score import format_seconds
 
@@ -240,9 +241,10 @@ def _campaign_evidence(con, run_id: int, campaign: dict, limits: ReportLimits) -
            ORDER BY agg.pairs DESC, agg.layer""",
         [run_id, cid],
     )
+    declared = declared_layers()
     for r in layers:
         q = "" if r["q_value"] is None else f"; smallest q-value {r['q_value']:.2g}"
-        if r["layer"] == "co_avatar":
+        if r["layer"] in declared and declared[r["layer"]].targets == "none":
             text = (
                 f"{r['accounts']} of its {n} accounts use the same profile picture ({r['pairs']} pair(s){q})"
             )
