@@ -28,10 +28,10 @@ T = "2024-03-01T10:00:00Z"
 @pytest.mark.parametrize("adapter", ADAPTERS)
 def test_fuzz_hostile_records(adapter, tmp_path):
     """Valid envelopes with hostile fields: every record stored, quarantined or a duplicate; no traceback."""
-    report = run([adapter], seed=SEED, files=3, batch=150, work=tmp_path, bytes_share=0.0, cli_every=3)
+    report = run([adapter], seed=SEED, files=2, batch=200, work=tmp_path, bytes_share=0.0, cli_every=2)
     assert [f.line() for f in report.new_findings] == []
     stats = report.stats[adapter]
-    assert stats.cases >= 3 * 75 and stats.records_read > 0 and stats.quarantined > 0
+    assert stats.cases >= 2 * 100 and stats.records_read > 0 and stats.quarantined > 0
     assert stats.peak_rss_mb < 1500 or not stats.peak_rss_own  # its own peak, where /proc lets us reset it
 
 
@@ -39,9 +39,9 @@ def test_fuzz_hostile_records(adapter, tmp_path):
 def test_fuzz_mutated_bytes(adapter, tmp_path):
     """Small valid samples cut, bit-flipped, spliced, or in a broken gzip stream: a one-line refusal or an
     ingest whose counts add up."""
-    report = run([adapter], seed=SEED, files=6, work=tmp_path, bytes_share=1.0, cli_every=6)
+    report = run([adapter], seed=SEED, files=5, work=tmp_path, bytes_share=1.0, cli_every=5)
     assert [f.line() for f in report.new_findings] == []
-    assert report.stats[adapter].files == 6
+    assert report.stats[adapter].files == 5
 
 
 def test_fuzz_files_are_reproducible():
