@@ -27,12 +27,7 @@ from botwatch.store.case import Case
 
 # Bugs the fuzzer found that are reported and not fixed yet, by a string of their symptom; each has a strict xfail
 # test in tests/test_fuzz.py, which starts failing when the bug is fixed (then remove the entry here).
-KNOWN = {
-    "ICU date overflows timestamp range": "naive timestamp near 294247 AD with a --timezone west of UTC "
-    "(store.sql.timestamp_expr)",
-    "while decompressing data": "a corrupt deflate stream in a .gz file raises zlib.error, which the readers do "
-    "not catch (they catch OSError and EOFError)",
-}
+KNOWN: dict[str, str] = {}
 
 
 @dataclass

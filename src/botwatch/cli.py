@@ -67,15 +67,18 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except BotwatchError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {_one_line(str(exc))}", err=True)
             sys.exit(1)
+        except BrokenPipeError:  # `botwatch info CASE | head -1`: the reader left; nothing to report
+            _quiet_stdout()
+            sys.exit(0)
         except (
             Exception
         ) as exc:  # a full disk, an unwritable folder, out of memory: one line, not a traceback
             message = system_error_message(exc)
             if message is None:
                 raise
-            click.echo(f"Error: {message}", err=True)
+            click.echo(f"Error: {_one_line(message)}", err=True)
             sys.exit(1)
 
 
@@ -271,5 +274,20 @@ def demo(out, seed, size):
         click.echo(line)
 
 
+def _one_line(message: str) -> str:
+    """An error message on one line: line breaks inside it (a hostile file name) are shown as \\n."""
+    return message.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def main() -> None:
     cli(prog_name="botwatch")
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that Python's exit flush does not fail again on the closed pipe."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

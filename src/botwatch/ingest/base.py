@@ -12,6 +12,7 @@ import io
 import json
 import os
 import re
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -243,7 +244,7 @@ class SourceFile:
             while len(out) < n:
                 try:
                     piece = fh.read1(n - len(out))
-                except (OSError, EOFError):  # truncated gzip: sniff what we could read
+                except (OSError, EOFError, zlib.error):  # truncated or corrupt gzip: sniff what we could read
                     break
                 if not piece:
                     break
@@ -425,7 +426,7 @@ def iter_json_lines(source: SourceFile) -> Iterator[tuple[int, Any] | Reject]:
                     raw = stripped.decode("utf-8", errors="replace")
                     reason = "invalid UTF-8" if _bad_utf8(stripped) else f"malformed JSON: {exc}"
                     yield Reject(lineno, reason, raw, "line")
-        except (EOFError, OSError) as exc:  # truncated gzip stream
+        except (EOFError, OSError, zlib.error) as exc:  # truncated or corrupt gzip stream
             yield Reject(-1, f"file truncated or corrupt after the last good line: {exc}", "", "end-of-file")
 
 

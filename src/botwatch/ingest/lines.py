@@ -7,6 +7,7 @@ are looked at in Python, to skip them or to say what is wrong with them.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 
 import numpy as np
@@ -64,7 +65,11 @@ def _blocks(source: SourceFile, block_size: int) -> Iterator[pa.Buffer | _Trunca
         while True:
             try:
                 piece = fh.read1(piece_size)
-            except (EOFError, OSError) as exc:  # truncated gzip: keep every complete line before the cut
+            except (
+                EOFError,
+                OSError,
+                zlib.error,
+            ) as exc:  # cut or corrupt gzip: keep the complete lines before it
                 if not source.gzipped:
                     raise
                 yield from _bounded(bytes(buf[: last_nl + 1]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -122,7 +123,7 @@ def _is_blank(source: SourceFile) -> bool:
     try:
         with source.open_binary() as fh:
             head = fh.read(SAMPLE_BYTES + 1)
-    except (OSError, EOFError):
+    except (OSError, EOFError, zlib.error):
         return False
     return len(head) <= SAMPLE_BYTES and not head.removeprefix(b"\xef\xbb\xbf").strip()
 

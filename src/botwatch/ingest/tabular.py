@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -577,7 +578,7 @@ class CsvAdapter(Adapter):
             prev = 0
             try:
                 next(reader)
-            except (csv.Error, StopIteration, EOFError, OSError):
+            except (csv.Error, StopIteration, EOFError, OSError, zlib.error):
                 return rejects
             prev = reader.line_num
             while True:
@@ -596,7 +597,7 @@ class CsvAdapter(Adapter):
                     check_rejects(source, rejects)
                     prev = reader.line_num
                     continue
-                except (EOFError, OSError) as exc:
+                except (EOFError, OSError, zlib.error) as exc:
                     rejects.append(
                         Reject(
                             start, f"file truncated or corrupt after line {prev}: {exc}", "", "end-of-file"
@@ -657,7 +658,7 @@ def _count_lines(source: SourceFile) -> int:
             for block in iter(lambda: fh.read1(1 << 24), b""):
                 guard.feed(block)
                 last = block[-1:]
-    except (EOFError, OSError):
+    except (EOFError, OSError, zlib.error):
         return -1
     finally:
         source.progress = progress

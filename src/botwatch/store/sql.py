@@ -9,8 +9,9 @@ def timestamp_expr(raw: str, epoch: str, tz_literal: str) -> str:
     """SQL that turns (raw string, epoch seconds) into a naive UTC TIMESTAMP, or NULL when unparseable.
 
     Epoch seconds win; an all-digit string is epoch seconds (or milliseconds when >= 1e11); a string with a zone
-    is converted to UTC; a naive string is read in ``tz_literal`` (a quoted zone name or NULL). The session
-    TimeZone must be UTC.
+    is converted to UTC; a naive string is read in ``tz_literal`` (a quoted zone name or NULL), except outside
+    the years 2-9999, where a zone shift would overflow (such a time is kept as written and quarantined as out of
+    range). The session TimeZone must be UTC.
     """
     r = f"trim({raw})"
     return f"""(CASE
@@ -21,6 +22,8 @@ def timestamp_expr(raw: str, epoch: str, tz_literal: str) -> str:
            CASE WHEN abs(CAST({r} AS DOUBLE)) >= 1e11 THEN CAST({r} AS DOUBLE) * 1e3
                 ELSE CAST({r} AS DOUBLE) * 1e6 END AS BIGINT))
       WHEN regexp_matches({r}, '{ZONED_RE}') THEN CAST(try_cast({r} AS TIMESTAMPTZ) AS TIMESTAMP)
+      WHEN {tz_literal} IS NOT NULL AND NOT (try_cast({r} AS TIMESTAMP) BETWEEN TIMESTAMP '0002-01-01'
+                                                  AND TIMESTAMP '9999-12-31') THEN try_cast({r} AS TIMESTAMP)
       WHEN {tz_literal} IS NOT NULL THEN CAST(timezone({tz_literal}, try_cast({r} AS TIMESTAMP)) AS TIMESTAMP)
       ELSE NULL END)"""
 
