@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from botwatch.catalog import settings_table
+from botwatch.plugins import plugin_entry_points
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "settings.md"
 
@@ -32,7 +33,14 @@ def render() -> str:
         "An unknown section or parameter, or a value outside its constraint, stops the run with a message that "
         "names it. The methods behind each section: `docs/methods/`.\n",
     ]
+    own = {
+        n
+        for n, ep in plugin_entry_points("detectors").items()
+        if ep.dist is not None and ep.dist.name == "botwatch"
+    }
     for section, settings in settings_table().items():
+        if section not in own | {"campaigns", "scoring"}:  # an installed plugin documents its own settings
+            continue
         rows = [f"## [{section}]\n", "| setting | default | allowed | what it does |", "|---|---|---|---|"]
         for s in settings:
             help_text = s.help.replace("|", "\\|")

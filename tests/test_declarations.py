@@ -117,3 +117,10 @@ def test_the_report_explains_each_setting_of_the_run(tmp_path):
     threshold = next(s for s in NearDuplicateDetector.settings if s.name == "threshold")
     row = html[html.index("detectors.near_duplicate.threshold") :][:400]
     assert "what it does" in html and threshold.help in row
+
+
+def test_detect_keeps_a_memory_limit_the_case_was_opened_with(tmp_path):
+    with Case(tmp_path / "c.duckdb", memory_limit="3GB") as case:
+        before = case.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        detect_case(case, seed=1)
+        assert case.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == before

@@ -16,7 +16,7 @@ def investigation(seed: int = 5) -> tuple[list[dict], set[str]]:
     """40 official posts with 60 organic comments each (300 accounts, own words; 100 of them also type a long
     stock phrase now and then). Campaign: 40 accounts that each write the template exactly once, five under each
     of 8 posts, minutes to hours after the post, so no pair of them ever meets twice. 120 organic accounts post a
-    holiday greeting once, under the holiday posts of four channels on one day."""
+    holiday greeting once (their only comment), under the holiday posts of four channels over three days."""
     rng = np.random.default_rng(seed)
     rows, bots = [], [f"once{i:02d}" for i in range(40)]
     for d in range(40):
@@ -31,9 +31,11 @@ def investigation(seed: int = 5) -> tuple[list[dict], set[str]]:
                 rows.append(
                     {**comment(f"b_{bot}", bot, post, d * DAY + rng.uniform(600, 20000)), "text": text}
                 )
-    for j in range(120):  # under the holiday posts of four channels, the same day
-        post, at = f"holiday{j % 4}", 20 * DAY + rng.uniform(0, 7200)
-        rows.append({**comment(f"h{j}", f"org{j:03d}", post, at), "text": GREETING})
+    for j in range(
+        120
+    ):  # one-off greeters under the holiday posts of four channels, over a three-day holiday
+        post, at = f"holiday{j % 4}_{j % 3}", (20 + j % 3) * DAY + rng.uniform(0, 7200)
+        rows.append({**comment(f"h{j}", f"greet{j:03d}", post, at), "text": GREETING})
     return rows, set(bots)
 
 
@@ -52,7 +54,11 @@ def test_one_off_writers_of_a_recurrent_template_are_flagged_greeters_and_stock_
         reasons = case.con.execute(
             "SELECT reasons FROM account_scores WHERE run_id = ? AND account_id = 'once07'", [run]
         ).fetchall()[0][0]
-        assert any("of a discovered group" in r for r in reasons)
+        assert any("recurs under the same posts" in r for r in reasons)
+        recurrent = {r[0] for r in case.con.execute("SELECT cluster_id FROM recurrent_templates").fetchall()}
+        texts = dict(case.con.execute("SELECT cluster_id, example_text FROM text_clusters").fetchall())
+        assert {texts[c] for c in recurrent} <= {t for t in texts.values() if t.startswith("Президент")}
+        assert GREETING in texts.values() and STOCK in texts.values()  # both clustered, neither recurrent
 
 
 def test_recurrence_can_be_switched_off(tmp_path):

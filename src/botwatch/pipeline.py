@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import time
 import tomllib
 from dataclasses import dataclass, field
@@ -23,10 +22,13 @@ from botwatch.ingest.base import IngestOptions
 from botwatch.parallel import release_memory
 from botwatch.scoring.score import SCORING_SETTINGS, SCORING_TABLES, score_accounts
 from botwatch.settings import resolve
-from botwatch.store.case import MEMORY_ENV, Case, IngestSummary, default_memory_limit
+from botwatch.store.case import Case, IngestSummary
+from botwatch.store.sql import sql_str
 
 DEFAULT_SEED = 20171  # recorded with every run; pass --seed to change it
-DETECT_MEMORY_LIMIT = "1GB"  # DuckDB's limit while detecting, unless BOTWATCH_MEMORY_LIMIT is set
+DETECT_MEMORY_LIMIT = (
+    "1GB"  # DuckDB's limit while detecting, unless BOTWATCH_MEMORY_LIMIT or Case(memory_limit=) set one
+)
 
 
 def load_config(path: str | Path | None) -> dict:
@@ -92,7 +94,7 @@ class DetectResult:
 
 
 def detect_case(case, config=None, only=None, seed: int | None = None) -> DetectResult:
-    """Run the detectors in registry order, assemble campaigns and score accounts; record the run."""
+    """Run the detectors (each after those it requires), assemble campaigns and score accounts; record the run."""
     cfg = config if isinstance(config, dict) else load_config(config)
     seed = seed if seed is not None else int(cfg.get("seed", DEFAULT_SEED))
     names = detector_names()
@@ -119,11 +121,10 @@ def detect_case(case, config=None, only=None, seed: int | None = None) -> Detect
         t0 = time.perf_counter()
         result = DetectResult(run_id=run_id, seed=seed)
         ctx = RunContext(con=con, run_id=run_id, seed=seed)
-        previous_limit = default_memory_limit()  # what the case was opened with
-        if not os.environ.get(MEMORY_ENV, "").strip():
+        if not c.memory_limit_chosen:
             # the text stages hold large arrays beside DuckDB: give DuckDB less than an ingest gets, so the whole
             # step stays under 2 GB at 1M comments (DuckDB spills what does not fit)
-            con.execute(f"SET memory_limit='{DETECT_MEMORY_LIMIT}'")
+            con.execute(f"SET memory_limit={sql_str(DETECT_MEMORY_LIMIT)}")
         con.execute("BEGIN")
         try:
             for det in detectors:
@@ -139,7 +140,7 @@ def detect_case(case, config=None, only=None, seed: int | None = None) -> Detect
                     con,
                     run_id,
                     min_accounts=campaign_params["min_accounts"],
-                    max_accounts=scoring_params.get("template_max_accounts", 500),
+                    max_accounts=scoring_params["template_max_accounts"],
                 )
             )
             result.seconds = time.perf_counter() - t0
@@ -171,7 +172,7 @@ def detect_case(case, config=None, only=None, seed: int | None = None) -> Detect
             con.execute("ROLLBACK")
             raise
         finally:
-            con.execute(f"SET memory_limit='{previous_limit}'")
+            con.execute(f"SET memory_limit={sql_str(c.memory_limit)}")  # what the case was opened with
         return result
     finally:
         if own:

@@ -33,6 +33,7 @@ import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from botwatch.detectors.base import Detector, Interval, Layer, OneOf, RunContext, Setting
 from botwatch.detectors.significance import fdr_qvalues, poisson_sf
+from botwatch.detectors.text_coordination import LAYER as TEXT_LAYER
 
 LAYERS = ("co_reply", "co_link", "co_repost", "co_hashtag")
 
@@ -248,7 +249,7 @@ class CoActionDetector(Detector):
         candidates = f"""(platform, account_id) IN (
             SELECT DISTINCT ci.platform, ci.account_id FROM cluster_items ci
             JOIN (SELECT DISTINCT platform, unnest(targets) AS cluster_id FROM edges
-                  WHERE run_id = {int(run_id)} AND layer = 'co_text' AND significant) t
+                  WHERE run_id = {int(run_id)} AND layer = '{TEXT_LAYER}' AND significant) t
               ON t.platform = ci.platform AND t.cluster_id = ci.cluster_id
             WHERE ci.run_id = {int(run_id)})"""
         per_scale = {f"{base:g}s": self._run_layer(con, run_id, "co_reply", _events_sql("co_reply"), base)}

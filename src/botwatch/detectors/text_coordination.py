@@ -73,7 +73,6 @@ class TextCoordinationDetector(Detector):
     name = "text_coordination"
     description = "Pairs of accounts that repeatedly post the same rare template, whatever their timing"
     requires = ("near_duplicate",)
-    requires = ("near_duplicate",)
     layers = (Layer(LAYER, "repeatedly posted the same rare template(s) as", targets="templates"),)
     tables = ("edges",)
     settings = (

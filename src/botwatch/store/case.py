@@ -129,7 +129,13 @@ class Case:
                 hint = "; copy the case to a folder you can write to"
             raise BotwatchError(f"cannot open case {self.path}: {_first_line(exc)}{hint}") from None
         try:
-            self._configure(read_only, memory_limit or default_memory_limit())
+            self.memory_limit = (
+                memory_limit or default_memory_limit()
+            )  # as given, for whoever changes it a while
+            self.memory_limit_chosen = memory_limit is not None or bool(
+                os.environ.get(MEMORY_ENV, "").strip()
+            )
+            self._configure(read_only, self.memory_limit)
             self._refuse_foreign()
             self._migrate(read_only)
         except duckdb.Error as exc:
