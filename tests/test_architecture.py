@@ -71,6 +71,25 @@ def test_an_installed_plugin_is_seen_and_runs(tmp_path):
     assert "accounts flagged: 0" in detect.stdout  # a timing-only layer never flags alone
 
 
+def test_a_plugin_that_fails_to_import_stops_only_what_uses_it(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "broken_plugin.py").write_text("raise ImportError('missing dependency xyz')\n")
+    info = site / "broken_plugin-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-plugin\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[botwatch.detectors]\nbroken = broken_plugin:Broken\n")
+    data = tmp_path / "c.csv"
+    data.write_text("item_id,account_id,created_at,text\n1,a,2024-01-01T00:00:00Z,hello there my friends\n")
+    case = str(tmp_path / "case.duckdb")
+    assert _botwatch(["ingest", case, str(data)], site).returncode == 0
+    ok = _botwatch(["detect", case, "--only", "near_duplicate"], site)
+    assert ok.returncode == 0, ok.stderr
+    bad = _botwatch(["detect", case, "--only", "broken"], site)
+    assert bad.returncode == 1 and "broken-plugin" in bad.stderr and "Traceback" not in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
+
+
 def test_without_the_plugin_the_format_is_unknown(tmp_path):
     help_text = _botwatch(["--help"], tmp_path).stdout
     assert "pipelog" not in help_text and "same_minute" not in help_text

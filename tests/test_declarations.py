@@ -124,3 +124,24 @@ def test_detect_keeps_a_memory_limit_the_case_was_opened_with(tmp_path):
         before = case.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
         detect_case(case, seed=1)
         assert case.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == before
+
+
+def test_a_bad_time_zone_is_refused_before_any_work(tmp_path):
+    with Case(tmp_path / "c.duckdb") as case:
+        with pytest.raises(
+            BotwatchError, match="'local_timezone' parameter of scoring must be an IANA time zone"
+        ):
+            detect_case(case, config={"scoring": {"local_timezone": "Mars/Olympus"}})
+
+
+@pytest.mark.parametrize("seed", ["x", [1], 1.5, True, -1, 2**64])
+def test_a_bad_seed_is_one_clear_error(tmp_path, seed):
+    with Case(tmp_path / "c.duckdb") as case:
+        with pytest.raises(BotwatchError, match="seed must be a whole number"):
+            detect_case(case, config={"seed": seed})
+
+
+def test_detect_on_a_missing_case_creates_nothing(tmp_path):
+    with pytest.raises(BotwatchError):
+        detect_case(tmp_path / "missing" / "case.duckdb")
+    assert not (tmp_path / "missing").exists()

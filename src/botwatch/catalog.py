@@ -4,7 +4,7 @@ then campaigns and scoring). The config check, the report's settings table and `
 from __future__ import annotations
 
 from botwatch.campaigns.assemble import CAMPAIGN_SETTINGS
-from botwatch.detectors import detector_names, get_detector_class, run_order
+from botwatch.detectors import loadable_detectors, run_order
 from botwatch.scoring.score import SCORING_SETTINGS
 from botwatch.settings import Setting
 
@@ -12,7 +12,8 @@ from botwatch.settings import Setting
 def settings_table() -> dict[str, tuple[Setting, ...]]:
     """Every setting, by config section: each registered detector (in run order), then ``campaigns`` and
     ``scoring``."""
-    table = {name: get_detector_class(name).settings for name in run_order(detector_names())}
+    loaded = {cls.name: cls for cls in loadable_detectors()}
+    table = {name: loaded[name].settings for name in run_order(list(loaded))}
     return {**table, "campaigns": CAMPAIGN_SETTINGS, "scoring": SCORING_SETTINGS}
 
 

@@ -22,7 +22,7 @@ from botwatch.ingest.base import IngestOptions
 from botwatch.parallel import release_memory
 from botwatch.scoring.score import SCORING_SETTINGS, SCORING_TABLES, score_accounts
 from botwatch.settings import resolve
-from botwatch.store.case import Case, IngestSummary
+from botwatch.store.case import Case, IngestSummary, check_case_path
 from botwatch.store.sql import sql_str
 
 DEFAULT_SEED = 20171  # recorded with every run; pass --seed to change it
@@ -41,6 +41,12 @@ def load_config(path: str | Path | None) -> dict:
         return tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
     except (OSError, UnicodeDecodeError, ValueError, tomllib.TOMLDecodeError) as exc:
         raise BotwatchError(f"cannot read config {path}: {exc}; write TOML (.toml) or JSON") from None
+
+
+def _check_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        raise BotwatchError(f"seed must be a whole number from 0 to 2**63 - 1, not {seed!r}")
+    return seed
 
 
 def _check_sections(cfg: dict, detectors: list[str]) -> None:
@@ -96,7 +102,7 @@ class DetectResult:
 def detect_case(case, config=None, only=None, seed: int | None = None) -> DetectResult:
     """Run the detectors (each after those it requires), assemble campaigns and score accounts; record the run."""
     cfg = config if isinstance(config, dict) else load_config(config)
-    seed = seed if seed is not None else int(cfg.get("seed", DEFAULT_SEED))
+    seed = _check_seed(seed if seed is not None else cfg.get("seed", DEFAULT_SEED))
     names = detector_names()
     _check_sections(cfg, names)
     if only:
@@ -113,6 +119,8 @@ def detect_case(case, config=None, only=None, seed: int | None = None) -> Detect
     scoring_params = resolve("scoring", SCORING_SETTINGS, _section(cfg, "scoring"))
 
     own = not isinstance(case, Case)
+    if own:
+        check_case_path(Path(case), must_exist=True)  # never create an empty case to detect on
     c = Case(case) if own else case
     try:
         con = c.con

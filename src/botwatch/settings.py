@@ -11,6 +11,7 @@ This module is on the ground floor: it imports nothing from botwatch but :mod:`b
 from __future__ import annotations
 
 import numbers
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -84,6 +85,23 @@ class IsText:
 
 
 @dataclass(frozen=True)
+class IsTimeZone:
+    """An IANA time zone name that this machine knows, e.g. ``Asia/Almaty``."""
+
+    def accepts(self, value: Any) -> bool:
+        if not isinstance(value, str) or not value.strip():
+            return False
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return False
+        return True
+
+    def describe(self) -> str:
+        return "an IANA time zone name such as 'Asia/Almaty'"
+
+
+@dataclass(frozen=True)
 class Setting:
     """One parameter: its name, default, constraint (``accepts``/``describe``) and one line of help."""
 
@@ -139,6 +157,7 @@ __all__ = [
     "Interval",
     "IsBool",
     "IsText",
+    "IsTimeZone",
     "OneOf",
     "Setting",
     "check_constraints",

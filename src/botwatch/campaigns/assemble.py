@@ -121,7 +121,7 @@ def _describe(con, run_id: int) -> None:
             SELECT campaign_id, coalesce(root_id, parent_id) AS t, count(*) AS n FROM it
             WHERE coalesce(root_id, parent_id) IS NOT NULL GROUP BY 1, 2) GROUP BY 1),
         clus AS (
-          SELECT m.campaign_id, list(DISTINCT ci.cluster_id ORDER BY ci.cluster_id) AS cluster_ids
+          SELECT m.campaign_id, list(DISTINCT ci.cluster_id ORDER BY TRY_CAST(substr(ci.cluster_id, 2) AS INTEGER), ci.cluster_id) AS cluster_ids
           FROM cluster_items ci JOIN m ON m.platform = ci.platform AND m.account_id = ci.account_id
           WHERE ci.run_id = $run GROUP BY 1 HAVING count(DISTINCT ci.account_id) >= 2),
         span AS (SELECT campaign_id, min(created_at) AS first_at, max(created_at) AS last_at, count(*) AS n_items

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from botwatch.detectors.base import Detector, Interval, IsBool, Layer, OneOf, RunContext, Setting
 from botwatch.errors import BotwatchError
 from botwatch.plugins import load_plugin, plugin_entry_points
@@ -56,20 +58,28 @@ def run_order(names: list[str]) -> list[str]:
     return done
 
 
+def loadable_detectors() -> list[type[Detector]]:
+    """The classes of every registered detector that loads; a broken plugin is left out with a warning here (it
+    fails in one line when it is asked to run), so it cannot stop a run or a report that does not use it."""
+    out = []
+    for name in detector_names():
+        try:
+            out.append(get_detector_class(name))
+        except BotwatchError as exc:
+            warnings.warn(str(exc), stacklevel=2)
+    return out
+
+
 def declared_layers() -> dict[str, Layer]:
     """Every edge layer the registered detectors declare, by name."""
-    out: dict[str, Layer] = {}
-    for name in detector_names():
-        for layer in get_detector_class(name).layers:
-            out[layer.name] = layer
-    return out
+    return {layer.name: layer for cls in loadable_detectors() for layer in cls.layers}
 
 
 def declared_tables() -> tuple[str, ...]:
     """The result tables the registered detectors write per run (each once, in registry order)."""
     out: list[str] = []
-    for name in detector_names():
-        out.extend(t for t in get_detector_class(name).tables if t not in out)
+    for cls in loadable_detectors():
+        out.extend(t for t in cls.tables if t not in out)
     return tuple(out)
 
 
@@ -83,6 +93,7 @@ __all__ = [
     "Setting",
     "declared_layers",
     "declared_tables",
+    "loadable_detectors",
     "detector_names",
     "get_detector_class",
     "register_detector",

@@ -34,7 +34,7 @@ import json
 from collections import defaultdict
 
 from botwatch.detectors import Layer, declared_layers
-from botwatch.settings import Interval, IsBool, IsText, Setting, constraints_of, defaults_of
+from botwatch.settings import Interval, IsBool, IsTimeZone, Setting, constraints_of, defaults_of
 from botwatch.store.rows import insert_rows
 from botwatch.store.sql import distinct_words_expr
 
@@ -52,7 +52,7 @@ SCORING_SETTINGS = (
     Setting(
         "batch_min_accounts", 5, Interval(int, 2, None), "accounts created in one hour that make a batch"
     ),
-    Setting("local_timezone", "Asia/Almaty", IsText(), "time zone of office hours"),
+    Setting("local_timezone", "Asia/Almaty", IsTimeZone(), "time zone of office hours"),
     Setting(
         "office_hours_min_items",
         10,
@@ -231,7 +231,7 @@ def _template_signals(con, run_id: int, p: dict, signals) -> None:
                                            AND n_accounts > {int(p["template_max_accounts"])})),
         tot AS (SELECT platform, account_id, count(*) AS n_all FROM items GROUP BY 1, 2)
         SELECT ci.platform, ci.account_id, count(DISTINCT ci.item_id), any_value(tot.n_all),
-               list(DISTINCT ci.cluster_id ORDER BY ci.cluster_id), list(DISTINCT i.channel) FILTER (WHERE i.channel IS NOT NULL),
+               list(DISTINCT ci.cluster_id ORDER BY TRY_CAST(substr(ci.cluster_id, 2) AS INTEGER), ci.cluster_id), list(DISTINCT i.channel) FILTER (WHERE i.channel IS NOT NULL),
                list(DISTINCT ci.item_id)
         FROM ci JOIN tot USING (platform, account_id)
         LEFT JOIN items i ON i.platform = ci.platform AND i.item_id = ci.item_id
@@ -319,7 +319,7 @@ def _group_template_writers(con, run_id: int, p: dict) -> list[tuple]:
                   AND u.n_linked_accounts >= {int(p["group_template_min_linked"])}
                 UNION SELECT platform, cluster_id FROM recurrent_templates),
         mine AS (SELECT ci.platform, ci.account_id, count(DISTINCT ci.item_id) AS n_in,
-                        list(DISTINCT ci.cluster_id ORDER BY ci.cluster_id) AS clusters,
+                        list(DISTINCT ci.cluster_id ORDER BY TRY_CAST(substr(ci.cluster_id, 2) AS INTEGER), ci.cluster_id) AS clusters,
                         list(DISTINCT ci.item_id ORDER BY ci.item_id) AS ids
                  FROM cluster_items ci SEMI JOIN tpl USING (platform, cluster_id) WHERE ci.run_id = {run} GROUP BY 1, 2),
         tot AS (SELECT platform, account_id, count(*) AS n_all FROM items
