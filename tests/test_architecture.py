@@ -71,6 +71,7 @@ def test_an_installed_plugin_is_seen_and_runs(tmp_path):
     assert "accounts flagged: 0" in detect.stdout  # a timing-only layer never flags alone
 
 
+@pytest.mark.slow
 def test_a_plugin_that_fails_to_import_stops_only_what_uses_it(tmp_path):
     site = tmp_path / "site"
     site.mkdir()

@@ -156,6 +156,7 @@ exec "$0" "$@"
 """
 
 
+@pytest.mark.slow
 @needs_unshare
 def test_read_only_folder_and_full_disk_are_one_line(tmp_path):
     from test_hardening_outputs import EXPORT_FIXTURE

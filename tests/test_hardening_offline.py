@@ -21,6 +21,7 @@ def _network_namespace_works() -> bool:
         return False
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not _network_namespace_works(), reason="needs unprivileged user and network namespaces")
 def test_every_command_works_offline(tmp_path):
     labels = tmp_path / "labels.csv"

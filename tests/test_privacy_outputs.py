@@ -127,6 +127,7 @@ def _fields(label: str, path: Path):
     yield "file name", path.name
 
 
+@pytest.mark.slow
 def test_no_planted_identifier_in_any_pseudonymised_output(outputs):
     hits = []
     for label, path in outputs.items():
