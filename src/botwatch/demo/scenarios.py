@@ -381,13 +381,7 @@ def organic_texts(rng: np.random.Generator, langs: np.ndarray) -> pa.Array:
     s1, s2, s3 = (g.sentences(rng, langs) for _ in range(3))
     sep2 = pa.array(np.array([", ", ". ", " - ", " и ", "; "])[rng.integers(0, 5, n)])
     sep3 = pa.array(np.array([". ", "! ", ", ", "... "])[rng.integers(0, 4, n)])
-    empty = pa.scalar("")
-    text = pc.binary_join_element_wise(
-        s1,
-        pc.if_else(pa.array(n_sent >= 2), pc.binary_join_element_wise(sep2, s2, ""), empty),
-        pc.if_else(pa.array(n_sent >= 3), pc.binary_join_element_wise(sep3, s3, ""), empty),
-        "",
-    )
+    text = _join_sentences(n_sent, s1, sep2, s2, sep3, s3)
     closers = pa.array(CLOSERS).take(pa.array(rng.integers(0, len(CLOSERS), n)))
     text = pc.binary_join_element_wise(text, closers, "")
     latin = langs == 2
@@ -395,6 +389,17 @@ def organic_texts(rng: np.random.Generator, langs: np.ndarray) -> pa.Array:
         idx = np.flatnonzero(latin)
         text = pc.replace_with_mask(text, pa.array(latin), kazakh_to_latin(text.take(pa.array(idx))))
     return text
+
+
+def _join_sentences(n_sent: np.ndarray, s1, sep2, s2, sep3, s3) -> pa.Array:
+    """The first sentence, then the second and third (each after its separator) where ``n_sent`` asks for them."""
+    empty = pa.scalar("")
+    return pc.binary_join_element_wise(
+        s1,
+        pc.if_else(pa.array(n_sent >= 2), pc.binary_join_element_wise(sep2, s2, ""), empty),
+        pc.if_else(pa.array(n_sent >= 3), pc.binary_join_element_wise(sep3, s3, ""), empty),
+        "",
+    )
 
 
 _PRAISE: _Grammar | None = None
@@ -420,13 +425,7 @@ def praise_texts(rng: np.random.Generator, langs: np.ndarray) -> pa.Array:
     seps = np.array(PRAISE_SEPARATORS)
     sep2 = pa.array(seps[rng.integers(0, len(seps), n)])
     sep3 = pa.array(seps[rng.integers(0, len(seps), n)])
-    empty = pa.scalar("")
-    text = pc.binary_join_element_wise(
-        s1,
-        pc.if_else(pa.array(n_sent >= 2), pc.binary_join_element_wise(sep2, s2, ""), empty),
-        pc.if_else(pa.array(n_sent >= 3), pc.binary_join_element_wise(sep3, s3, ""), empty),
-        "",
-    )
+    text = _join_sentences(n_sent, s1, sep2, s2, sep3, s3)
     closers = pa.array(PRAISE_CLOSERS).take(pa.array(rng.integers(0, len(PRAISE_CLOSERS), n)))
     return pc.binary_join_element_wise(text, closers, "")
 

@@ -108,6 +108,9 @@ SCORING_PARAMETERS = defaults_of(SCORING_SETTINGS)
 SCORING_CONSTRAINTS = constraints_of(SCORING_SETTINGS)
 SCORING_TABLES = ("account_scores", "evidence")  # written per run
 
+# texts (non-empty) per account: the denominator of every "share of its texts" rule
+_TEXTS_PER_ACCOUNT = """SELECT platform, account_id, count(*) AS n_all FROM items
+                        WHERE text IS NOT NULL AND trim(text) <> '' GROUP BY 1, 2"""
 EXCLUDED_DAYS = 3  # the recurrence test leaves out a template's busiest three days (a holiday, a viral post)
 
 # how an edge's targets are counted in an evidence sentence, by what the layer declares its targets are
@@ -322,8 +325,7 @@ def _group_template_writers(con, run_id: int, p: dict) -> list[tuple]:
                         list(DISTINCT ci.cluster_id ORDER BY TRY_CAST(substr(ci.cluster_id, 2) AS INTEGER), ci.cluster_id) AS clusters,
                         list(DISTINCT ci.item_id ORDER BY ci.item_id) AS ids
                  FROM cluster_items ci SEMI JOIN tpl USING (platform, cluster_id) WHERE ci.run_id = {run} GROUP BY 1, 2),
-        tot AS (SELECT platform, account_id, count(*) AS n_all FROM items
-                WHERE text IS NOT NULL AND trim(text) <> '' GROUP BY 1, 2),
+        tot AS ({_TEXTS_PER_ACCOUNT}),
         writers AS (SELECT m.*, t.n_all FROM mine m JOIN tot t USING (platform, account_id)
                     WHERE m.n_in >= {float(p["group_template_item_share"])} * t.n_all),
         home AS (SELECT ci.platform, ci.cluster_id, ca.campaign_id, count(DISTINCT ca.account_id) AS n
@@ -436,8 +438,7 @@ def _flag_basis(con, run_id: int, p: dict) -> set[tuple[str, str]]:
                  SEMI JOIN informative USING (platform, cluster_id) WHERE run_id = {run}),
         written AS (SELECT platform, account_id, count(DISTINCT item_id) AS n_in FROM cluster_items
                     SEMI JOIN informative USING (platform, cluster_id) WHERE run_id = {run} GROUP BY 1, 2),
-        tot AS (SELECT platform, account_id, count(*) AS n_all FROM items
-                WHERE text IS NOT NULL AND trim(text) <> '' GROUP BY 1, 2),
+        tot AS ({_TEXTS_PER_ACCOUNT}),
         templated AS (SELECT platform, account_id FROM written JOIN tot USING (platform, account_id)
                       WHERE n_in >= {float(p["timing_template_item_share"])} * n_all),
         tp AS (SELECT DISTINCT s.platform, s.account_a, s.account_b, ca.cluster_id FROM sig s
