@@ -15,7 +15,6 @@ from pathlib import Path
 from botwatch import __version__
 from botwatch.campaigns.assemble import CAMPAIGN_SETTINGS, CAMPAIGN_TABLES, assemble_campaigns
 from botwatch.campaigns.leads import extract_leads
-from botwatch.catalog import settings_table  # noqa: F401  (re-exported)
 from botwatch.detectors import RunContext, declared_tables, detector_names, get_detector_class, run_order
 from botwatch.errors import BotwatchError
 from botwatch.ingest.base import IngestOptions

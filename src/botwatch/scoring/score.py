@@ -34,6 +34,7 @@ import json
 from collections import defaultdict
 
 from botwatch.detectors import Layer, declared_layers
+from botwatch.detectors.significance import poisson_sf
 from botwatch.settings import Interval, IsBool, IsTimeZone, Setting, constraints_of, defaults_of
 from botwatch.store.rows import insert_rows
 from botwatch.store.sql import distinct_words_expr
@@ -361,8 +362,6 @@ def _recurrent_templates(con, run: int, p: dict) -> None:
     permissive) where organic readers of one page answer a series of posts on a running topic with the same
     informative sentence on several days (a slogan of a protest movement, a recurring petition text).
     """
-    from botwatch.detectors.significance import poisson_sf
-
     con.execute("CREATE OR REPLACE TEMP TABLE recurrent_templates (platform VARCHAR, cluster_id VARCHAR)")
     if float(p["template_recurrence_alpha"]) <= 0:
         return
