@@ -122,7 +122,7 @@ def test_deterministic_and_rerun_replaces(planted):
     assert edges(case, "co_reply") == first
 
 
-def test_lead_lag_and_evidence(tmp_path):
+def _lead_follow_rows(background: int) -> list:
     rows = []
     for p in range(5):  # "lead" comments 10 s before "follow" on 5 posts; on a 6th, "follow" is first
         rows += [
@@ -131,18 +131,36 @@ def test_lead_lag_and_evidence(tmp_path):
         ]
     rows += [comment("f5", "follow", "p5", 9000), comment("l5", "lead", "p5", 9004)]
     rows += [comment("far", "lead", "p0", 50_000)]  # a second comment far away: not evidence
+    for p in range(6):  # other commenters, 100 s apart and away from the pair: they meet nobody
+        t0 = 1000 * p if p < 5 else 5000
+        rows += [comment(f"b{p}-{j}", f"bg{j}", f"p{p}", t0 + 100 * (j + 1)) for j in range(background)]
+    return rows
+
+
+def test_lead_lag_and_evidence(tmp_path):
     with Case(tmp_path / "c.duckdb") as case:
-        insert_items(case, rows)
+        insert_items(case, _lead_follow_rows(background=8))
         run_detector(case, layers=["co_reply"], co_reply_window_s=60.0, null="exchangeable")
         (e,) = edges(case, "co_reply")
-    assert (e["account_a"], e["account_b"]) == ("follow", "lead")
+    assert (e["account_a"], e["account_b"]) == ("follow", "lead") and e["significant"]
     assert (e["a_leads"], e["b_leads"]) == (1, 5) and e["weight"] == 6
     assert e["median_lag_s"] == 10.0
     assert e["evidence_item_ids"][:2] == ["l0", "f0"] and "far" not in e["evidence_item_ids"]
     assert e["first_at"] == T0 and e["last_at"] == T0 + dt.timedelta(seconds=9004)
+    assert e["targets"] == ["p0", "p1", "p2", "p3", "p4", "p5"]
+
+
+def test_a_pair_that_is_not_significant_keeps_its_test_not_its_meetings(tmp_path):
+    with Case(tmp_path / "c.duckdb") as case:
+        insert_items(case, _lead_follow_rows(background=0))
+        run_detector(case, layers=["co_reply"], co_reply_window_s=60.0, null="exchangeable")
+        (e,) = edges(case, "co_reply")
     # tiny targets whose items all lie within the window: the null explains the meetings entirely (on p0 the
     # follower lands next to one of lead's two comments with probability 2/3)
-    assert e["expected"] == pytest.approx(5 + 2 / 3) and not e["significant"]
+    assert e["expected"] == pytest.approx(5 + 2 / 3) and not e["significant"] and e["weight"] == 6
+    assert e["p_value"] > 0.05 and e["q_value"] > 0.01
+    details = ("first_at", "last_at", "a_leads", "b_leads", "median_lag_s", "targets", "evidence_item_ids")
+    assert all(e[k] is None for k in details)
 
 
 def test_co_link_ignores_empty_links_and_normalises(tmp_path):
@@ -166,13 +184,19 @@ def test_co_link_ignores_empty_links_and_normalises(tmp_path):
         rows.append(
             {**comment(f"n{i}", f"nolink{i}", None, i), "kind": "post", "links": [""] if i % 2 else []}
         )
+    for i in range(4):  # others share the same links hours apart, so meeting on all four is remarkable
+        rows += [
+            {**comment(f"o{i}-{j}", f"other{j}", None, 50_000 + 6000 * j), "kind": "post"}
+            | {"links": [f"https://example.com/B?x={i}"]}
+            for j in range(20)
+        ]
     with Case(tmp_path / "c.duckdb") as case:
         insert_items(case, rows)
         summary = run_detector(case, layers=["co_link"])
         got = edges(case, "co_link")
     assert [(e["account_a"], e["account_b"], e["weight"]) for e in got] == [("sharer1", "sharer2", 4)]
-    assert got[0]["targets"] == [f"example.com/B?x={i}" for i in range(4)]
-    assert summary["co_link"]["events"] == 8
+    assert got[0]["significant"] and got[0]["targets"] == [f"example.com/B?x={i}" for i in range(4)]
+    assert summary["co_link"]["events"] == 8 + 80
 
 
 def test_co_repost_and_co_hashtag_planted(tmp_path):
@@ -203,6 +227,14 @@ def test_co_repost_and_co_hashtag_planted(tmp_path):
             {**comment(f"h3_{i}", "tag3", None, 30_000 * i + 30), "kind": "post", "hashtags": tags[::-1]},
             {**comment(f"h4_{i}", "tag4", None, 30_000 * i + 30), "kind": "post", "hashtags": ["#vote"]},
         ]
+        rows += [  # others use the same sequences hours apart
+            {
+                **comment(f"h5_{i}_{j}", f"tagger{j}", None, 200_000 + 7000 * j),
+                "kind": "post",
+                "hashtags": tags,
+            }
+            for j in range(20)
+        ]
     with Case(tmp_path / "c.duckdb") as case:
         insert_items(case, rows)
         run_detector(case, layers=["co_repost", "co_hashtag"])
@@ -211,8 +243,13 @@ def test_co_repost_and_co_hashtag_planted(tmp_path):
     sig = [(e["account_a"], e["account_b"]) for e in reposts if e["significant"]]
     assert sig == [("rp1", "rp2")]
     assert next(e for e in reposts if e["account_a"] == "rp1")["a_leads"] == 6
-    assert [(e["account_a"], e["account_b"], e["weight"]) for e in tags] == [("tag1", "tag2", 5)]
-    assert tags[0]["targets"][0] == "vote tokayev day0"
+    assert [(e["account_a"], e["account_b"], e["weight"]) for e in tags if e["significant"]] == [
+        ("tag1", "tag2", 5)
+    ]
+    sig_tags = next(e for e in tags if e["significant"])
+    assert sig_tags["targets"][0] == "vote tokayev day0"
+    # the other pairs that met often enough to be tested are stored with their test, not their meetings
+    assert all(e["targets"] is None and e["first_at"] is None for e in tags if not e["significant"])
 
 
 def test_parameter_validation():

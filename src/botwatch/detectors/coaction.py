@@ -18,7 +18,11 @@ closest meeting counts, giving ``a_leads``/``b_leads`` (who acted first; exact t
 Every pair with ``weight >= min_weight`` is tested against the target-permutation null of
 :mod:`botwatch.detectors.significance`; only tested pairs are stored, so every stored edge carries ``expected``,
 ``p_value``, ``q_value``, ``significant`` and ``null_model``. Pairs below ``min_weight`` count as untested
-hypotheses (p = 1) and cannot be significant.
+hypotheses (p = 1) and cannot be significant. Meeting details (first and last meeting, who led, the median
+lag, the targets and the cited items) are kept for significant edges only: a tested pair that is not significant
+is stored with its count and its test (``weight``, ``expected``, ``p_value``, ``q_value``) and NULL details, found
+by a second pass over the events of the accounts in significant pairs (on hot posts most pairs that meet are
+ordinary, and listing their meetings was most of the layer's time).
 """
 
 from __future__ import annotations
@@ -306,8 +310,10 @@ class CoActionDetector(Detector):
                 "_ca_acc",
                 "_ca_tgt",
                 "_ca_meet",
+                "_ca_trip",
                 "_ca_pw",
-                "_ca_chunk_tested",
+                "_ca_sig",
+                "_ca_sev",
                 "_ca_close",
                 "_ca_met",
                 "_ca_pt",
@@ -394,65 +400,101 @@ class CoActionDetector(Detector):
         con.execute("DROP TABLE _ca_oriented")
 
     @staticmethod
-    def _meeting_chunks(con, w: float) -> int:
-        """How many passes the meetings need so one pass holds about ``MEETINGS_PER_CHUNK`` item pairs: the
-        estimate counts, per target, the item pairs of each time bucket and of each bucket with the next."""
-        estimate = con.execute("""
-            WITH b AS (SELECT tgt, bkt, count(*) AS n FROM _ca_ev GROUP BY 1, 2)
+    def _meeting_chunks(con, events: str) -> int:
+        """How many passes the meetings over ``events`` need so one pass holds about ``MEETINGS_PER_CHUNK`` item
+        pairs: the estimate counts, per target, the item pairs of each time bucket and of each bucket with the
+        next."""
+        estimate = con.execute(f"""
+            WITH b AS (SELECT tgt, bkt, count(*) AS n FROM {events} GROUP BY 1, 2)
             SELECT coalesce(sum(b.n * (b.n - 1) / 2 + b.n * coalesce(b2.n, 0)), 0)
             FROM b LEFT JOIN b b2 ON b2.tgt = b.tgt AND b2.bkt = b.bkt + 1""").fetchall()[0][0]
         return max(1, -(-int(estimate) // MEETINGS_PER_CHUNK))
 
+    @staticmethod
+    def _meeting_sql(events: str, w: float, chunk: int, n_chunks: int) -> str:
+        """Every item pair of a target within ``w`` seconds, once (y after x in (t, eid) order), as rows
+        (tgt, ax, ay, ex, ey, tx, ty), for the account pairs of ``chunk`` (least(acc) % n_chunks == chunk);
+        same-account pairs included (they count for the exchangeable null's f_t only)."""
+        only = f"AND least(x.acc, y.acc) % {n_chunks} = {chunk}" if n_chunks > 1 else ""
+        return f"""
+            SELECT x.tgt, x.acc AS ax, y.acc AS ay, x.eid AS ex, y.eid AS ey, x.t AS tx, y.t AS ty
+            FROM {events} x CROSS JOIN (VALUES (0), (1)) d(k)
+            JOIN {events} y ON y.tgt = x.tgt AND y.bkt = x.bkt + d.k
+            WHERE y.eid > x.eid AND y.t - x.t <= {w} {only}"""
+
     def _meetings(self, con, w: float, min_weight: int, chunk: int, n_chunks: int) -> int:
         """One pass over the meetings of the account pairs in ``chunk``: adds to ``_ca_close`` (close item
-        pairs per target; for the exchangeable null), ``_ca_met`` (accounts met per target and account; for the
-        account screen), ``_ca_tested`` (pairs that met at ``min_weight`` targets or more) and ``_ca_pt`` (their
-        closest meeting per target). Returns the number of account pairs that met."""
-        only = f"AND least(x.acc, y.acc) % {n_chunks} = {chunk}" if n_chunks > 1 else ""
-        # Every item pair of a target within w, once (y after x in (t, eid) order); same-account pairs are
-        # kept for f_t only.
-        con.execute(f"""
-            CREATE TEMP TABLE _ca_meet AS
-            SELECT x.tgt, x.acc AS ax, y.acc AS ay, x.eid AS ex, y.eid AS ey, x.t AS tx, y.t AS ty
-            FROM _ca_ev x CROSS JOIN (VALUES (0), (1)) d(k)
-            JOIN _ca_ev y ON y.tgt = x.tgt AND y.bkt = x.bkt + d.k
-            WHERE y.eid > x.eid AND y.t - x.t <= {w} {only}""")
+        pairs per target; exchangeable null only), ``_ca_met`` (accounts met per target and account; for the
+        account screen) and ``_ca_tested`` (pairs that met at ``min_weight`` targets or more). Returns the number
+        of account pairs that met. Meetings are reduced to distinct (target, pair) rows at once; the item pairs
+        themselves are only kept (in ``_ca_meet``) when the exchangeable null needs their count per target."""
+        meet = self._meeting_sql("_ca_ev", w, chunk, n_chunks)
         if self._null == "exchangeable":
+            con.execute(f"CREATE TEMP TABLE _ca_meet AS {meet}")
             con.execute("INSERT INTO _ca_close SELECT tgt, count(*) FROM _ca_meet GROUP BY tgt")
+            meet = "SELECT * FROM _ca_meet"
+        con.execute(f"""
+            CREATE TEMP TABLE _ca_trip AS
+            SELECT DISTINCT tgt, least(ax, ay) AS lo, greatest(ax, ay) AS hi FROM ({meet}) WHERE ax <> ay""")
+        con.execute("DROP TABLE IF EXISTS _ca_meet")
         if self.params["screen"] == "accounts":
             con.execute("""
             INSERT INTO _ca_met
-            SELECT tgt, acc, count(DISTINCT other) FROM (
-              SELECT tgt, ax AS acc, ay AS other FROM _ca_meet WHERE ax <> ay
-              UNION ALL SELECT tgt, ay, ax FROM _ca_meet WHERE ax <> ay) GROUP BY 1, 2""")
-        # Distinct targets per met pair; only pairs with k >= min_weight are tested and detailed.
-        con.execute("""
-            CREATE TEMP TABLE _ca_pw AS
-            SELECT lo, hi, count(DISTINCT tgt) AS k
-            FROM (SELECT least(ax, ay) AS lo, greatest(ax, ay) AS hi, tgt FROM _ca_meet WHERE ax <> ay)
-            GROUP BY lo, hi""")
+            SELECT tgt, acc, count(*) FROM (SELECT tgt, lo AS acc FROM _ca_trip UNION ALL SELECT tgt, hi FROM _ca_trip)
+            GROUP BY 1, 2""")
+        # Distinct targets per met pair; only pairs with k >= min_weight are tested.
+        con.execute("CREATE TEMP TABLE _ca_pw AS SELECT lo, hi, count(*) AS k FROM _ca_trip GROUP BY lo, hi")
         pairs_met = con.execute("SELECT count(*) FROM _ca_pw").fetchall()[0][0]
-        con.execute(
-            f"CREATE TEMP TABLE _ca_chunk_tested AS SELECT lo, hi, k FROM _ca_pw WHERE k >= {min_weight}"
-        )
-        con.execute("INSERT INTO _ca_tested SELECT * FROM _ca_chunk_tested")
-        # Closest meeting per (tested pair, target); lag > 0 means the lower account (account_a) acted first.
-        con.execute("""
-            INSERT INTO _ca_pt
-            SELECT lo, hi, tgt,
-                   arg_min(struct_pack(lag := CASE WHEN ax < ay THEN ty - tx ELSE tx - ty END,
-                                       t0 := tx, t1 := ty, e0 := ex, e1 := ey),
-                           struct_pack(d := ty - tx, ex := ex, ey := ey)) AS m
-            FROM (SELECT least(ax, ay) AS lo, greatest(ax, ay) AS hi, * FROM _ca_meet WHERE ax <> ay) mt
-            SEMI JOIN _ca_chunk_tested USING (lo, hi)
-            GROUP BY lo, hi, tgt""")
-        for table in ("_ca_meet", "_ca_pw", "_ca_chunk_tested"):
-            con.execute(f"DROP TABLE {table}")
+        con.execute(f"INSERT INTO _ca_tested SELECT lo, hi, k FROM _ca_pw WHERE k >= {min_weight}")
+        con.execute("DROP TABLE _ca_pw")
+        con.execute("DROP TABLE _ca_trip")
         return pairs_met
 
     def _pairs_and_tests(self, con, run_id, layer, events, w, min_weight) -> dict:
-        p = self.params
-        # Interned events: acc ranks follow (platform, account_id), so acc order is account_id order.
+        """Intern the events, count the meetings, test the pairs, store the edges (see the module docstring)."""
+        self._intern_events(con, events, w)
+        n_events = con.execute("SELECT count(*) FROM _ca_ev").fetchall()[0][0]
+        empty = {"events": n_events, "pairs_met": 0, "hypotheses": 0, "pairs_tested": 0, "edges_kept": 0}
+        if n_events == 0:
+            return {**empty, "significant": 0}
+        n_chunks = self._meeting_chunks(con, "_ca_ev")
+        # Tables filled chunk by chunk; a chunk holds the account pairs with least(acc) % n_chunks == c, so every
+        # pair's meetings are in one chunk and the per-pair and per-(target, account) counts simply add up.
+        con.execute("CREATE TEMP TABLE _ca_close (tgt BIGINT, close_pairs BIGINT)")
+        con.execute("CREATE TEMP TABLE _ca_met (tgt BIGINT, acc BIGINT, m BIGINT)")
+        con.execute("CREATE TEMP TABLE _ca_tested (lo BIGINT, hi BIGINT, k BIGINT)")
+        pairs_met = sum(self._meetings(con, w, min_weight, c, n_chunks) for c in range(n_chunks))
+        self._target_rates(con, w)
+        m = self._hypotheses_bound(con, min_weight, pairs_met)
+        n_tested = con.execute("SELECT count(*) FROM _ca_tested").fetchall()[0][0]
+        if n_tested == 0:
+            return {
+                **empty,
+                "pairs_met": pairs_met,
+                "hypotheses": m,
+                "significant": 0,
+                "meeting_passes": n_chunks,
+            }
+        qv = self._test_pairs(con, min_weight, m, n_tested)
+        for table in ("_ca_met", "_ca_close", "_ca_lam", "_ca_at"):  # not needed any more: free the memory
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        self._meeting_details(con, w)
+        self._store_edges(con, run_id, layer, w)
+        return {
+            "events": n_events,
+            "meeting_passes": n_chunks,
+            "pairs_met": pairs_met,
+            "hypotheses": m if self.params["hypotheses"] == "all" else n_tested,
+            "pairs_tested": n_tested,
+            "edges_kept": n_tested,
+            "significant": int(np.count_nonzero(qv <= self.params["fdr"])),
+        }
+
+    @staticmethod
+    def _intern_events(con, events: str, w: float) -> None:
+        """``_ca_ev``: the layer's events with accounts, targets and items interned to integers (acc ranks follow
+        (platform, account_id), so acc order is account_id order) and cut into time buckets of ``w``;
+        ``_ca_acc``: acc -> (platform, account_id)."""
         con.execute(f"""
             CREATE TEMP TABLE _ca_ev AS
             WITH raw AS ({events})
@@ -463,28 +505,13 @@ class CoActionDetector(Detector):
                    platform, account_id, item_id, target
             FROM raw""")
         con.execute("CREATE TEMP TABLE _ca_acc AS SELECT DISTINCT acc, platform, account_id FROM _ca_ev")
-        n_events = con.execute("SELECT count(*) FROM _ca_ev").fetchall()[0][0]
-        empty = {"events": n_events, "pairs_met": 0, "hypotheses": 0, "pairs_tested": 0, "edges_kept": 0}
-        if n_events == 0:
-            return {**empty, "significant": 0}
-        n_chunks = self._meeting_chunks(con, w)
-        # Tables filled chunk by chunk; a chunk holds the account pairs with least(acc) % n_chunks == c, so every
-        # pair's meetings are in one chunk and the per-pair and per-(target, account) counts simply add up.
-        con.execute("CREATE TEMP TABLE _ca_close (tgt BIGINT, close_pairs BIGINT)")
-        con.execute("CREATE TEMP TABLE _ca_met (tgt BIGINT, acc BIGINT, m BIGINT)")
-        con.execute("CREATE TEMP TABLE _ca_tested (lo BIGINT, hi BIGINT, k BIGINT)")
-        con.execute(
-            "CREATE TEMP TABLE _ca_pt (lo BIGINT, hi BIGINT, tgt BIGINT, "
-            "m STRUCT(lag DOUBLE, t0 DOUBLE, t1 DOUBLE, e0 BIGINT, e1 BIGINT))"
-        )
-        pairs_met = 0
-        for chunk in range(n_chunks):
-            pairs_met += self._meetings(con, w, min_weight, chunk, n_chunks)
-        # Chance that two given items of a target land within w, under the null (see significance.py):
-        # "exchangeable" uses the target's own timestamps (exact close pairs / all pairs); "jitter" smooths them
-        # into bins of jitter_factor * w first, so a burst finer than the bins (the coordination itself) does
-        # not count as the background rate.
-        h = w * float(p["jitter_factor"])
+
+    def _target_rates(self, con, w: float) -> None:
+        """``_ca_tgt(tgt, n_items, n_acc, f)``: f is the chance that two given items of a target land within
+        ``w`` under the null (see significance.py): "exchangeable" uses the target's own timestamps (exact close
+        pairs / all pairs); "jitter" smooths them into bins of ``jitter_factor * w`` first, so a burst finer than
+        the bins (the coordination itself) does not count as the background rate."""
+        h = w * float(self.params["jitter_factor"])
         r = min(1.0, w / h)
         p_same, p_adj = 2 * r - r * r, r * r / 2
         close = "coalesce(j.jp, 0)" if self._null == "jitter" else "coalesce(c.close_pairs, 0)"
@@ -500,23 +527,20 @@ class CoActionDetector(Detector):
                    CASE WHEN n.n_items < 2 THEN 0.0
                         ELSE least(1.0, {close} / (n.n_items * (n.n_items - 1) / 2.0)) END AS f
             FROM n LEFT JOIN c USING (tgt) LEFT JOIN j USING (tgt)""")
-        # m: pairs that share at least min_weight targets (only they can reach k >= min_weight; membership is
-        # fixed under the null), bounded above by sum_t C(n_acc_t, 2) / min_weight and by C(A, 2).
+
+    @staticmethod
+    def _hypotheses_bound(con, min_weight: int, pairs_met: int) -> int:
+        """Pairs that share at least ``min_weight`` targets (only they can reach k >= min_weight; membership is
+        fixed under the null), bounded above by sum_t C(n_acc_t, 2) / min_weight and by C(A, 2)."""
         m = con.execute(f"""
             SELECT least((SELECT floor(sum(n_acc * (n_acc - 1) / 2) / {min_weight}) FROM _ca_tgt),
-                         (SELECT count(DISTINCT acc) * (count(DISTINCT acc) - 1) / 2 FROM _ca_ev))""").fetchall()[
-            0
-        ][0]
-        m = max(int(m or 0), pairs_met)
-        n_tested = con.execute("SELECT count(*) FROM _ca_tested").fetchall()[0][0]
-        if n_tested == 0:
-            return {
-                **empty,
-                "pairs_met": pairs_met,
-                "hypotheses": m,
-                "significant": 0,
-                "meeting_passes": n_chunks,
-            }
+                         (SELECT count(DISTINCT acc) * (count(DISTINCT acc) - 1) / 2 FROM _ca_ev))""").fetchall()
+        return max(int(m[0][0] or 0), pairs_met)
+
+    def _test_pairs(self, con, min_weight: int, m: int, n_tested: int) -> np.ndarray:
+        """Test every pair of ``_ca_tested``; register ``_ca_pv(lo, hi, k, expected, p_value, q_value,
+        significant)`` (only the significant pairs at co_reply's longer scales) and return the q-values."""
+        p = self.params
         if p["screen"] == "accounts":
             self._account_screen(con)
         # Expected meetings under the null, over ALL targets both accounts joined (not only where they met).
@@ -536,30 +560,11 @@ class CoActionDetector(Detector):
         # p = P(K >= k | K >= min_weight) under the null, and the tested pairs are the hypotheses.
         p_sel = np.minimum(1.0, pv / np.maximum(poisson_sf(np.full_like(k, min_weight), lam), 1e-300))
         if p["hypotheses"] == "selected":
-            q_sel, m = fdr_qvalues(p_sel, n_tested, p["fdr_method"]), n_tested
+            q_sel = fdr_qvalues(p_sel, n_tested, p["fdr_method"])
         else:
             q_sel = fdr_qvalues(pv, m, p["fdr_method"])
         if p["screen"] == "accounts":
-            # Screened test: a pair is a hypothesis only when both accounts act in bursts with others more often
-            # than chance (see _account_screen); pairs that met more often than selection requires (k >
-            # min_weight) are tested with their unconditional p-value, BH over the screened pairs.
-            # An edge is significant when either test finds it, each run at fdr / 2, so the union keeps the
-            # false-discovery rate at fdr: q_value = min(1, 2 * min(q_selective, q_screened)).
-            acc_q = dict(con.execute("SELECT acc, q FROM _ca_accq").fetchall())
-            lo, hi = tested.column("lo").to_pylist(), tested.column("hi").to_pylist()
-            screened = np.array(
-                [
-                    acc_q.get(a, 1.0) <= p["fdr"] / 2 and acc_q.get(b, 1.0) <= p["fdr"] / 2
-                    for a, b in zip(lo, hi)
-                ],
-                dtype=bool,
-            )
-            q_scr = np.ones(len(pv))
-            if screened.any():
-                q_scr[screened] = fdr_qvalues(
-                    np.where(k > min_weight, pv, 1.0)[screened], int(screened.sum()), p["fdr_method"]
-                )
-            qv = np.minimum(1.0, 2 * np.minimum(q_sel, q_scr))
+            qv = self._screened_q(con, tested, k, pv, q_sel, min_weight)
         else:
             qv = q_sel
             if p["hypotheses"] == "selected":
@@ -568,6 +573,7 @@ class CoActionDetector(Detector):
             {
                 "lo": tested.column("lo"),
                 "hi": tested.column("hi"),
+                "k": tested.column("k"),
                 "expected": pa.array(lam),
                 "p_value": pa.array(pv),
                 "q_value": pa.array(qv),
@@ -577,11 +583,61 @@ class CoActionDetector(Detector):
         if self._significant_only:  # co_reply's longer scales keep only what can become an edge
             pv_table = pv_table.filter(pa.compute.field("significant"))
         con.register("_ca_pv", pv_table)
-        max_t, max_e = int(p["max_targets"]), int(p["max_evidence_items"])
-        for table in ("_ca_met", "_ca_close", "_ca_lam", "_ca_at"):  # not needed any more: free the memory
-            con.execute(f"DROP TABLE IF EXISTS {table}")
-        if self._significant_only:  # the meeting details of the pairs that become edges, and of no other
-            con.execute("DELETE FROM _ca_pt WHERE (lo, hi) NOT IN (SELECT (lo, hi) FROM _ca_pv)")
+        return qv
+
+    def _screened_q(self, con, tested, k, pv, q_sel, min_weight: int) -> np.ndarray:
+        """Screened test: a pair is a hypothesis only when both accounts act in bursts with others more often
+        than chance (see _account_screen); pairs that met more often than selection requires (k > min_weight)
+        are tested with their unconditional p-value, BH over the screened pairs. An edge is significant when
+        either test finds it, each run at fdr / 2, so the union keeps the false-discovery rate at fdr:
+        q_value = min(1, 2 * min(q_selective, q_screened))."""
+        p = self.params
+        acc_q = dict(con.execute("SELECT acc, q FROM _ca_accq").fetchall())
+        lo, hi = tested.column("lo").to_pylist(), tested.column("hi").to_pylist()
+        screened = np.array(
+            [acc_q.get(a, 1.0) <= p["fdr"] / 2 and acc_q.get(b, 1.0) <= p["fdr"] / 2 for a, b in zip(lo, hi)],
+            dtype=bool,
+        )
+        q_scr = np.ones(len(pv))
+        if screened.any():
+            q_scr[screened] = fdr_qvalues(
+                np.where(k > min_weight, pv, 1.0)[screened], int(screened.sum()), p["fdr_method"]
+            )
+        return np.minimum(1.0, 2 * np.minimum(q_sel, q_scr))
+
+    def _meeting_details(self, con, w: float) -> None:
+        """``_ca_pt(lo, hi, tgt, m)``: the closest meeting per target of every *significant* pair (lag > 0 means
+        the lower account, account_a, acted first), found by a second pass over the events of the accounts in
+        significant pairs only: on a hot post most pairs that meet are tested and ordinary, and listing their
+        meetings was most of the layer's time."""
+        con.execute("CREATE TEMP TABLE _ca_sig AS SELECT lo, hi FROM _ca_pv WHERE significant")
+        con.execute(
+            "CREATE TEMP TABLE _ca_pt (lo BIGINT, hi BIGINT, tgt BIGINT, "
+            "m STRUCT(lag DOUBLE, t0 DOUBLE, t1 DOUBLE, e0 BIGINT, e1 BIGINT))"
+        )
+        con.execute("""
+            CREATE TEMP TABLE _ca_sev AS
+            SELECT * FROM _ca_ev WHERE acc IN (SELECT lo FROM _ca_sig UNION SELECT hi FROM _ca_sig)""")
+        n_chunks = self._meeting_chunks(con, "_ca_sev")
+        for chunk in range(n_chunks):
+            con.execute(f"""
+            INSERT INTO _ca_pt
+            SELECT lo, hi, tgt,
+                   arg_min(struct_pack(lag := CASE WHEN ax < ay THEN ty - tx ELSE tx - ty END,
+                                       t0 := tx, t1 := ty, e0 := ex, e1 := ey),
+                           struct_pack(d := ty - tx, ex := ex, ey := ey)) AS m
+            FROM (SELECT least(ax, ay) AS lo, greatest(ax, ay) AS hi, *
+                  FROM ({self._meeting_sql("_ca_sev", w, chunk, n_chunks)}) WHERE ax <> ay) mt
+            SEMI JOIN _ca_sig USING (lo, hi)
+            GROUP BY lo, hi, tgt""")
+        con.execute("DROP TABLE _ca_sev")
+
+    def _store_edges(self, con, run_id: int, layer: str, w: float) -> None:
+        """Insert the tested pairs of ``_ca_pv`` into ``edges``: significant pairs with their meeting details
+        (first/last meeting, who led, median lag, targets, evidence items; in passes of
+        ``EDGE_TARGETS_PER_PASS`` rows of ``_ca_pt``), the others with their count and test only."""
+        max_t, max_e = int(self.params["max_targets"]), int(self.params["max_evidence_items"])
+        null_name = self._null_name(layer)
         n_rows = con.execute("SELECT count(*) FROM _ca_pt").fetchall()[0][0]
         edge_passes = max(1, -(-int(n_rows) // EDGE_TARGETS_PER_PASS))
         for c in range(edge_passes if n_rows else 0):
@@ -605,17 +661,15 @@ class CoActionDetector(Detector):
             SELECT {int(run_id)}, a.platform, a.account_id, b.account_id, '{layer}', g.weight, {w},
                    make_timestamp(CAST(g.first_t * 1e6 AS BIGINT)), make_timestamp(CAST(g.last_t * 1e6 AS BIGINT)),
                    g.a_leads, g.b_leads, g.median_lag_s, v.expected, v.p_value, v.q_value, v.significant,
-                   '{self._null_name(layer)}', g.targets, g.evidence
+                   '{null_name}', g.targets, g.evidence
             FROM agg g JOIN _ca_pv v USING (lo, hi)
             JOIN _ca_acc a ON a.acc = g.lo JOIN _ca_acc b ON b.acc = g.hi
             ORDER BY a.account_id, b.account_id""")
-        n_sig = int(np.count_nonzero(qv <= p["fdr"]))
-        return {
-            "events": n_events,
-            "meeting_passes": n_chunks,
-            "pairs_met": pairs_met,
-            "hypotheses": m,
-            "pairs_tested": n_tested,
-            "edges_kept": n_tested,
-            "significant": n_sig,
-        }
+        con.execute(f"""
+            INSERT INTO edges
+            SELECT {int(run_id)}, a.platform, a.account_id, b.account_id, '{layer}', v.k, {w},
+                   NULL, NULL, NULL, NULL, NULL, v.expected, v.p_value, v.q_value, v.significant,
+                   '{null_name}', NULL, NULL
+            FROM _ca_pv v JOIN _ca_acc a ON a.acc = v.lo JOIN _ca_acc b ON b.acc = v.hi
+            WHERE NOT v.significant
+            ORDER BY a.account_id, b.account_id""")
