@@ -95,7 +95,9 @@ def _describe(con, run_id: int) -> None:
     between two members; its pages (channels), posts worked (targets) and active span come from those items, so
     a campaign linked only by a shared avatar (edges without evidence items) still shows what its members
     posted. Layers come from the intra-campaign significant edges, templates from the text clusters that at
-    least two members posted in.
+    least two members posted in; the description names both ("12 accounts acting together (co_reply) across 1
+    page(s), sharing 4 template(s) (T3, T5, T13, T19)"): a group flagged on timing plus its own templates shows
+    the templates, not only the timing layer.
     """
     con.execute(
         """
@@ -120,10 +122,13 @@ def _describe(con, run_id: int) -> None:
           SELECT campaign_id, list(t ORDER BY n DESC, t)[1:20] AS targets FROM (
             SELECT campaign_id, coalesce(root_id, parent_id) AS t, count(*) AS n FROM it
             WHERE coalesce(root_id, parent_id) IS NOT NULL GROUP BY 1, 2) GROUP BY 1),
+        shared AS (
+          SELECT m.campaign_id, ci.cluster_id FROM cluster_items ci
+          JOIN m ON m.platform = ci.platform AND m.account_id = ci.account_id
+          WHERE ci.run_id = $run GROUP BY 1, 2 HAVING count(DISTINCT ci.account_id) >= 2),
         clus AS (
-          SELECT m.campaign_id, list(DISTINCT ci.cluster_id ORDER BY TRY_CAST(substr(ci.cluster_id, 2) AS INTEGER), ci.cluster_id) AS cluster_ids
-          FROM cluster_items ci JOIN m ON m.platform = ci.platform AND m.account_id = ci.account_id
-          WHERE ci.run_id = $run GROUP BY 1 HAVING count(DISTINCT ci.account_id) >= 2),
+          SELECT campaign_id, list(cluster_id ORDER BY TRY_CAST(substr(cluster_id, 2) AS INTEGER), cluster_id) AS cluster_ids
+          FROM shared GROUP BY 1),
         span AS (SELECT campaign_id, min(created_at) AS first_at, max(created_at) AS last_at, count(*) AS n_items
                  FROM it GROUP BY 1),
         sizes AS (SELECT campaign_id, any_value(platform) AS platform, count(*) AS n_accounts FROM m GROUP BY 1)
@@ -134,6 +139,10 @@ def _describe(con, run_id: int) -> None:
                  || CASE WHEN coalesce(c.n_channels, 0) > 0 THEN ') across ' || c.n_channels || ' page(s)'
                          WHEN coalesce(span.n_items, 0) > 0 THEN ') in ' || span.n_items || ' item(s) without a page'
                          ELSE '); none of their items is in the case' END
+                 || CASE WHEN len(coalesce(cl.cluster_ids, [])) > 0 THEN
+                      ', sharing ' || len(cl.cluster_ids) || ' template(s) ('
+                      || array_to_string(cl.cluster_ids[1:5], ', ')
+                      || CASE WHEN len(cl.cluster_ids) > 5 THEN ', …' ELSE '' END || ')' ELSE '' END
         FROM sizes s LEFT JOIN layers l USING (campaign_id) LEFT JOIN chans c USING (campaign_id)
         LEFT JOIN tgts t USING (campaign_id) LEFT JOIN clus cl USING (campaign_id) LEFT JOIN span USING (campaign_id)
         ORDER BY s.campaign_id
