@@ -82,7 +82,6 @@ def test_campaigns_are_the_planted_groups(case):
     assert layers == {"C1": ["co_reply", "co_text"], "C2": ["co_reply"]}
 
 
-
 def test_a_campaign_lists_the_templates_two_of_its_members_share(case):
     # T1: two members of the b group; T2: one member and a human; T3: one member alone
     rows = [("T1", "b0"), ("T1", "b1"), ("T2", "b2"), ("T2", "h3"), ("T3", "a0")]
@@ -95,6 +94,7 @@ def test_a_campaign_lists_the_templates_two_of_its_members_share(case):
     desc = dict(case.con.execute("SELECT campaign_id, description FROM campaigns").fetchall())
     assert desc["C2"] == "4 accounts acting together (co_reply) across 1 page(s), sharing 1 template(s) (T1)"
     assert desc["C1"] == "6 accounts acting together (co_reply, co_text) across 1 page(s)"
+
 
 def test_scores_flag_bots_not_humans_and_cite_evidence(case):
     assemble_campaigns(case.con, 1, seed=7)
