@@ -145,3 +145,111 @@ def test_detect_on_a_missing_case_creates_nothing(tmp_path):
     with pytest.raises(BotwatchError):
         detect_case(tmp_path / "missing" / "case.duckdb")
     assert not (tmp_path / "missing").exists()
+
+
+def _flagged(case, run: int) -> set[str]:
+    rows = case.con.execute("SELECT account_id FROM account_scores WHERE run_id = ? AND flagged", [run])
+    return {r[0] for r in rows.fetchall()}
+
+
+def test_a_layer_declared_untested_never_flags_alone(tmp_path, extra_detectors):
+    """A plugin writes significant edges *with* q-values in a layer it declares untested (rule-based): scoring
+    reads ``Layer.tested``, not the q-value, so the accounts are not flagged and the edge scores the fixed
+    untested strength; the same edges declared tested flag them with strength 1 - q."""
+
+    def make(tested: bool):
+        class SameBio(Detector):
+            name = "same_bio"
+            description = "test layer"
+            layers = (Layer("co_bio", "has the same bio as", targets="none", tested=tested),)
+            tables = ("edges",)
+
+            def run(self, ctx):
+                ctx.con.execute(
+                    "INSERT INTO edges (run_id, platform, account_a, account_b, layer, weight, q_value, p_value, "
+                    "significant, targets, evidence_item_ids) VALUES (?, 'test', 'u1', 'u2', 'co_bio', 1, "
+                    "1e-6, 1e-7, true, [], ['i1', 'i2'])",
+                    [ctx.run_id],
+                )
+                return {"edges": 1}
+
+        return SameBio
+
+    rows = [comment(f"i{i}", f"u{i}", "p1", 60 * i, text=f"words of my own number {i}") for i in (1, 2)]
+    for tested, expect, strength in ((False, set(), 0.5), (True, {"u1", "u2"}, 1 - 1e-6)):
+        register_detector(make(tested))
+        with Case(tmp_path / f"c{tested}.duckdb") as case:
+            insert_items(case, rows)
+            run = detect_case(case, seed=1, only=["same_bio"]).run_id
+            assert _flagged(case, run) == expect, tested
+            weights = case.con.execute(
+                "SELECT DISTINCT weight FROM evidence WHERE run_id = ? AND detector = 'co_bio'", [run]
+            ).fetchall()
+            assert weights == [(pytest.approx(strength),)], tested
+
+
+@pytest.fixture(scope="module")
+def template_case(tmp_path_factory):
+    """A case holding the text-coordination investigation (8 bots writing one template over 40 days)."""
+    from test_detector_text_coordination import investigation
+
+    path = tmp_path_factory.mktemp("requires") / "case.duckdb"
+    rows, bots = investigation()
+    with Case(path) as case:
+        insert_items(case, rows)
+    return path, set(bots)
+
+
+def _co_text_accounts(case) -> set[str]:
+    rows = case.con.execute(
+        "SELECT account_a, account_b FROM edges WHERE layer = 'co_text' AND significant"
+    ).fetchall()
+    return {a for pair in rows for a in pair}
+
+
+def test_only_runs_the_detectors_it_requires_library(template_case, tmp_path):
+    """``only=["text_coordination"]`` also runs near_duplicate, whose text clusters it reads (before, it ran
+    alone on no clusters and found nothing)."""
+    path, bots = template_case
+    copy = tmp_path / "case.duckdb"
+    copy.write_bytes(path.read_bytes())
+    with Case(copy) as case:
+        result = detect_case(case, seed=1, only=["text_coordination"])
+        assert result.required == {"near_duplicate": ["text_coordination"]}
+        assert list(result.detectors) == ["near_duplicate", "text_coordination"]
+        assert "also ran near_duplicate: required by text_coordination" in result.summary_text()
+        assert _co_text_accounts(case) == bots
+
+
+def test_only_runs_the_detectors_it_requires_cli(template_case, tmp_path):
+    from click.testing import CliRunner
+
+    from botwatch.cli import cli
+
+    path, bots = template_case
+    copy = tmp_path / "case.duckdb"
+    copy.write_bytes(path.read_bytes())
+    out = CliRunner().invoke(cli, ["detect", str(copy), "--only", "text_coordination", "--seed", "1"])
+    assert out.exit_code == 0, out.output
+    assert "also ran near_duplicate: required by text_coordination" in out.output
+    with Case(copy, read_only=True) as case:
+        assert _co_text_accounts(case) == bots
+        ran = case.con.execute("SELECT detectors FROM runs ORDER BY run_id DESC LIMIT 1").fetchall()[0][0]
+    assert ran == ["near_duplicate", "text_coordination"]
+
+
+def test_requirements_are_followed_through_each_other(extra_detectors):
+    from botwatch.pipeline import _requirements
+
+    class Late(Detector):
+        name = "late_signal"
+        requires = ("coaction",)
+
+    register_detector(Late)
+    names = ["near_duplicate", "text_coordination", "coaction", "late_signal"]
+    assert _requirements(["late_signal"], names) == {
+        "coaction": ["late_signal"],
+        "near_duplicate": ["coaction", "text_coordination"],
+        "text_coordination": ["coaction"],
+    }
+    assert _requirements(["coaction", "near_duplicate"], names) == {"text_coordination": ["coaction"]}

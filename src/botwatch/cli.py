@@ -162,7 +162,7 @@ def info(case, as_json):
 @click.option(
     "--config", type=click.Path(exists=True, dir_okay=False), help="TOML or JSON file of detector parameters."
 )
-@click.option("--only", multiple=True, help="Run only these detectors (repeatable).")
+@click.option("--only", multiple=True, help="Run only these detectors (repeatable), and those they require.")
 @click.option(
     "--seed", type=int, default=None, help="Seed for every randomised step (recorded with the run)."
 )

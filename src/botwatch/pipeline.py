@@ -73,9 +73,12 @@ class DetectResult:
     campaigns: dict = field(default_factory=dict)
     scores: dict = field(default_factory=dict)
     seconds: float = 0.0
+    required: dict = field(default_factory=dict)  # detector run because the chosen ones require it -> those
 
     def summary_text(self) -> str:
         lines = [f"run {self.run_id} (seed {self.seed}) in {self.seconds:.1f} s"]
+        for name, by in self.required.items():
+            lines.append(f"  also ran {name}: required by {', '.join(by)}")
 
         def scalars(d: dict) -> str:
             return ", ".join(f"{k}={v}" for k, v in d.items() if not isinstance(v, dict | list))
@@ -99,24 +102,11 @@ class DetectResult:
 
 
 def detect_case(case, config=None, only=None, seed: int | None = None) -> DetectResult:
-    """Run the detectors (each after those it requires), assemble campaigns and score accounts; record the run."""
-    cfg = config if isinstance(config, dict) else load_config(config)
-    seed = _check_seed(seed if seed is not None else cfg.get("seed", DEFAULT_SEED))
-    names = detector_names()
-    _check_sections(cfg, names)
-    if only:
-        bad = [n for n in only if n not in names]
-        if bad:
-            raise BotwatchError(f"unknown detector(s) {', '.join(bad)}; detectors are: {', '.join(names)}")
-        names = [n for n in names if n in only]
-    detectors = []
-    for name in run_order(names):
-        det = get_detector_class(name)(**_section(cfg, name))
-        det.validate_params()
-        detectors.append(det)
-    campaign_params = resolve("campaigns", CAMPAIGN_SETTINGS, _section(cfg, "campaigns"))
-    scoring_params = resolve("scoring", SCORING_SETTINGS, _section(cfg, "scoring"))
+    """Run the detectors (each after those it requires), assemble campaigns and score accounts; record the run.
 
+    ``only`` names the detectors to run; the detectors they ``require`` run too (their tables are written per
+    run, so an earlier run's cannot serve), and the result says so (``DetectResult.required``)."""
+    plan = _plan(config, only, seed)
     own = not isinstance(case, Case)
     if own:
         check_case_path(Path(case), must_exist=True)  # never create an empty case to detect on
@@ -124,56 +114,14 @@ def detect_case(case, config=None, only=None, seed: int | None = None) -> Detect
     try:
         con = c.con
         run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
-        started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        t0 = time.perf_counter()
-        result = DetectResult(run_id=run_id, seed=seed)
-        ctx = RunContext(con=con, run_id=run_id, seed=seed)
+        result = DetectResult(run_id=run_id, seed=plan.seed, required=plan.required)
         if not c.memory_limit_chosen:
             # the text stages hold large arrays beside DuckDB: give DuckDB less than an ingest gets, so the whole
             # step stays under 2 GB at 1M comments (DuckDB spills what does not fit)
             con.execute(f"SET memory_limit={sql_str(DETECT_MEMORY_LIMIT)}")
         con.execute("BEGIN")
         try:
-            for det in detectors:
-                t = time.perf_counter()
-                summary = det.run(ctx) or {}
-                summary.setdefault("seconds", round(time.perf_counter() - t, 2))
-                result.detectors[det.name] = summary
-                release_memory()
-            result.campaigns = assemble_campaigns(con, run_id, seed, **campaign_params)
-            result.scores = score_accounts(con, run_id, scoring_params)
-            result.campaigns.update(
-                extract_leads(
-                    con,
-                    run_id,
-                    min_accounts=campaign_params["min_accounts"],
-                    max_accounts=scoring_params["template_max_accounts"],
-                )
-            )
-            result.seconds = time.perf_counter() - t0
-            run_config = {
-                "seed": seed,
-                "detectors": {d.name: d.get_params() for d in detectors},
-                "campaigns": campaign_params,
-                "scoring": scoring_params,
-                "summaries": result.detectors,
-                "versions": _versions(),
-            }
-            con.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?::JSON, ?)",
-                [
-                    run_id,
-                    started,
-                    dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                    __version__,
-                    seed,
-                    json.dumps(run_config, default=str),
-                    [d.name for d in detectors],
-                ],
-            )
-            # only the latest run's results are kept; the runs table keeps the history of parameters
-            for table in (*declared_tables(), *CAMPAIGN_TABLES, *SCORING_TABLES):
-                con.execute(f"DELETE FROM {table} WHERE run_id <> ?", [run_id])
+            _run_plan(con, plan, result)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -184,6 +132,118 @@ def detect_case(case, config=None, only=None, seed: int | None = None) -> Detect
     finally:
         if own:
             c.close()
+
+
+@dataclass
+class _Plan:
+    """What a detect run will do, checked before the case is opened."""
+
+    seed: int
+    detectors: list
+    required: dict[str, list[str]]
+    campaign_params: dict
+    scoring_params: dict
+
+
+def _plan(config, only, seed) -> _Plan:
+    """Read and check the config, seed and detector choice; instantiate and validate the detectors."""
+    cfg = config if isinstance(config, dict) else load_config(config)
+    seed = _check_seed(seed if seed is not None else cfg.get("seed", DEFAULT_SEED))
+    names = detector_names()
+    _check_sections(cfg, names)
+    required: dict[str, list[str]] = {}
+    if only:
+        bad = [n for n in only if n not in names]
+        if bad:
+            raise BotwatchError(f"unknown detector(s) {', '.join(bad)}; detectors are: {', '.join(names)}")
+        required = _requirements(list(only), names)
+        names = [n for n in names if n in only or n in required]
+    detectors = []
+    for name in run_order(names):
+        det = get_detector_class(name)(**_section(cfg, name))
+        det.validate_params()
+        detectors.append(det)
+    return _Plan(
+        seed=seed,
+        detectors=detectors,
+        required=required,
+        campaign_params=resolve("campaigns", CAMPAIGN_SETTINGS, _section(cfg, "campaigns")),
+        scoring_params=resolve("scoring", SCORING_SETTINGS, _section(cfg, "scoring")),
+    )
+
+
+def _requirements(only: list[str], names: list[str]) -> dict[str, list[str]]:
+    """The detectors that ``only`` require, directly or through each other, and are not in ``only``: name ->
+    the chosen or required detectors that need it. A requirement no installed detector meets is left to
+    ``run_order`` to refuse."""
+    required: dict[str, list[str]] = {}
+    pending = list(only)
+    while pending:
+        name = pending.pop(0)
+        for need in get_detector_class(name).requires:
+            if need in only or need not in names:
+                continue
+            if need not in required:
+                required[need] = []
+                pending.append(need)
+            if name not in required[need]:
+                required[need].append(name)
+    return required
+
+
+def _run_plan(con, plan: _Plan, result: DetectResult) -> None:
+    """Detectors, campaigns, scores and leads for ``result.run_id``; record the run and prune older results
+    (inside the caller's transaction)."""
+    run_id, seed = result.run_id, plan.seed
+    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    t0 = time.perf_counter()
+    ctx = RunContext(con=con, run_id=run_id, seed=seed)
+    for det in plan.detectors:
+        t = time.perf_counter()
+        summary = det.run(ctx) or {}
+        summary.setdefault("seconds", round(time.perf_counter() - t, 2))
+        result.detectors[det.name] = summary
+        release_memory()
+    campaign_params, scoring_params = plan.campaign_params, plan.scoring_params
+    result.campaigns = assemble_campaigns(con, run_id, seed, **campaign_params)
+    result.scores = score_accounts(con, run_id, scoring_params)
+    result.campaigns.update(
+        extract_leads(
+            con,
+            run_id,
+            min_accounts=campaign_params["min_accounts"],
+            max_accounts=scoring_params["template_max_accounts"],
+        )
+    )
+    result.seconds = time.perf_counter() - t0
+    _record_run(con, plan, result, started)
+    # only the latest run's results are kept; the runs table keeps the history of parameters
+    for table in (*declared_tables(), *CAMPAIGN_TABLES, *SCORING_TABLES):
+        con.execute(f"DELETE FROM {table} WHERE run_id <> ?", [run_id])
+
+
+def _record_run(con, plan: _Plan, result: DetectResult, started: dt.datetime) -> None:
+    """The ``runs`` row: times, version, seed, every parameter, the detectors' summaries and library versions."""
+    run_config = {
+        "seed": plan.seed,
+        "detectors": {d.name: d.get_params() for d in plan.detectors},
+        "campaigns": plan.campaign_params,
+        "scoring": plan.scoring_params,
+        "summaries": result.detectors,
+        "versions": _versions(),
+    }
+    con.execute(
+        "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?::JSON, ?)",
+        [
+            result.run_id,
+            started,
+            dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            __version__,
+            plan.seed,
+            json.dumps(run_config, default=str),
+            [d.name for d in plan.detectors],
+        ],
+    )
 
 
 def _versions() -> dict:

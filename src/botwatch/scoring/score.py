@@ -14,8 +14,8 @@ evidence is more than timing:
 * mostly writing a template *of a discovered group* (see :func:`_group_template_writers`): how members who wrote a
   campaign's template once or twice, too seldom for any pair test, are found.
 
-Edges without a q-value (the rule-based ``co_avatar``) never flag alone: only together with a shared
-informative template.
+Edges of a layer its detector declares untested (``Layer.tested`` false, the rule-based ``co_avatar``) and edges
+without a q-value never flag alone: only together with a shared informative template.
 So every flag cites at least one pair discovered at the layer's stated false-discovery rate (1 % by default),
 directly or through the template its discovered writers own.
 Timing alone, campaign membership, creation batches and office hours never flag an account
@@ -206,8 +206,9 @@ def _edge_signals(con, run_id: int, p: dict, signals) -> None:
     for platform, acct, layer, partners, events, window_s, lag, n_targets, item_ids, q in rows:
         key = (platform, acct)
         decl = layers.get(layer) or Layer(layer, f"acted together ({layer}) with")
-        # rule-based layers carry no q-value: a fixed strength, and they never flag alone
-        strength = float(p["untested_layer_strength"]) if q is None else 1.0 - float(q)
+        # a layer declared untested (rule-based) and an edge without a q-value: a fixed strength, never a flag
+        tested = decl.tested and q is not None
+        strength = 1.0 - float(q) if tested else float(p["untested_layer_strength"])
         phrase = decl.phrase.format(w=format_seconds(window_s))
         mine = list(item_ids or [])
         where = _TARGET_WORDS.get(decl.targets, " on {n} occasion(s)").format(n=n_targets)
@@ -216,7 +217,7 @@ def _edge_signals(con, run_id: int, p: dict, signals) -> None:
         elif decl.targets == "templates":
             text = (
                 f"{phrase} {partners} other account(s){where}; {events} shared occasion(s); "
-                f"q = {float(q):.2g}; {len(mine)} of its items cited"
+                f"{f'q = {float(q):.2g}' if tested else 'not tested'}; {len(mine)} of its items cited"
             )
         else:
             text = (
@@ -307,7 +308,7 @@ def _group_template_writers(con, run_id: int, p: dict) -> list[tuple]:
     _recurrent_templates(con, run, p)
     return con.execute(f"""
         WITH ct AS (SELECT platform, account_a, account_b, unnest(targets) AS cluster_id FROM edges
-                    WHERE run_id = {run} AND layer IN ({_layer_list(targets="templates")}) AND significant),
+                    WHERE run_id = {run} AND {_is_layer("layer", targets="templates", tested=True)} AND significant),
         linked AS (SELECT DISTINCT platform, cluster_id, acct FROM (
                      SELECT platform, cluster_id, account_a AS acct FROM ct
                      UNION ALL SELECT platform, cluster_id, account_b FROM ct)),
@@ -399,15 +400,15 @@ def _recurrent_templates(con, run: int, p: dict) -> None:
         con.executemany("INSERT INTO recurrent_templates VALUES (?, ?)", keep)
 
 
-def _layer_list(**declared) -> str:
-    """SQL list of the declared layers whose declaration has the given values, e.g. ``timing_only=True``;
-    ``NULL`` when none (``x IN (NULL)`` is never true)."""
+def _is_layer(column: str, **declared) -> str:
+    """SQL test that ``column`` names a declared layer whose declaration has the given values, e.g.
+    ``timing_only=True``; ``false`` when no layer has them (``x NOT IN (NULL)`` would never be true)."""
     names = [
         f"'{name}'"
         for name, layer in declared_layers().items()
         if all(getattr(layer, k) == v for k, v in declared.items())
     ]
-    return ", ".join(names) or "NULL"
+    return f"{column} IN ({', '.join(names)})" if names else "false"
 
 
 def _informative_clusters_sql(run: int, p: dict) -> str:
@@ -421,14 +422,16 @@ def _informative_clusters_sql(run: int, p: dict) -> str:
 def _flag_basis(con, run_id: int, p: dict) -> set[tuple[str, str]]:
     """Accounts in at least one significant pair whose evidence is more than timing (see the module doc).
 
-    Edges without a q-value (rule-based layers such as ``co_avatar``) never flag alone; such a pair counts when both
-    accounts also wrote the same informative template (a cluster as below). A timing pair counts when
+    Edges of a layer declared untested (``Layer.tested`` false: rule-based layers such as ``co_avatar``) and edges
+    without a q-value never flag alone, whatever their ``significant`` column says; such a pair counts when both
+    accounts also wrote the same informative template (a cluster as below), unless the layer is also timing-only
+    (then it never counts). A timing pair counts when
     both accounts wrote a template *of their group*: a cross-account text cluster of at least
     ``template_min_words`` words and at most ``template_max_accounts`` accounts in which at least
     ``template_group_share`` of the accounts have a significant timing partner inside the cluster. A holiday
     greeting that hundreds post, two of them superfans who comment early on every post, is not."""
     run = int(run_id)
-    timing = _layer_list(timing_only=True)
+    timing, untested = _is_layer("s.layer", timing_only=True), _is_layer("s.layer", tested=False)
     timing_ok = "true" if p["timing_alone_flags"] else "false"
     rows = con.execute(f"""
         WITH sig AS (SELECT platform, account_a, account_b, layer, q_value FROM edges WHERE run_id = {run} AND significant),
@@ -445,7 +448,7 @@ def _flag_basis(con, run_id: int, p: dict) -> set[tuple[str, str]]:
                JOIN clus cb ON cb.platform = s.platform AND cb.account_id = s.account_b AND cb.cluster_id = ca.cluster_id
                SEMI JOIN templated ta ON ta.platform = s.platform AND ta.account_id = s.account_a
                SEMI JOIN templated tb ON tb.platform = s.platform AND tb.account_id = s.account_b
-               WHERE s.layer IN ({timing})),
+               WHERE {timing} AND NOT {untested}),
         inside AS (SELECT platform, cluster_id, count(DISTINCT acct) AS n_in FROM (
                      SELECT platform, cluster_id, account_a AS acct FROM tp
                      UNION ALL SELECT platform, cluster_id, account_b FROM tp) GROUP BY 1, 2),
@@ -455,9 +458,9 @@ def _flag_basis(con, run_id: int, p: dict) -> set[tuple[str, str]]:
         rule_pair AS (SELECT DISTINCT s.platform, s.account_a, s.account_b FROM sig s
                JOIN clus ca ON ca.platform = s.platform AND ca.account_id = s.account_a
                JOIN clus cb ON cb.platform = s.platform AND cb.account_id = s.account_b AND cb.cluster_id = ca.cluster_id
-               WHERE s.q_value IS NULL AND s.layer NOT IN ({timing})),
-        basis AS (SELECT platform, account_a, account_b FROM sig
-                  WHERE q_value IS NOT NULL AND (layer NOT IN ({timing}) OR {timing_ok})
+               WHERE (s.q_value IS NULL OR {untested}) AND NOT {timing}),
+        basis AS (SELECT platform, account_a, account_b FROM sig s
+                  WHERE q_value IS NOT NULL AND NOT {untested} AND (NOT {timing} OR {timing_ok})
                   UNION SELECT platform, account_a, account_b FROM tp SEMI JOIN own USING (platform, cluster_id)
                   UNION SELECT * FROM rule_pair)
         SELECT platform, account_a FROM basis UNION SELECT platform, account_b FROM basis""").fetchall()
