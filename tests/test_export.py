@@ -231,6 +231,79 @@ def test_folder_target_and_errors(case_path, tmp_path):
     assert not (tmp_path / "e.csv").exists() and not (tmp_path / "e.csv.partial").exists()
 
 
+def _cli(args, folder: Path, monkeypatch):
+    """Run the CLI in an empty working folder; return its result and what it left there."""
+    from click.testing import CliRunner
+
+    from botwatch.cli import cli
+
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    result = CliRunner().invoke(cli, args)
+    return result, sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet", "gexf"])
+def test_out_dash_writes_one_file_to_stdout(case_path, tmp_path, monkeypatch, fmt):
+    """``--out -`` is standard output: the bytes of the file export, and no folder named "-"."""
+    what = "edges" if fmt == "gexf" else "accounts"
+    expected = export(case_path, what, fmt, tmp_path / f"x.{fmt}").read_bytes()
+    result, made = _cli(
+        ["export", str(case_path), "--what", what, "--format", fmt, "--out", "-"],
+        tmp_path / "cwd",
+        monkeypatch,
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes == expected and made == []
+    stream = io.BytesIO()
+    assert export(case_path, what, fmt, "-", stream=stream) == Path("-")
+    assert stream.getvalue() == expected
+
+
+def test_out_dash_refuses_sqlite(case_path, tmp_path, monkeypatch):
+    result, made = _cli(
+        ["export", str(case_path), "--what", "accounts", "--format", "sqlite", "--out", "-"],
+        tmp_path / "cwd",
+        monkeypatch,
+    )
+    assert result.exit_code == 1 and made == []
+    assert result.output.strip().splitlines() == [
+        "Error: --out - (standard output) takes one table (csv, jsonl, parquet or gexf); SQLite writes a "
+        "database file and metadata.json beside it: give --out a file or folder"
+    ]
+
+
+def test_gexf_refuses_accounts_and_names_what_it_takes(case_path, tmp_path, monkeypatch):
+    result, made = _cli(
+        ["export", str(case_path), "--what", "accounts", "--format", "gexf", "--out", "n.gexf"],
+        tmp_path / "cwd",
+        monkeypatch,
+    )
+    assert result.exit_code == 1 and made == []
+    assert (
+        "GEXF holds the account network, not accounts: use --what edges with --format gexf" in result.output
+    )
+    for what in ("campaigns", "evidence", "items", "leads"):
+        with pytest.raises(BotwatchError, match="use --what edges with --format gexf"):
+            export(case_path, what, "gexf", tmp_path / "n.gexf")
+
+
+def test_export_help_and_docs_agree():
+    """What ``botwatch export --help`` says of GEXF and ``--out -`` is what docs/exports.md says."""
+    from click.testing import CliRunner
+
+    from botwatch.cli import cli
+    from botwatch.export import GEXF_WHATS
+
+    help_text = " ".join(CliRunner().invoke(cli, ["export", "--help"]).output.split())
+    docs = (Path(__file__).parent.parent / "docs" / "exports.md").read_text(encoding="utf-8")
+    gexf_row = next(line for line in docs.splitlines() if line.startswith("| `gexf` |"))
+    assert gexf_row.split("|")[2].strip().startswith(" or ".join(f"`{w}`" for w in GEXF_WHATS) + " (")
+    assert "GEXF takes edges." in help_text and GEXF_WHATS == ("edges",)
+    assert "- writes to standard output (not sqlite)" in help_text
+    assert "`--out -` writes the file to standard output" in docs and "needs a path" in docs
+
+
 # -- pseudonymisation ---------------------------------------------------------------------------------------
 def test_pseudonymizer_tokens():
     p = Pseudonymizer("salt-1", handles={"alpha_fan": "alpha_fan"}, account_ids={"u10001": "tg"})

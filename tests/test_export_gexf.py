@@ -87,9 +87,7 @@ def test_xml_attr():
 def test_pseudonymised_network_validates(tmp_path, schema):
     with Case(tmp_path / "case.duckdb") as case:
         case.con.execute((FIXTURES / "export" / "case.sql").read_text(encoding="utf-8"))
-    path = export(
-        tmp_path / "case.duckdb", "accounts", "gexf", tmp_path / "p.gexf", pseudonymize=True, salt="s"
-    )
+    path = export(tmp_path / "case.duckdb", "edges", "gexf", tmp_path / "p.gexf", pseudonymize=True, salt="s")
     assert schema.validate(etree.parse(str(path))), schema.error_log
     graph = nx.read_gexf(path)
     assert all(n.startswith("tg:acct_") for n in graph.nodes)

@@ -182,12 +182,21 @@ def detect(case, config, only, seed):
     "--what",
     type=click.Choice(["accounts", "edges", "campaigns", "evidence", "items", "leads"]),
     required=True,
-    help="The table; leads are groups and templates below the threshold, never flags.",
+    help="The table; leads are groups and templates below the threshold, never flags. GEXF takes edges.",
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "parquet", "jsonl", "gexf", "sqlite"]), required=True
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet", "jsonl", "gexf", "sqlite"]),
+    required=True,
+    help="csv, parquet, jsonl: one table; gexf: the account network; sqlite: the whole case (Datasette).",
 )
-@click.option("--out", type=click.Path(), required=True)
+@click.option(
+    "--out",
+    type=click.Path(),
+    required=True,
+    help="A file, or a folder to write <what>.<ext> into; - writes to standard output (not sqlite).",
+)
 @click.option(
     "--pseudonymize", is_flag=True, help="Replace handles, names and ids with stable salted hashes."
 )
@@ -198,6 +207,9 @@ def export_cmd(case, what, fmt, out, pseudonymize, salt):
     """Write accounts, edges, campaigns, evidence, items or leads to a file."""
     from botwatch.export import export
 
+    if out == "-":  # the bytes go to standard output, and nothing else does
+        export(case, what, fmt, out, pseudonymize, salt, stream=sys.stdout.buffer)
+        return
     path = export(case, what=what, fmt=fmt, out=out, pseudonymize=pseudonymize, salt=salt)
     click.echo(f"wrote {path}")
 

@@ -1,8 +1,8 @@
 """Exports of a case's results: CSV, JSON Lines, Parquet, GEXF (Gephi) and SQLite (Datasette).
 
 ``export(case, what, fmt, out)`` writes one table (``accounts``, ``edges``, ``campaigns``, ``evidence``,
-``items`` or ``leads``) as CSV, JSONL or Parquet; the account network as GEXF (``what`` = ``edges`` or
-``accounts``); or the whole case as one SQLite file (any ``what``). Results always come from the latest run. With
+``items`` or ``leads``) as CSV, JSONL or Parquet; the account network as GEXF (``what`` = ``edges``); or the
+whole case as one SQLite file (any ``what``). ``out="-"`` writes one table or network to standard output. Results always come from the latest run. With
 ``pseudonymize=True`` every id, handle and name becomes a salted token (see :mod:`botwatch.privacy`), so a file
 can be shared without the people in it. Columns and attributes are listed in ``docs/exports.md``.
 """
@@ -12,7 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
+import sys
+import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 from botwatch.errors import BotwatchError
 from botwatch.export.atomic import atomic_output, write_text_atomic
@@ -25,6 +29,8 @@ from botwatch.privacy import Pseudonymizer, open_case
 WHATS = ("accounts", "edges", "campaigns", "evidence", "items", "leads")
 FORMATS = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet", "gexf": ".gexf", "sqlite": ".db"}
 FLAT_WRITERS = {"csv": write_csv, "jsonl": write_jsonl, "parquet": write_parquet}
+GEXF_WHATS = ("edges",)  # GEXF holds the account network: its edges, with the accounts as nodes
+STDOUT = "-"
 
 
 def _target(out, case_path: Path, what: str, fmt: str, pseudonymize: bool) -> Path:
@@ -37,29 +43,35 @@ def _target(out, case_path: Path, what: str, fmt: str, pseudonymize: bool) -> Pa
     return out
 
 
-def export(case_path, what: str, fmt: str, out, pseudonymize: bool = False, salt: str | None = None) -> Path:
+def export(
+    case_path,
+    what: str,
+    fmt: str,
+    out,
+    pseudonymize: bool = False,
+    salt: str | None = None,
+    stream: BinaryIO | None = None,
+) -> Path:
     """Write ``what`` from the case at ``case_path`` as ``fmt`` to ``out`` (a file, or a folder to write
     ``<what>.<ext>`` into) and return the path written.
 
     Parameters
     ----------
     what : {"accounts", "edges", "campaigns", "evidence", "items", "leads"}
-        The table. GEXF takes ``edges`` or ``accounts`` and writes the network; SQLite writes every table.
+        The table. GEXF takes ``edges`` and writes the network; SQLite writes every table.
     fmt : {"csv", "jsonl", "parquet", "gexf", "sqlite"}
+    out : path or "-"
+        ``"-"`` writes the file's bytes to ``stream`` (standard output by default) instead and returns
+        ``Path("-")``; not for SQLite, which writes a database and ``metadata.json``.
     pseudonymize : bool
         Replace ids, handles and names by salted tokens and drop avatars, bios, media and file paths.
     salt : str, optional
         The secret for the tokens; by default a random salt stored in the case, so exports of a case agree.
     """
-    if what not in WHATS:
-        raise BotwatchError(f"cannot export {what!r}; choose one of: {', '.join(WHATS)}")
-    if fmt not in FORMATS:
-        raise BotwatchError(f"unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}")
-    if fmt == "gexf" and what not in ("edges", "accounts"):
-        raise BotwatchError(
-            f"GEXF holds the account network; use --what edges (not {what}) with --format gexf"
-        )
+    _check_choice(what, fmt, out)
     case_path = Path(case_path)
+    if str(out) == STDOUT:
+        return _export_to_stream(case_path, what, fmt, pseudonymize, salt, stream or sys.stdout.buffer)
     target = _target(out, case_path, what, fmt, pseudonymize)
     with open_case(case_path, pseudonymize, salt) as case, atomic_output(target) as partial:
         pz = Pseudonymizer.for_case(case.con, salt) if pseudonymize else None
@@ -69,6 +81,34 @@ def export(case_path, what: str, fmt: str, out, pseudonymize: bool = False, salt
             target.parent / "metadata.json", json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
         )
     return target
+
+
+def _check_choice(what: str, fmt: str, out) -> None:
+    """One line for a table, format or output that cannot go together."""
+    if what not in WHATS:
+        raise BotwatchError(f"cannot export {what!r}; choose one of: {', '.join(WHATS)}")
+    if fmt not in FORMATS:
+        raise BotwatchError(f"unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+    if fmt == "gexf" and what not in GEXF_WHATS:
+        raise BotwatchError(
+            f"GEXF holds the account network, not {what}: use --what {' or '.join(GEXF_WHATS)} with --format "
+            "gexf (accounts are its nodes); for a table of accounts use --format csv, jsonl or parquet"
+        )
+    if fmt == "sqlite" and str(out) == STDOUT:
+        raise BotwatchError(
+            "--out - (standard output) takes one table (csv, jsonl, parquet or gexf); SQLite writes a database "
+            "file and metadata.json beside it: give --out a file or folder"
+        )
+
+
+def _export_to_stream(case_path: Path, what: str, fmt: str, pseudonymize: bool, salt, stream) -> Path:
+    """Write the export into a temporary file, then copy its bytes to ``stream``."""
+    with tempfile.TemporaryDirectory(prefix="botwatch-export-") as tmp:
+        path = export(case_path, what, fmt, Path(tmp) / f"{what}{FORMATS[fmt]}", pseudonymize, salt)
+        with open(path, "rb") as fh:
+            shutil.copyfileobj(fh, stream)
+    stream.flush()
+    return Path(STDOUT)
 
 
 def _write(con, pz, case_path: Path, what: str, fmt: str, partial: Path, db_name: str) -> dict | None:
