@@ -42,9 +42,10 @@ def _edge(run, a, b, layer, weight, sig=True):
     )
 
 
-@pytest.fixture
-def case(tmp_path):
-    c = Case(tmp_path / "c.duckdb")
+def build_scoring_case(path) -> Case:
+    """Items, accounts and run 1's edges: group A (co_text and co_reply), group B (co_reply only), ten humans
+    (one significant chance co_reply pair, the rest not significant). Returns the open case."""
+    c = Case(path)
     con = c.con
     for acct in BOTS_A + BOTS_B + HUMANS:
         con.execute(
@@ -67,8 +68,14 @@ def case(tmp_path):
         edges.append(_edge(1, a, b, "co_reply", 1, sig=False))
     con.executemany("INSERT INTO edges VALUES (" + ", ".join("?" * 19) + ")", edges)
     con.execute("INSERT INTO runs (run_id, seed) VALUES (1, 7)")
-    yield c
-    c.close()
+    return c
+
+
+@pytest.fixture
+def case(scoring_case_file, copy_case):
+    """A copy of the case built once per session (conftest), for this test to write to."""
+    with Case(copy_case(scoring_case_file)) as c:
+        yield c
 
 
 def test_campaigns_are_the_planted_groups(case):
@@ -178,7 +185,7 @@ def test_evaluate_against_labels(case, tmp_path):
     rows += [f"{a},bot,A" for a in BOTS_A] + [f"{a},1,B" for a in BOTS_B] + [f"{a},human," for a in HUMANS]
     rows += ["ghost,1,A"]  # a labelled account that is not in the case counts as missed
     labels.write_text("\n".join(rows) + "\n")
-    res = evaluate_case(tmp_path / "c.duckdb", labels)
+    res = evaluate_case(case.path, labels)
     assert res["precision"] == pytest.approx(10 / 12, abs=1e-4)  # h0 and h1 flagged on timing alone
     assert res["recall"] == pytest.approx(10 / 11, abs=1e-4)
     assert res["not_in_case"] == 1
@@ -190,7 +197,7 @@ def test_bad_labels_file(tmp_path, case):
     bad = tmp_path / "l.csv"
     bad.write_text("id,label\nx,1\n")
     with pytest.raises(BotwatchError, match="needs columns account_id,label"):
-        evaluate_case(tmp_path / "c.duckdb", bad)
+        evaluate_case(case.path, bad)
 
 
 def test_average_precision_known_values():

@@ -254,16 +254,15 @@ def test_benchmark_rows_campaigns_and_planted_fraction(tmp_path):
         generate_benchmark(tmp_path / "x", 20_000, seed=3, formats=("parquet",))
 
 
-def test_demo_ingests_without_quarantine(tmp_path):
-    from botwatch import Case, IngestOptions
+def test_demo_ingests_without_quarantine(demo_case):
+    from botwatch import Case
 
-    small = generate_demo(tmp_path / "data", seed=5, size="tiny")
+    small, summaries = demo_case.files, demo_case.summaries
     counts = json.loads(small.manifest.read_text("utf-8"))["counts"]
     expected = sum(counts[k] for k in counts if k.startswith(("telegram_", "vk_")) and k != "vk_profiles")
-    with Case(tmp_path / "case.duckdb") as case:
-        summaries = case.ingest(small.inputs, IngestOptions(timezone=small.timezone))
-        assert sum(s.quarantined for s in summaries) == 0
-        assert sum(s.items_stored for s in summaries) == expected
+    assert sum(s.quarantined for s in summaries) == 0
+    assert sum(s.items_stored for s in summaries) == expected
+    with Case(demo_case.path, read_only=True) as case:
         stored = set(case.con.execute("SELECT platform || ':' || account_id FROM accounts").fetchall())
     truth = {(f"{r['platform']}:{r['account_id']}",) for r in _truth(small.truth)}
     assert truth <= stored

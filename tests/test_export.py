@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -15,7 +16,6 @@ from botwatch.export import export, neutralize_formula
 from botwatch.privacy import Pseudonymizer
 from botwatch.store.case import Case
 
-FIXTURE = Path(__file__).parent / "fixtures" / "export" / "case.sql"
 # Everything in the fixture that identifies a person: handles, ids, names, avatar and file paths.
 ORIGINALS = [
     "alpha_fan",
@@ -42,15 +42,10 @@ ORIGINALS = [
 ]
 
 
-def make_case(path: Path) -> Path:
-    with Case(path) as case:
-        case.con.execute(FIXTURE.read_text(encoding="utf-8"))
-    return path
-
-
-@pytest.fixture(scope="module")
-def case_path(tmp_path_factory) -> Path:
-    return make_case(tmp_path_factory.mktemp("export") / "case.duckdb")
+@pytest.fixture
+def case_path(export_case) -> Path:
+    """The shared export case (conftest): read by these tests, never written."""
+    return export_case
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -320,9 +315,9 @@ def test_pseudonymizer_tokens():
 
 
 @pytest.fixture(scope="module")
-def private_case(tmp_path_factory) -> Path:
-    """A case of its own: the first pseudonymised export stores a random salt in it."""
-    return make_case(tmp_path_factory.mktemp("private") / "case.duckdb")
+def private_case(tmp_path_factory, export_case) -> Path:
+    """A copy of its own: the first pseudonymised export stores a random salt in it."""
+    return Path(shutil.copyfile(export_case, tmp_path_factory.mktemp("private") / "case.duckdb"))
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet", "gexf", "sqlite"])
@@ -348,8 +343,8 @@ def test_pseudonymised_exports_hold_no_originals_and_are_stable(private_case, tm
         assert reply["parent_id"] == first_comment["item_id"]
 
 
-def test_salt_is_stored_once_and_a_given_salt_wins(tmp_path):
-    case_path = make_case(tmp_path / "case.duckdb")
+def test_salt_is_stored_once_and_a_given_salt_wins(tmp_path, export_case, copy_case):
+    case_path = copy_case(export_case)
     a = read_csv(export(case_path, "accounts", "csv", tmp_path / "a.csv", pseudonymize=True))
     b = read_csv(export(case_path, "accounts", "csv", tmp_path / "b.csv", pseudonymize=True))
     c = read_csv(export(case_path, "accounts", "csv", tmp_path / "c.csv", pseudonymize=True, salt="mine"))

@@ -10,7 +10,6 @@ import pytest
 from botwatch import __version__
 from botwatch.export import export
 from botwatch.export.gexf import xml_attr
-from botwatch.store.case import Case
 
 etree = pytest.importorskip("lxml.etree")
 
@@ -19,11 +18,8 @@ SCHEMA = FIXTURES / "gexf-schema" / "gexf.rng"
 
 
 @pytest.fixture(scope="module")
-def gexf_path(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("gexf")
-    with Case(folder / "case.duckdb") as case:
-        case.con.execute((FIXTURES / "export" / "case.sql").read_text(encoding="utf-8"))
-    return export(folder / "case.duckdb", "edges", "gexf", folder / "network.gexf")
+def gexf_path(tmp_path_factory, export_case) -> Path:
+    return export(export_case, "edges", "gexf", tmp_path_factory.mktemp("gexf") / "network.gexf")
 
 
 @pytest.fixture(scope="module")
@@ -84,10 +80,8 @@ def test_xml_attr():
     assert xml_attr('a<b>&"c"\n\x00\ud800\U0001f600') == "a&lt;b&gt;&amp;&quot;c&quot;&#10;\U0001f600"
 
 
-def test_pseudonymised_network_validates(tmp_path, schema):
-    with Case(tmp_path / "case.duckdb") as case:
-        case.con.execute((FIXTURES / "export" / "case.sql").read_text(encoding="utf-8"))
-    path = export(tmp_path / "case.duckdb", "edges", "gexf", tmp_path / "p.gexf", pseudonymize=True, salt="s")
+def test_pseudonymised_network_validates(tmp_path, schema, export_case):
+    path = export(export_case, "edges", "gexf", tmp_path / "p.gexf", pseudonymize=True, salt="s")
     assert schema.validate(etree.parse(str(path))), schema.error_log
     graph = nx.read_gexf(path)
     assert all(n.startswith("tg:acct_") for n in graph.nodes)

@@ -15,17 +15,12 @@ from pathlib import Path
 import pytest
 
 from botwatch.export import export
-from botwatch.store.case import Case
-
-FIXTURE = Path(__file__).parent / "fixtures" / "export" / "case.sql"
 
 
 @pytest.fixture(scope="module")
-def db_path(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("sqlite")
-    with Case(folder / "case.duckdb") as case:
-        case.con.execute(FIXTURE.read_text(encoding="utf-8"))
-    return export(folder / "case.duckdb", "accounts", "sqlite", folder / "out" / "nurbots.db")
+def db_path(tmp_path_factory, export_case) -> Path:
+    out = tmp_path_factory.mktemp("sqlite") / "out" / "nurbots.db"
+    return export(export_case, "accounts", "sqlite", out)
 
 
 def query(db_path: Path, sql: str) -> list[tuple]:
@@ -150,10 +145,8 @@ def test_datasette_serves_the_export(db_path):
             proc.stderr.close()
 
 
-def test_pseudonymised_sqlite_keeps_joins(tmp_path):
-    with Case(tmp_path / "case.duckdb") as case:
-        case.con.execute(FIXTURE.read_text(encoding="utf-8"))
-    path = export(tmp_path / "case.duckdb", "edges", "sqlite", tmp_path / "p.db", pseudonymize=True, salt="s")
+def test_pseudonymised_sqlite_keeps_joins(tmp_path, export_case):
+    path = export(export_case, "edges", "sqlite", tmp_path / "p.db", pseudonymize=True, salt="s")
     assert query(path, "PRAGMA foreign_key_check") == []
     members = query(path, "SELECT handle FROM campaign_members")
     assert len(members) == 2 and all(h.startswith("name_") for (h,) in members)

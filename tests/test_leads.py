@@ -6,18 +6,19 @@ from __future__ import annotations
 import json
 
 import pytest
-from leads_case import A, B, H, V, build_leads_case, score_by_hand
+from leads_case import A, B, H, V, score_by_hand
 
+from botwatch import Case
 from botwatch.campaigns import assemble_campaigns
 from botwatch.campaigns.leads import extract_leads
 from botwatch.scoring import score_accounts
 
 
 @pytest.fixture
-def case(tmp_path):
-    c = build_leads_case(tmp_path / "c.duckdb")
-    yield c
-    c.close()
+def case(leads_case_file, copy_case):
+    """A copy of the leads case built once per session (conftest), for this test to write to."""
+    with Case(copy_case(leads_case_file)) as c:
+        yield c
 
 
 @pytest.fixture
