@@ -137,11 +137,11 @@ def test_flattened_lines(tmp_path):
     case.close()
 
 
-def test_pages_then_flat_is_all_duplicates(tmp_path):
-    with botwatch.Case(tmp_path / "c.duckdb") as case:
-        _, flat = case.ingest([PAGES, FLAT], progress=False)
-        assert counts(flat) == (5, 0, 0, 1, 4)
-        assert case.con.execute("SELECT count(*) FROM items").fetchone()[0] == 4
+def test_pages_then_flat_is_all_duplicates(make_case):
+    case = make_case()
+    _, flat = case.ingest([PAGES, FLAT], progress=False)
+    assert counts(flat) == (5, 0, 0, 1, 4)
+    assert case.con.execute("SELECT count(*) FROM items").fetchone()[0] == 4
 
 
 def test_sniff_rejects_other_json_lines(tmp_path):

@@ -224,18 +224,18 @@ def test_parse_twitter_time():
     "name",
     ["x-twitter_search_2023-10", "tiktok_2023-10", "instagram_explore_2026-02", "instagram_feed_2026-02"],
 )
-def test_real_reference_samples(tmp_path, name):
+def test_real_reference_samples(make_case, name):
     path = REFERENCE / f"{name}.ndjson"
     n_lines = sum(1 for line in path.open(encoding="utf-8") if line.strip())
     assert detect_format(SourceFile(path))[0].name == "zeeschuimer"
-    with botwatch.Case(tmp_path / "c.duckdb") as case:
-        (s,) = case.ingest([path], progress=False)
-        assert_counts_add_up(s)
-        assert s.quarantined == 0, s.quarantine_reasons
-        mapped_lines = case.con.execute("SELECT count(DISTINCT position) FROM items").fetchone()[0]
-        assert mapped_lines == n_lines
-        missing = case.con.execute(
-            """SELECT count(*) FROM items i LEFT JOIN accounts a USING (platform, account_id)
-               WHERE a.handle IS NULL OR i.text IS NULL"""
-        ).fetchone()[0]
-        assert missing == 0
+    case = make_case()
+    (s,) = case.ingest([path], progress=False)
+    assert_counts_add_up(s)
+    assert s.quarantined == 0, s.quarantine_reasons
+    mapped_lines = case.con.execute("SELECT count(DISTINCT position) FROM items").fetchone()[0]
+    assert mapped_lines == n_lines
+    missing = case.con.execute(
+        """SELECT count(*) FROM items i LEFT JOIN accounts a USING (platform, account_id)
+           WHERE a.handle IS NULL OR i.text IS NULL"""
+    ).fetchone()[0]
+    assert missing == 0

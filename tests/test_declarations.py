@@ -93,16 +93,16 @@ def test_a_new_timing_only_layer_never_flags_alone(tmp_path, extra_detectors):
             assert flagged == expect, (timing_only, flagged)
 
 
-def test_config_sections_and_values_are_checked(tmp_path):
-    with Case(tmp_path / "c.duckdb") as case:
-        with pytest.raises(BotwatchError, match="unknown section.*near_dupicate"):
-            detect_case(case, config={"near_dupicate": {"threshold": 0.5}})
-        with pytest.raises(BotwatchError, match="unknown parameter.*treshold"):
-            detect_case(case, config={"scoring": {"treshold": 0.5}})
-        with pytest.raises(BotwatchError, match="'template_recurrence_alpha' parameter of scoring"):
-            detect_case(case, config={"scoring": {"template_recurrence_alpha": 2}})
-        with pytest.raises(BotwatchError, match=r"config \[campaigns\] must be a table"):
-            detect_case(case, config={"campaigns": 3})
+def test_config_sections_and_values_are_checked(make_case):
+    case = make_case()
+    with pytest.raises(BotwatchError, match="unknown section.*near_dupicate"):
+        detect_case(case, config={"near_dupicate": {"threshold": 0.5}})
+    with pytest.raises(BotwatchError, match="unknown parameter.*treshold"):
+        detect_case(case, config={"scoring": {"treshold": 0.5}})
+    with pytest.raises(BotwatchError, match="'template_recurrence_alpha' parameter of scoring"):
+        detect_case(case, config={"scoring": {"template_recurrence_alpha": 2}})
+    with pytest.raises(BotwatchError, match=r"config \[campaigns\] must be a table"):
+        detect_case(case, config={"campaigns": 3})
 
 
 def test_the_report_explains_each_setting_of_the_run(tmp_path):
@@ -119,26 +119,26 @@ def test_the_report_explains_each_setting_of_the_run(tmp_path):
     assert "what it does" in html and threshold.help in row
 
 
-def test_detect_keeps_a_memory_limit_the_case_was_opened_with(tmp_path):
-    with Case(tmp_path / "c.duckdb", memory_limit="3GB") as case:
-        before = case.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-        detect_case(case, seed=1)
-        assert case.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == before
+def test_detect_keeps_a_memory_limit_the_case_was_opened_with(make_case):
+    case = make_case(memory_limit="3GB")
+    before = case.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    detect_case(case, seed=1)
+    assert case.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == before
 
 
-def test_a_bad_time_zone_is_refused_before_any_work(tmp_path):
-    with Case(tmp_path / "c.duckdb") as case:
-        with pytest.raises(
-            BotwatchError, match="'local_timezone' parameter of scoring must be an IANA time zone"
-        ):
-            detect_case(case, config={"scoring": {"local_timezone": "Mars/Olympus"}})
+def test_a_bad_time_zone_is_refused_before_any_work(make_case):
+    case = make_case()
+    with pytest.raises(
+        BotwatchError, match="'local_timezone' parameter of scoring must be an IANA time zone"
+    ):
+        detect_case(case, config={"scoring": {"local_timezone": "Mars/Olympus"}})
 
 
 @pytest.mark.parametrize("seed", ["x", [1], 1.5, True, -1, 2**64])
-def test_a_bad_seed_is_one_clear_error(tmp_path, seed):
-    with Case(tmp_path / "c.duckdb") as case:
-        with pytest.raises(BotwatchError, match="seed must be a whole number"):
-            detect_case(case, config={"seed": seed})
+def test_a_bad_seed_is_one_clear_error(make_case, seed):
+    case = make_case()
+    with pytest.raises(BotwatchError, match="seed must be a whole number"):
+        detect_case(case, config={"seed": seed})
 
 
 def test_detect_on_a_missing_case_creates_nothing(tmp_path):

@@ -81,12 +81,11 @@ def edges(case: Case, layer: str) -> list[dict]:
 
 
 @pytest.fixture
-def planted(tmp_path):
+def planted(make_case):
     rows, bots = planted_comments()
-    case = Case(tmp_path / "c.duckdb")
+    case = make_case()
     insert_items(case, rows)
-    yield case, bots
-    case.close()
+    return case, bots
 
 
 def test_registered():

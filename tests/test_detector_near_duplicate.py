@@ -50,14 +50,14 @@ def _rows():
 
 
 @pytest.fixture()
-def case(tmp_path):
-    with botwatch.Case(tmp_path / "c.duckdb") as c:
-        c.con.executemany(
-            "INSERT INTO items (platform, item_id, account_id, kind, created_at, text) "
-            "VALUES ('test', ?, ?, 'comment', ?, ?)",
-            [(i, a, t.astype("datetime64[us]").item(), x) for i, a, t, x in _rows()],
-        )
-        yield c
+def case(make_case):
+    c = make_case()
+    c.con.executemany(
+        "INSERT INTO items (platform, item_id, account_id, kind, created_at, text) "
+        "VALUES ('test', ?, ?, 'comment', ?, ?)",
+        [(i, a, t.astype("datetime64[us]").item(), x) for i, a, t, x in _rows()],
+    )
+    return c
 
 
 def _clusters(case, run_id=1):
@@ -196,14 +196,14 @@ def _paraphrase_rows(noise: int = 0):
 
 
 @pytest.fixture()
-def paraphrase_case(tmp_path):
-    with botwatch.Case(tmp_path / "p.duckdb") as c:
-        c.con.executemany(
-            "INSERT INTO items (platform, item_id, account_id, kind, created_at, text) "
-            "VALUES ('test', ?, ?, 'comment', ?, ?)",
-            [(i, a, t.astype("datetime64[us]").item(), x) for i, a, t, x in _paraphrase_rows()],
-        )
-        yield c
+def paraphrase_case(make_case):
+    c = make_case("p.duckdb")
+    c.con.executemany(
+        "INSERT INTO items (platform, item_id, account_id, kind, created_at, text) "
+        "VALUES ('test', ?, ?, 'comment', ?, ?)",
+        [(i, a, t.astype("datetime64[us]").item(), x) for i, a, t, x in _paraphrase_rows()],
+    )
+    return c
 
 
 def _members(case, run_id):

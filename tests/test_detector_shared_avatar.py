@@ -43,12 +43,12 @@ def test_pairs_sharing_a_picture_become_significant_edges(tmp_path):
     assert got == [("vk", "1", "2", True, key), ("vk", "1", "3", True, key), ("vk", "2", "3", True, key)]
 
 
-def test_pictures_shared_too_widely_are_placeholders(tmp_path):
-    with Case(tmp_path / "c.duckdb") as case:
-        url = VK.format(host="sun1-1", name="someplatformplaceholder")
-        case.con.executemany(
-            "INSERT INTO accounts (platform, account_id, avatar_url) VALUES ('vk', ?, ?)",
-            [(str(i), url) for i in range(5)],
-        )
-        SharedAvatarDetector(max_sharing=4).run(RunContext(case.con, run_id=1, seed=0))
-        assert case.con.execute("SELECT count(*) FROM edges").fetchone()[0] == 0
+def test_pictures_shared_too_widely_are_placeholders(make_case):
+    case = make_case()
+    url = VK.format(host="sun1-1", name="someplatformplaceholder")
+    case.con.executemany(
+        "INSERT INTO accounts (platform, account_id, avatar_url) VALUES ('vk', ?, ?)",
+        [(str(i), url) for i in range(5)],
+    )
+    SharedAvatarDetector(max_sharing=4).run(RunContext(case.con, run_id=1, seed=0))
+    assert case.con.execute("SELECT count(*) FROM edges").fetchone()[0] == 0

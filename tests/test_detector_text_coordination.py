@@ -86,18 +86,18 @@ def test_stock_phrases_and_holiday_greetings_are_not_coordination(detected):
     assert not [e for e in got if e["significant"] and e["account_a"].startswith("org")]
 
 
-def test_a_campaign_that_never_repeats_gets_no_edge(tmp_path):
+def test_a_campaign_that_never_repeats_gets_no_edge(make_case):
     """Accounts that each post the template once have k = 1 < min_weight: timing has to carry them."""
     rows = [
         {**comment(f"b{i}", f"bot{i}", f"post{i}", i * DAY), "text": TEMPLATE.format("очень", "всех", "всё")}
         for i in range(10)
     ]
-    with Case(tmp_path / "c.duckdb") as case:
-        insert_items(case, rows)
-        assert run(case)["pairs_tested"] == 0
+    case = make_case()
+    insert_items(case, rows)
+    assert run(case)["pairs_tested"] == 0
 
 
-def test_exact_text_fallback_and_mass_clusters(tmp_path):
+def test_exact_text_fallback_and_mass_clusters(make_case):
     rows = []
     for i in range(3):
         text = "Great news for Kazakhstan, thank you to the government and the President"
@@ -110,28 +110,28 @@ def test_exact_text_fallback_and_mass_clusters(tmp_path):
     rows += [
         {**comment(f"o{j}", f"org{j % 60}", f"p{j % 3}", j), "text": _organic_text(rng)} for j in range(300)
     ]
-    with Case(tmp_path / "c.duckdb") as case:
-        insert_items(case, rows)
-        ctx = RunContext(con=case.con, run_id=1, seed=7)
-        summary = TextCoordinationDetector().run(ctx)
-        assert summary["target_source"] == "exact_text"
-        assert [(e["account_a"], e["account_b"], e["weight"]) for e in edges(case, "co_text")] == [
-            ("ta", "tb", 3)
-        ]
-        summary = TextCoordinationDetector(max_accounts=2).run(ctx)
-        assert len(edges(case, "co_text")) == 1
-        case.con.execute(
-            "INSERT INTO cluster_items SELECT 1, 'T1', platform, item_id, account_id, 1.0 FROM items "
-            "WHERE item_id LIKE 'a%' OR item_id LIKE 'b%'"
-        )
-        case.con.execute(
-            "INSERT INTO text_clusters (run_id, cluster_id, platform, template, n_accounts) "
-            "VALUES (1, 'T1', 'test', 'great news for kazakhstan thank you to the government and the president', 9000)"
-        )
-        summary = TextCoordinationDetector().run(ctx)
-        assert summary["target_source"] == "cluster_items" and edges(case, "co_text") == []
-        TextCoordinationDetector(max_accounts=10_000).run(ctx)
-        assert [(e["account_a"], e["account_b"]) for e in edges(case, "co_text")] == [("ta", "tb")]
+    case = make_case()
+    insert_items(case, rows)
+    ctx = RunContext(con=case.con, run_id=1, seed=7)
+    summary = TextCoordinationDetector().run(ctx)
+    assert summary["target_source"] == "exact_text"
+    assert [(e["account_a"], e["account_b"], e["weight"]) for e in edges(case, "co_text")] == [
+        ("ta", "tb", 3)
+    ]
+    summary = TextCoordinationDetector(max_accounts=2).run(ctx)
+    assert len(edges(case, "co_text")) == 1
+    case.con.execute(
+        "INSERT INTO cluster_items SELECT 1, 'T1', platform, item_id, account_id, 1.0 FROM items "
+        "WHERE item_id LIKE 'a%' OR item_id LIKE 'b%'"
+    )
+    case.con.execute(
+        "INSERT INTO text_clusters (run_id, cluster_id, platform, template, n_accounts) "
+        "VALUES (1, 'T1', 'test', 'great news for kazakhstan thank you to the government and the president', 9000)"
+    )
+    summary = TextCoordinationDetector().run(ctx)
+    assert summary["target_source"] == "cluster_items" and edges(case, "co_text") == []
+    TextCoordinationDetector(max_accounts=10_000).run(ctx)
+    assert [(e["account_a"], e["account_b"]) for e in edges(case, "co_text")] == [("ta", "tb")]
 
 
 def test_parameter_validation():

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from botwatch import Case, IngestOptions
+from botwatch import IngestOptions
 from botwatch.demo.scenarios import (
     CHANNELS,
     HOLIDAY_GREETINGS,
@@ -292,19 +292,17 @@ def test_grid():
         Scenario(name="x", tempo="fast")
 
 
-def test_ingest_stores_every_record(root, tmp_path):
+def test_ingest_stores_every_record(root, make_case):
     folder = _generated(root, tempo="drip", paraphrase=0.3)
     n_rows = len(_rows(folder))
-    with Case(tmp_path / "case.duckdb") as case:
-        (summary,) = case.ingest([folder / "items.csv"], IngestOptions(), progress=False)
-        assert summary.format == "csv"
-        assert (summary.records_read, summary.items_stored, summary.quarantined) == (n_rows, n_rows, 0)
-        kinds = dict(case.con.execute("SELECT kind, count(*) FROM items GROUP BY 1").fetchall())
-        assert set(kinds) == {"post", "comment", "reply"}
-        missing = case.con.execute("""SELECT count(*) FROM items WHERE kind <> 'post' AND (root_id IS NULL
-            OR parent_id IS NULL OR channel IS NULL OR text IS NULL)""").fetchone()[0]
-        assert missing == 0
-        accounts, with_created = case.con.execute(
-            "SELECT count(*), count(created_at) FROM accounts"
-        ).fetchone()
-        assert accounts == with_created == len(_rows(folder, "ground_truth.csv"))
+    case = make_case()
+    (summary,) = case.ingest([folder / "items.csv"], IngestOptions(), progress=False)
+    assert summary.format == "csv"
+    assert (summary.records_read, summary.items_stored, summary.quarantined) == (n_rows, n_rows, 0)
+    kinds = dict(case.con.execute("SELECT kind, count(*) FROM items GROUP BY 1").fetchall())
+    assert set(kinds) == {"post", "comment", "reply"}
+    missing = case.con.execute("""SELECT count(*) FROM items WHERE kind <> 'post' AND (root_id IS NULL
+        OR parent_id IS NULL OR channel IS NULL OR text IS NULL)""").fetchone()[0]
+    assert missing == 0
+    accounts, with_created = case.con.execute("SELECT count(*), count(created_at) FROM accounts").fetchone()
+    assert accounts == with_created == len(_rows(folder, "ground_truth.csv"))

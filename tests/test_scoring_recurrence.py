@@ -5,7 +5,6 @@ import numpy as np
 from test_detector_coaction import comment, insert_items
 from test_detector_text_coordination import DAY, SLOTS, TEMPLATE, _organic_text
 
-from botwatch import Case
 from botwatch.pipeline import detect_case
 
 STOCK = "Спасибо большое за подробную информацию о новых правилах для всех"
@@ -39,33 +38,33 @@ def investigation(seed: int = 5) -> tuple[list[dict], set[str]]:
     return rows, set(bots)
 
 
-def test_one_off_writers_of_a_recurrent_template_are_flagged_greeters_and_stock_phrases_are_not(tmp_path):
+def test_one_off_writers_of_a_recurrent_template_are_flagged_greeters_and_stock_phrases_are_not(make_case):
     rows, bots = investigation()
-    with Case(tmp_path / "c.duckdb") as case:
-        insert_items(case, rows)
-        run = detect_case(case, seed=7).run_id
-        flagged = {
-            r[0]
-            for r in case.con.execute(
-                "SELECT account_id FROM account_scores WHERE run_id = ? AND flagged", [run]
-            ).fetchall()
-        }
-        assert flagged == bots
-        reasons = case.con.execute(
-            "SELECT reasons FROM account_scores WHERE run_id = ? AND account_id = 'once07'", [run]
-        ).fetchall()[0][0]
-        assert any("recurs under the same posts" in r for r in reasons)
-        recurrent = {r[0] for r in case.con.execute("SELECT cluster_id FROM recurrent_templates").fetchall()}
-        texts = dict(case.con.execute("SELECT cluster_id, example_text FROM text_clusters").fetchall())
-        assert {texts[c] for c in recurrent} <= {t for t in texts.values() if t.startswith("Президент")}
-        assert GREETING in texts.values() and STOCK in texts.values()  # both clustered, neither recurrent
+    case = make_case()
+    insert_items(case, rows)
+    run = detect_case(case, seed=7).run_id
+    flagged = {
+        r[0]
+        for r in case.con.execute(
+            "SELECT account_id FROM account_scores WHERE run_id = ? AND flagged", [run]
+        ).fetchall()
+    }
+    assert flagged == bots
+    reasons = case.con.execute(
+        "SELECT reasons FROM account_scores WHERE run_id = ? AND account_id = 'once07'", [run]
+    ).fetchall()[0][0]
+    assert any("recurs under the same posts" in r for r in reasons)
+    recurrent = {r[0] for r in case.con.execute("SELECT cluster_id FROM recurrent_templates").fetchall()}
+    texts = dict(case.con.execute("SELECT cluster_id, example_text FROM text_clusters").fetchall())
+    assert {texts[c] for c in recurrent} <= {t for t in texts.values() if t.startswith("Президент")}
+    assert GREETING in texts.values() and STOCK in texts.values()  # both clustered, neither recurrent
 
 
-def test_recurrence_can_be_switched_off(tmp_path):
+def test_recurrence_can_be_switched_off(make_case):
     rows, _ = investigation()
-    with Case(tmp_path / "c.duckdb") as case:
-        insert_items(case, rows)
-        run = detect_case(case, seed=7, config={"scoring": {"template_recurrence_alpha": 0.0}}).run_id
-        assert not case.con.execute(
-            "SELECT count(*) FROM account_scores WHERE run_id = ? AND flagged", [run]
-        ).fetchall()[0][0]
+    case = make_case()
+    insert_items(case, rows)
+    run = detect_case(case, seed=7, config={"scoring": {"template_recurrence_alpha": 0.0}}).run_id
+    assert not case.con.execute(
+        "SELECT count(*) FROM account_scores WHERE run_id = ? AND flagged", [run]
+    ).fetchall()[0][0]

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from contextlib import contextmanager
 
 import pyarrow as pa
 
@@ -45,7 +46,25 @@ def extract_leads(con, run_id: int, *, min_accounts: int = 3, max_accounts: int 
     removed = {cid: c for cid, c in communities.items() if not c["flagged"]}
     kept = sorted((c for c in communities.values() if c["flagged"]), key=lambda c: c["order"])
     renamed = {c["campaign_id"]: f"C{i}" for i, c in enumerate(kept, 1)}
+    candidates = _candidates(con, run, removed, min_accounts, max_accounts)
+    stats = _stats(con, run, candidates, renamed)
+    rows, lead_of_campaign = _lead_rows(run, candidates, stats)
+    _rewrite_campaigns(con, run, removed, renamed, lead_of_campaign)
+    if rows:
+        insert_rows(con, "leads", rows)
+    return {
+        "campaigns": len(kept),
+        "accounts": sum(len(c["accounts"]) for c in kept),
+        "campaigns_without_flag": len(removed),
+        "leads": len(rows),
+        "account_group_leads": sum(1 for c in candidates if c["kind"] == "account_group"),
+        "text_cluster_leads": sum(1 for c in candidates if c["kind"] == "text_cluster"),
+    }
 
+
+def _candidates(con, run: int, removed: dict, min_accounts: int, max_accounts: int) -> list[dict]:
+    """The removed communities (``account_group``, in their old order), then the text clusters of unflagged
+    accounts that are not posted only inside one of those groups (``text_cluster``)."""
     candidates = [
         {
             "kind": "account_group",
@@ -69,8 +88,12 @@ def extract_leads(con, run_id: int, *, min_accounts: int = 3, max_accounts: int 
                 "cluster_ids": cluster_ids,
             }
         )
+    return candidates
 
-    stats = _stats(con, run, candidates, renamed)
+
+def _lead_rows(run: int, candidates: list[dict], stats: list[dict]) -> tuple[list[tuple], dict]:
+    """The ``leads`` rows, ranked (mean account score, then more accounts, then the smaller q-value, then
+    stable keys), and the lead id and size of each removed campaign."""
     order = sorted(
         range(len(candidates)),
         key=lambda k: (
@@ -115,17 +138,7 @@ def extract_leads(con, run_id: int, *, min_accounts: int = 3, max_accounts: int 
                 reasons,
             )
         )
-    _rewrite_campaigns(con, run, removed, renamed, lead_of_campaign)
-    if rows:
-        insert_rows(con, "leads", rows)
-    return {
-        "campaigns": len(kept),
-        "accounts": sum(len(c["accounts"]) for c in kept),
-        "campaigns_without_flag": len(removed),
-        "leads": len(rows),
-        "account_group_leads": sum(1 for c in candidates if c["kind"] == "account_group"),
-        "text_cluster_leads": sum(1 for c in candidates if c["kind"] == "text_cluster"),
-    }
+    return rows, lead_of_campaign
 
 
 def _communities(con, run: int) -> dict:
@@ -182,26 +195,43 @@ def _natural(text: str) -> tuple:
 def _stats(con, run: int, candidates: list[dict], renamed: dict) -> list[dict]:
     """Per candidate: member scores, the edges among its accounts, its items and the campaigns its accounts
     are in (under their new names)."""
-    stats = [
-        {
-            "score": 0.0,
-            "max_score": 0.0,
-            "sig_pairs": 0,
-            "layers": [],
-            "min_q": None,
-            "any_edges": 0,
-            "n_items": 0,
-            "n_channels": 0,
-            "channels": [],
-            "first_at": None,
-            "last_at": None,
-            "item_ids": [],
-            "campaigns": {},
-        }
-        for _ in candidates
-    ]
+    stats = [_empty_stats() for _ in candidates]
     if not candidates:
         return stats
+    tables = _candidate_tables(candidates)
+    for name, table in tables.items():
+        con.register(name, table)
+    try:
+        for step in (_score_stats, _edge_stats, _item_stats, _example_stats):
+            step(con, run, stats)
+        _campaign_stats(con, run, stats, renamed)
+    finally:
+        for name in tables:
+            con.unregister(name)
+    return stats
+
+
+def _empty_stats() -> dict:
+    return {
+        "score": 0.0,
+        "max_score": 0.0,
+        "sig_pairs": 0,
+        "layers": [],
+        "min_q": None,
+        "any_edges": 0,
+        "n_items": 0,
+        "n_channels": 0,
+        "channels": [],
+        "first_at": None,
+        "last_at": None,
+        "item_ids": [],
+        "campaigns": {},
+    }
+
+
+def _candidate_tables(candidates: list[dict]) -> dict[str, pa.Table]:
+    """The candidates' accounts, their text clusters (of ``text_cluster`` candidates) and the keys of the
+    account groups, as Arrow tables to register by these names."""
     members = pa.table(
         {
             "key": [k for k, c in enumerate(candidates) for _ in c["accounts"]],
@@ -226,88 +256,99 @@ def _stats(con, run: int, candidates: list[dict], renamed: dict) -> list[dict]:
     groups = pa.table({"key": [k for k, c in enumerate(candidates) if c["kind"] == "account_group"]}).cast(
         pa.schema([("key", pa.int64())])
     )
-    con.register("_lead_members", members)
-    con.register("_lead_clusters", clusters)
-    con.register("_lead_groups", groups)
-    try:
-        for key, mean, top in con.execute(
-            f"""WITH s AS (SELECT platform, account_id, max(score) AS score FROM account_scores
-                           WHERE run_id = {run} GROUP BY 1, 2)
-                SELECT m.key, avg(coalesce(s.score, 0)), max(coalesce(s.score, 0))
-                FROM _lead_members m LEFT JOIN s USING (platform, account_id) GROUP BY 1"""
-        ).fetchall():
-            stats[key]["score"] = round(float(mean), 4)
-            stats[key]["max_score"] = round(float(top), 4)
-        for key, sig_pairs, layers, min_q, any_edges in con.execute(
-            f"""WITH mem AS (SELECT DISTINCT platform, account_id FROM _lead_members),
-                pairs AS (
-                  SELECT e.platform, e.account_a, e.account_b, bool_or(coalesce(e.significant, false)) AS sig,
-                         list(e.layer) FILTER (WHERE e.significant) AS layers, min(e.q_value) AS q
-                  FROM edges e
-                  SEMI JOIN mem ma ON ma.platform = e.platform AND ma.account_id = e.account_a
-                  SEMI JOIN mem mb ON mb.platform = e.platform AND mb.account_id = e.account_b
-                  WHERE e.run_id = {run} GROUP BY 1, 2, 3)
-                SELECT a.key, count(*) FILTER (WHERE p.sig),
-                       list_sort(list_distinct(flatten(list(p.layers) FILTER (WHERE p.sig)))), min(p.q), count(*)
-                FROM pairs p
-                JOIN _lead_members a ON a.platform = p.platform AND a.account_id = p.account_a
-                JOIN _lead_members b ON b.key = a.key AND b.platform = p.platform AND b.account_id = p.account_b
-                GROUP BY 1"""
-        ).fetchall():
-            s = stats[key]
-            s["sig_pairs"], s["layers"], s["any_edges"] = sig_pairs, list(layers or []), any_edges
-            s["min_q"] = None if min_q is None else float(min_q)
-        # items: a text cluster's own comments; an account group's items are everything its members wrote
-        for key, n_items, first_at, last_at, channels, n_channels in con.execute(
-            f"""WITH it AS (
-                  SELECT DISTINCT c.key, i.platform, i.item_id, i.channel, i.created_at FROM _lead_clusters c
-                  JOIN cluster_items ci ON ci.run_id = {run} AND ci.cluster_id = c.cluster_id
-                    AND ci.platform = c.platform
-                  JOIN items i ON i.platform = ci.platform AND i.item_id = ci.item_id
-                  UNION ALL
-                  SELECT m.key, i.platform, i.item_id, i.channel, i.created_at FROM _lead_members m
-                  SEMI JOIN _lead_groups g ON g.key = m.key
-                  JOIN items i ON i.platform = m.platform AND i.account_id = m.account_id),
-                ch AS (SELECT key, channel, count(*) AS n FROM it WHERE channel IS NOT NULL GROUP BY 1, 2),
-                cha AS (SELECT key, list(channel ORDER BY n DESC, channel)[1:10] AS channels, count(*) AS n_channels
-                        FROM ch GROUP BY 1),
-                agg AS (SELECT key, count(*) AS n_items, min(created_at) AS first_at, max(created_at) AS last_at
-                        FROM it GROUP BY 1)
-                SELECT agg.key, agg.n_items, agg.first_at, agg.last_at, cha.channels, coalesce(cha.n_channels, 0)
-                FROM agg LEFT JOIN cha USING (key)"""
-        ).fetchall():
-            s = stats[key]
-            s["n_items"], s["first_at"], s["last_at"] = n_items, first_at, last_at
-            s["channels"], s["n_channels"] = list(channels or []), n_channels
-        # example items: a cluster's comments; an account group's items cited by its significant edges
-        for key, item_ids in con.execute(
-            f"""WITH ex AS (
-                  SELECT c.key, ci.platform, ci.item_id FROM _lead_clusters c
-                  JOIN cluster_items ci ON ci.run_id = {run} AND ci.cluster_id = c.cluster_id
-                    AND ci.platform = c.platform
-                  UNION
-                  SELECT a.key, e.platform, unnest(e.evidence_item_ids) FROM _lead_members a
-                  SEMI JOIN _lead_groups g ON g.key = a.key
-                  JOIN edges e ON e.run_id = {run} AND e.significant AND e.platform = a.platform
-                    AND e.account_a = a.account_id
-                  JOIN _lead_members b ON b.key = a.key AND b.platform = e.platform AND b.account_id = e.account_b)
-                SELECT ex.key, list(ex.item_id ORDER BY i.created_at NULLS LAST, ex.item_id)[1:{ITEMS_PER_LEAD}]
-                FROM ex LEFT JOIN items i USING (platform, item_id) GROUP BY 1"""
-        ).fetchall():
-            stats[key]["item_ids"] = list(item_ids or [])
-        for key, cid, n in con.execute(
-            f"""SELECT m.key, ca.campaign_id, count(*) FROM _lead_members m
-                JOIN campaign_accounts ca ON ca.run_id = {run} AND ca.platform = m.platform
-                  AND ca.account_id = m.account_id
-                GROUP BY 1, 2"""
-        ).fetchall():
-            if cid in renamed:
-                stats[key]["campaigns"][renamed[cid]] = n
-    finally:
-        con.unregister("_lead_members")
-        con.unregister("_lead_clusters")
-        con.unregister("_lead_groups")
-    return stats
+    return {"_lead_members": members, "_lead_clusters": clusters, "_lead_groups": groups}
+
+
+def _score_stats(con, run: int, stats: list[dict]) -> None:
+    """Mean and highest account score of the members."""
+    for key, mean, top in con.execute(
+        f"""WITH s AS (SELECT platform, account_id, max(score) AS score FROM account_scores
+                       WHERE run_id = {run} GROUP BY 1, 2)
+            SELECT m.key, avg(coalesce(s.score, 0)), max(coalesce(s.score, 0))
+            FROM _lead_members m LEFT JOIN s USING (platform, account_id) GROUP BY 1"""
+    ).fetchall():
+        stats[key]["score"] = round(float(mean), 4)
+        stats[key]["max_score"] = round(float(top), 4)
+
+
+def _edge_stats(con, run: int, stats: list[dict]) -> None:
+    """Significant pairs, their layers, the smallest q-value and all pairs among the members."""
+    for key, sig_pairs, layers, min_q, any_edges in con.execute(
+        f"""WITH mem AS (SELECT DISTINCT platform, account_id FROM _lead_members),
+            pairs AS (
+              SELECT e.platform, e.account_a, e.account_b, bool_or(coalesce(e.significant, false)) AS sig,
+                     list(e.layer) FILTER (WHERE e.significant) AS layers, min(e.q_value) AS q
+              FROM edges e
+              SEMI JOIN mem ma ON ma.platform = e.platform AND ma.account_id = e.account_a
+              SEMI JOIN mem mb ON mb.platform = e.platform AND mb.account_id = e.account_b
+              WHERE e.run_id = {run} GROUP BY 1, 2, 3)
+            SELECT a.key, count(*) FILTER (WHERE p.sig),
+                   list_sort(list_distinct(flatten(list(p.layers) FILTER (WHERE p.sig)))), min(p.q), count(*)
+            FROM pairs p
+            JOIN _lead_members a ON a.platform = p.platform AND a.account_id = p.account_a
+            JOIN _lead_members b ON b.key = a.key AND b.platform = p.platform AND b.account_id = p.account_b
+            GROUP BY 1"""
+    ).fetchall():
+        s = stats[key]
+        s["sig_pairs"], s["layers"], s["any_edges"] = sig_pairs, list(layers or []), any_edges
+        s["min_q"] = None if min_q is None else float(min_q)
+
+
+def _item_stats(con, run: int, stats: list[dict]) -> None:
+    """Items, time span and pages: a text cluster's own comments; an account group's everything its members
+    wrote."""
+    for key, n_items, first_at, last_at, channels, n_channels in con.execute(
+        f"""WITH it AS (
+              SELECT DISTINCT c.key, i.platform, i.item_id, i.channel, i.created_at FROM _lead_clusters c
+              JOIN cluster_items ci ON ci.run_id = {run} AND ci.cluster_id = c.cluster_id
+                AND ci.platform = c.platform
+              JOIN items i ON i.platform = ci.platform AND i.item_id = ci.item_id
+              UNION ALL
+              SELECT m.key, i.platform, i.item_id, i.channel, i.created_at FROM _lead_members m
+              SEMI JOIN _lead_groups g ON g.key = m.key
+              JOIN items i ON i.platform = m.platform AND i.account_id = m.account_id),
+            ch AS (SELECT key, channel, count(*) AS n FROM it WHERE channel IS NOT NULL GROUP BY 1, 2),
+            cha AS (SELECT key, list(channel ORDER BY n DESC, channel)[1:10] AS channels, count(*) AS n_channels
+                    FROM ch GROUP BY 1),
+            agg AS (SELECT key, count(*) AS n_items, min(created_at) AS first_at, max(created_at) AS last_at
+                    FROM it GROUP BY 1)
+            SELECT agg.key, agg.n_items, agg.first_at, agg.last_at, cha.channels, coalesce(cha.n_channels, 0)
+            FROM agg LEFT JOIN cha USING (key)"""
+    ).fetchall():
+        s = stats[key]
+        s["n_items"], s["first_at"], s["last_at"] = n_items, first_at, last_at
+        s["channels"], s["n_channels"] = list(channels or []), n_channels
+
+
+def _example_stats(con, run: int, stats: list[dict]) -> None:
+    """Example items: a cluster's comments; an account group's items cited by its significant edges."""
+    for key, item_ids in con.execute(
+        f"""WITH ex AS (
+              SELECT c.key, ci.platform, ci.item_id FROM _lead_clusters c
+              JOIN cluster_items ci ON ci.run_id = {run} AND ci.cluster_id = c.cluster_id
+                AND ci.platform = c.platform
+              UNION
+              SELECT a.key, e.platform, unnest(e.evidence_item_ids) FROM _lead_members a
+              SEMI JOIN _lead_groups g ON g.key = a.key
+              JOIN edges e ON e.run_id = {run} AND e.significant AND e.platform = a.platform
+                AND e.account_a = a.account_id
+              JOIN _lead_members b ON b.key = a.key AND b.platform = e.platform AND b.account_id = e.account_b)
+            SELECT ex.key, list(ex.item_id ORDER BY i.created_at NULLS LAST, ex.item_id)[1:{ITEMS_PER_LEAD}]
+            FROM ex LEFT JOIN items i USING (platform, item_id) GROUP BY 1"""
+    ).fetchall():
+        stats[key]["item_ids"] = list(item_ids or [])
+
+
+def _campaign_stats(con, run: int, stats: list[dict], renamed: dict) -> None:
+    """The kept campaigns (new names) the members are in, with how many members each."""
+    for key, cid, n in con.execute(
+        f"""SELECT m.key, ca.campaign_id, count(*) FROM _lead_members m
+            JOIN campaign_accounts ca ON ca.run_id = {run} AND ca.platform = m.platform
+              AND ca.account_id = m.account_id
+            GROUP BY 1, 2"""
+    ).fetchall():
+        if cid in renamed:
+            stats[key]["campaigns"][renamed[cid]] = n
 
 
 def _q(q: float | None) -> str:
@@ -390,58 +431,10 @@ def _rewrite_campaigns(con, run: int, removed: dict, renamed: dict, lead_of_camp
     changed = {old: new for old, new in renamed.items() if old != new}
     if not removed and not changed:
         return
-    gone = list(removed)
-    mapping = pa.table(
-        {"old_id": list(changed), "new_id": list(changed.values())},
-        schema=pa.schema([("old_id", pa.string()), ("new_id", pa.string())]),
-    )
-    # membership, before campaign_accounts changes: which accounts' texts must be rewritten
-    member_rows = con.execute(
-        f"""SELECT platform, account_id, campaign_id FROM campaign_accounts
-            WHERE run_id = {run} AND list_contains(?, campaign_id)""",
-        [gone + list(changed)],
-    ).fetchall()
-    home = {(p, a): cid for p, a, cid in member_rows}
-    con.execute(f"DELETE FROM campaigns WHERE run_id = {run} AND list_contains(?, campaign_id)", [gone])
-    con.execute(
-        f"DELETE FROM campaign_accounts WHERE run_id = {run} AND list_contains(?, campaign_id)", [gone]
-    )
-    con.register("_lead_renames", mapping)
-    try:
-        for table in ("account_scores", "evidence"):
-            con.execute(
-                f"UPDATE {table} SET campaign_id = NULL WHERE run_id = {run} AND list_contains(?, campaign_id)",
-                [gone],
-            )
-        for table in ("campaigns", "campaign_accounts", "account_scores", "evidence"):
-            con.execute(
-                f"""UPDATE {table} SET campaign_id = r.new_id FROM _lead_renames r
-                    WHERE {table}.run_id = {run} AND {table}.campaign_id = r.old_id"""
-            )
-    finally:
-        con.unregister("_lead_renames")
+    home = _move_campaign_ids(con, run, list(removed), changed)
     if not home:
         return
-
-    # the campaign-membership evidence and the reasons quoting it
-    keys = pa.table(
-        {"platform": [k[0] for k in home], "account_id": [k[1] for k in home]},
-        schema=pa.schema([("platform", pa.string()), ("account_id", pa.string())]),
-    )
-    con.register("_lead_keys", keys)
-    try:
-        evidence = con.execute(
-            f"""SELECT e.evidence_id, e.platform, e.account_id, e.description FROM evidence e
-                SEMI JOIN _lead_keys k ON k.platform = e.platform AND k.account_id = e.account_id
-                WHERE e.run_id = {run} AND e.detector = 'campaign'"""
-        ).fetchall()
-        scores = con.execute(
-            f"""SELECT s.platform, s.account_id, s.reasons, CAST(s.features AS VARCHAR) FROM account_scores s
-                SEMI JOIN _lead_keys k ON k.platform = s.platform AND k.account_id = s.account_id
-                WHERE s.run_id = {run}"""
-        ).fetchall()
-    finally:
-        con.unregister("_lead_keys")
+    evidence, scores = _membership_texts(con, run, home)
     new_text: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
     ev_rows = []
     for evidence_id, platform, account_id, description in evidence:
@@ -461,65 +454,112 @@ def _rewrite_campaigns(con, run: int, removed: dict, renamed: dict, lead_of_camp
     score_rows = []
     for platform, account_id, reasons, features in scores:
         texts = new_text.get((platform, account_id), {})
-        new_reasons = [texts.get(r, r) for r in (reasons or [])]
-        feats = features
-        if home[(platform, account_id)] in removed and features:
-            try:
-                parsed = json.loads(features)
-            except ValueError:
-                parsed = None
-            if isinstance(parsed, dict) and "campaign" in parsed:
-                feats = json.dumps({("lead_group" if k == "campaign" else k): v for k, v in parsed.items()})
-        score_rows.append((platform, account_id, new_reasons, feats))
-    if ev_rows:
-        table = pa.table(
-            {
-                name: [r[i] for r in ev_rows]
-                for i, name in enumerate(("evidence_id", "platform", "account_id", "detector", "description"))
-            },
-            schema=pa.schema(
-                [
-                    (n, pa.string())
-                    for n in ("evidence_id", "platform", "account_id", "detector", "description")
-                ]
-            ),
-        )
-        con.register("_lead_evidence", table)
-        try:
+        if home[(platform, account_id)] in removed:
+            features = _lead_features(features)
+        score_rows.append((platform, account_id, [texts.get(r, r) for r in (reasons or [])], features))
+    _update_evidence(con, run, ev_rows)
+    _update_scores(con, run, score_rows)
+
+
+@contextmanager
+def _registered(con, name: str, table: pa.Table):
+    """``table`` visible to SQL as ``name`` for the duration of the block."""
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
+def _string_table(rows: list[tuple], names: tuple[str, ...], types: dict | None = None) -> pa.Table:
+    """Rows as an Arrow table of the named columns (strings unless ``types`` says otherwise)."""
+    types = types or {}
+    schema = pa.schema([(n, types.get(n, pa.string())) for n in names])
+    return pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)}, schema=schema)
+
+
+def _move_campaign_ids(con, run: int, gone: list[str], changed: dict) -> dict:
+    """Delete the ``gone`` campaigns and their memberships, clear their id in scores and evidence, rename the
+    ``changed`` ones everywhere; return the old campaign of each account of a gone or renamed campaign."""
+    # membership, before campaign_accounts changes: which accounts' texts must be rewritten
+    member_rows = con.execute(
+        f"""SELECT platform, account_id, campaign_id FROM campaign_accounts
+            WHERE run_id = {run} AND list_contains(?, campaign_id)""",
+        [gone + list(changed)],
+    ).fetchall()
+    con.execute(f"DELETE FROM campaigns WHERE run_id = {run} AND list_contains(?, campaign_id)", [gone])
+    con.execute(
+        f"DELETE FROM campaign_accounts WHERE run_id = {run} AND list_contains(?, campaign_id)", [gone]
+    )
+    mapping = _string_table(list(changed.items()), ("old_id", "new_id"))
+    with _registered(con, "_lead_renames", mapping):
+        for table in ("account_scores", "evidence"):
             con.execute(
-                f"""UPDATE evidence SET detector = x.detector, description = x.description FROM _lead_evidence x
-                    WHERE evidence.run_id = {run} AND evidence.evidence_id = x.evidence_id
-                      AND evidence.platform = x.platform AND evidence.account_id = x.account_id"""
+                f"UPDATE {table} SET campaign_id = NULL WHERE run_id = {run} AND list_contains(?, campaign_id)",
+                [gone],
             )
-        finally:
-            con.unregister("_lead_evidence")
-    if score_rows:
-        table = pa.table(
-            {
-                "platform": [r[0] for r in score_rows],
-                "account_id": [r[1] for r in score_rows],
-                "reasons": [r[2] for r in score_rows],
-                "features": [r[3] for r in score_rows],
-            },
-            schema=pa.schema(
-                [
-                    ("platform", pa.string()),
-                    ("account_id", pa.string()),
-                    ("reasons", pa.list_(pa.string())),
-                    ("features", pa.string()),
-                ]
-            ),
-        )
-        con.register("_lead_scores", table)
-        try:
+        for table in ("campaigns", "campaign_accounts", "account_scores", "evidence"):
             con.execute(
-                f"""UPDATE account_scores SET reasons = x.reasons, features = CAST(x.features AS JSON)
-                    FROM _lead_scores x
-                    WHERE account_scores.run_id = {run} AND account_scores.platform = x.platform
-                      AND account_scores.account_id = x.account_id"""
+                f"""UPDATE {table} SET campaign_id = r.new_id FROM _lead_renames r
+                    WHERE {table}.run_id = {run} AND {table}.campaign_id = r.old_id"""
             )
-        finally:
-            con.unregister("_lead_scores")
+    return {(p, a): cid for p, a, cid in member_rows}
+
+
+def _membership_texts(con, run: int, home: dict) -> tuple[list[tuple], list[tuple]]:
+    """The campaign-membership evidence rows of the accounts in ``home``, and their reasons and features."""
+    keys = _string_table(list(home), ("platform", "account_id"))
+    with _registered(con, "_lead_keys", keys):
+        evidence = con.execute(
+            f"""SELECT e.evidence_id, e.platform, e.account_id, e.description FROM evidence e
+                SEMI JOIN _lead_keys k ON k.platform = e.platform AND k.account_id = e.account_id
+                WHERE e.run_id = {run} AND e.detector = 'campaign'"""
+        ).fetchall()
+        scores = con.execute(
+            f"""SELECT s.platform, s.account_id, s.reasons, CAST(s.features AS VARCHAR) FROM account_scores s
+                SEMI JOIN _lead_keys k ON k.platform = s.platform AND k.account_id = s.account_id
+                WHERE s.run_id = {run}"""
+        ).fetchall()
+    return evidence, scores
+
+
+def _lead_features(features: str | None) -> str | None:
+    """The ``features`` JSON of a member of a removed community: its ``campaign`` key becomes ``lead_group``."""
+    if not features:
+        return features
+    try:
+        parsed = json.loads(features)
+    except ValueError:
+        return features
+    if isinstance(parsed, dict) and "campaign" in parsed:
+        return json.dumps({("lead_group" if k == "campaign" else k): v for k, v in parsed.items()})
+    return features
+
+
+def _update_evidence(con, run: int, ev_rows: list[tuple]) -> None:
+    if not ev_rows:
+        return
+    table = _string_table(ev_rows, ("evidence_id", "platform", "account_id", "detector", "description"))
+    with _registered(con, "_lead_evidence", table):
+        con.execute(
+            f"""UPDATE evidence SET detector = x.detector, description = x.description FROM _lead_evidence x
+                WHERE evidence.run_id = {run} AND evidence.evidence_id = x.evidence_id
+                  AND evidence.platform = x.platform AND evidence.account_id = x.account_id"""
+        )
+
+
+def _update_scores(con, run: int, score_rows: list[tuple]) -> None:
+    if not score_rows:
+        return
+    names = ("platform", "account_id", "reasons", "features")
+    table = _string_table(score_rows, names, {"reasons": pa.list_(pa.string())})
+    with _registered(con, "_lead_scores", table):
+        con.execute(
+            f"""UPDATE account_scores SET reasons = x.reasons, features = CAST(x.features AS JSON)
+                FROM _lead_scores x
+                WHERE account_scores.run_id = {run} AND account_scores.platform = x.platform
+                  AND account_scores.account_id = x.account_id"""
+        )
 
 
 __all__ = ["LEAD_KINDS", "extract_leads"]

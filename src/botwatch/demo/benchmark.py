@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,8 @@ START = 1667152800  # 2022-10-31 00:00 Asia/Almaty (UTC+6)
 DAYS = 30
 CHUNK_ROWS = 100_000
 LANGS = ("ru", "kk", "kk-latin", "en")
+N_PAGES, N_OFFICIAL = 12, 8  # pages, the first N_OFFICIAL of them official
+LANG_SHARES = [0.55, 0.22, 0.08, 0.15]  # of LANGS among honest people
 HASHTAGS = ("ЖаңаҚазақстан", "АлғаҚазақстан", "Бірлік", "НовыйКазахстан", "Бірге", "Kazakhstan2030", "Елім")
 
 
@@ -100,11 +103,10 @@ def generate_benchmark(
     """Write ``n_comments`` comments (plus the pages' posts) with planted campaigns; return a ``DemoFiles``.
 
     ``planted_fraction`` of the comments come from campaigns; there are ``max(3, n_comments // 50_000)``
-    campaigns of 8-40 accounts each. Rows are written in time order, 100k at a time.
+    campaigns of 8-40 accounts each. Rows are written in time order, 100k at a time. Every step draws from one
+    generator seeded with ``seed``, in a fixed order (each chunk of text from its own, seeded ``[seed, n]``).
     """
     from botwatch.demo import DemoFiles
-    from botwatch.demo.writers import _write
-    from botwatch.store.case import sha256_file
 
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -115,30 +117,79 @@ def generate_benchmark(
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     clock = _Clock(START, START + DAYS * 86400)
+    posts = _posts(rng)
+    plant = _plant_campaigns(rng, clock, posts, n_comments, planted_fraction)
+    n_people = max(2000, n_comments // 6)
+    comments = _comments(rng, clock, posts, plant, n_people, n_comments)
+    # public ids are shuffled, so that an id never tells a planted account from an honest one
+    public_id = rng.permutation(n_people + int(plant.sizes.sum())) + 1000
+    csv_path = out / "comments_cnt.csv"
+    _write_csv(csv_path, rng, seed, posts, plant, comments, public_id)
+    truth, templates, manifest_path = _write_side_files(
+        out, seed, posts, plant, comments, public_id, n_people
+    )
+    files = [
+        {
+            "path": csv_path,
+            "format": "cnt-csv",
+            "platform": "generic",
+            "records": {"rows": len(posts.t) + n_comments},
+        }
+    ]
+    return DemoFiles(out, [csv_path], truth, None, templates, manifest_path, files)
 
-    # pages and posts: 12 pages, 8 of them official, ~6 posts a day each between 08:00 and 21:30 local
-    n_pages, n_official = 12, 8
-    posts_per_page = rng.poisson(6 * DAYS, size=n_pages)
-    post_page = np.repeat(np.arange(n_pages), posts_per_page)
+
+@dataclass
+class _Posts:
+    page: np.ndarray  # page of each post, in time order
+    t: np.ndarray
+    popularity: np.ndarray
+
+
+@dataclass
+class _Plant:
+    sizes: np.ndarray  # accounts per campaign
+    first_account: np.ndarray  # campaign c's accounts are first_account[c]..first_account[c + 1] - 1
+    rows: list[tuple[int, int, int, int, str]]  # (t, post, account, campaign, text)
+
+
+@dataclass
+class _Comments:
+    """Every comment in time order: time, post, whether planted, author, row in its source, reply target."""
+
+    t: np.ndarray
+    post: np.ndarray
+    is_bot: np.ndarray
+    author: np.ndarray
+    source: np.ndarray
+    reply_target: np.ndarray  # the comment it answers, or -1 (it answers the post)
+    person_lang: np.ndarray  # language of each honest person
+
+
+def _posts(rng: np.random.Generator) -> _Posts:
+    """12 pages, 8 of them official, ~6 posts a day each between 08:00 and 21:30 local."""
+    posts_per_page = rng.poisson(6 * DAYS, size=N_PAGES)
+    post_page = np.repeat(np.arange(N_PAGES), posts_per_page)
     day = rng.integers(0, DAYS, size=len(post_page))
     post_t = START + day * 86400 + rng.integers(8 * 3600, 21 * 3600 + 1800, size=len(post_page))
     order = np.argsort(post_t, kind="stable")
     post_page, post_t = post_page[order], post_t[order]
-    n_posts = len(post_t)
-    popularity = np.minimum(rng.lognormal(0.0, 0.9, size=n_posts), 12.0)
+    popularity = np.minimum(rng.lognormal(0.0, 0.9, size=len(post_t)), 12.0)
+    return _Posts(post_page, post_t, popularity)
 
-    # campaigns: bursts under office-hours posts of one or two official pages
+
+def _plant_campaigns(rng, clock: _Clock, posts: _Posts, n_comments: int, planted_fraction: float) -> _Plant:
+    """Campaigns: bursts of their templates under office-hours posts of one or two official pages."""
     n_campaigns = max(3, n_comments // 50_000)
     sizes = rng.integers(8, 41, size=n_campaigns)
     n_bot = int(round(planted_fraction * n_comments))
     share = sizes / sizes.sum()
-    bot_rows: list[tuple[int, int, int, int, str]] = []  # (t, post, account, campaign, text)
-    n_people = max(2000, n_comments // 6)
+    bot_rows: list[tuple[int, int, int, int, str]] = []
     first_account = np.concatenate([[0], np.cumsum(sizes)])
     for c in range(n_campaigns):
         spec = CAMPAIGNS[c % len(CAMPAIGNS)]
-        pages = rng.choice(n_official, size=1 + int(rng.random() < 0.4), replace=False)
-        eligible = np.flatnonzero(np.isin(post_page, pages) & clock.office(post_t + 300))
+        pages = rng.choice(N_OFFICIAL, size=1 + int(rng.random() < 0.4), replace=False)
+        eligible = np.flatnonzero(np.isin(posts.page, pages) & clock.office(posts.t + 300))
         want = max(int(share[c] * n_bot), int(sizes[c]))
         tag = " " + _hashtag(c)
         made = 0
@@ -146,27 +197,29 @@ def generate_benchmark(
             post = int(eligible[int(rng.integers(len(eligible)))])
             k = min(int(sizes[c]), want - made, int(rng.integers(max(2, sizes[c] // 4), sizes[c] // 2 + 2)))
             accounts = rng.choice(int(sizes[c]), size=k, replace=False)
-            times = post_t[post] + int(rng.uniform(*spec.start_delay_s))
+            times = posts.t[post] + int(rng.uniform(*spec.start_delay_s))
             times = times + np.cumsum(rng.exponential(spec.gap_mean_s, size=k)).astype(np.int64)
             for a, t in zip(accounts, times):
                 text = campaign_text(spec, int(rng.integers(len(spec.templates))), rng)
                 bot_rows.append((int(t), post, int(first_account[c] + a), c, text + tag))
             made += k
-    n_bot = len(bot_rows)
+    return _Plant(sizes, first_account, bot_rows)
+
+
+def _comments(rng, clock: _Clock, posts: _Posts, plant: _Plant, n_people: int, n_comments: int) -> _Comments:
+    """Honest comments (post by popularity, human lag, author by heavy-tailed activity) merged with the planted
+    ones in time order; honest replies point to an earlier comment under the same post."""
+    n_bot = len(plant.rows)
     n_org = n_comments - n_bot
-
-    # honest comments: post by popularity, human lag, author by heavy-tailed activity, replies in-thread
-    person_lang = rng.choice(len(LANGS), size=n_people, p=[0.55, 0.22, 0.08, 0.15])
+    person_lang = rng.choice(len(LANGS), size=n_people, p=LANG_SHARES)
     activity = rng.pareto(2.0, size=n_people) + 0.5
-    org_post = rng.choice(n_posts, size=n_org, p=popularity / popularity.sum())
-    org_t = humane_times(rng, clock, post_t[org_post], 1500.0, rounds=30)
+    org_post = rng.choice(len(posts.t), size=n_org, p=posts.popularity / posts.popularity.sum())
+    org_t = humane_times(rng, clock, posts.t[org_post], 1500.0, rounds=30)
     org_author = rng.choice(n_people, size=n_org, p=activity / activity.sum())
-
-    # merge, sort by time, give ids; replies point to an earlier comment under the same post
-    t_all = np.concatenate([org_t, np.array([r[0] for r in bot_rows], dtype=np.int64)])
-    post_all = np.concatenate([org_post, np.array([r[1] for r in bot_rows], dtype=np.int64)])
+    t_all = np.concatenate([org_t, np.array([r[0] for r in plant.rows], dtype=np.int64)])
+    post_all = np.concatenate([org_post, np.array([r[1] for r in plant.rows], dtype=np.int64)])
     is_bot = np.concatenate([np.zeros(n_org, bool), np.ones(n_bot, bool)])
-    author = np.concatenate([org_author, n_people + np.array([r[2] for r in bot_rows], dtype=np.int64)])
+    author = np.concatenate([org_author, n_people + np.array([r[2] for r in plant.rows], dtype=np.int64)])
     source = np.concatenate([np.arange(n_org), np.arange(n_bot)])  # row in org arrays or bot_rows
     order = np.lexsort((source, is_bot, t_all))
     t_all, post_all, is_bot, author, source = (a[order] for a in (t_all, post_all, is_bot, author, source))
@@ -177,79 +230,100 @@ def generate_benchmark(
     wants_reply = (~is_bot[by_post]) & (rank > 0) & (rng.random(n_comments) < 0.2)
     reply_target = np.full(n_comments, -1, dtype=np.int64)
     reply_target[by_post[wants_reply]] = by_post[np.flatnonzero(wants_reply) - back[wants_reply]]
+    return _Comments(t_all, post_all, is_bot, author, source, reply_target, person_lang)
 
-    # public ids are shuffled, so that an id never tells a planted account from an honest one
-    public_id = rng.permutation(n_people + int(sizes.sum())) + 1000
-    csv_path = out / "comments_cnt.csv"
+
+def _write_csv(path: Path, rng, seed: int, posts: _Posts, plant: _Plant, c: _Comments, public_id) -> None:
+    """The pages' posts, then the comments in chunks of ``CHUNK_ROWS``, as Coordination Network Toolkit CSV."""
+    n_posts, n_comments = len(posts.t), len(c.t)
     vocab = _vocabulary()
-    bot_text = pa.array([r[4] for r in bot_rows], type=pa.string())
-    post_text = pa.array([_headline(rng, "official" if p < n_official else "city") for p in post_page])
-    schema = pa.schema([(c, pa.int64() if c == "timestamp" else pa.string()) for c in CNT_COLUMNS])
-    with pacsv.CSVWriter(str(csv_path), schema) as writer:
-        posts = {
+    bot_text = pa.array([r[4] for r in plant.rows], type=pa.string())
+    post_text = pa.array([_headline(rng, "official" if p < N_OFFICIAL else "city") for p in posts.page])
+    schema = pa.schema([(col, pa.int64() if col == "timestamp" else pa.string()) for col in CNT_COLUMNS])
+    with pacsv.CSVWriter(str(path), schema) as writer:
+        rows = {
             "message_id": pa.array([f"p{i}" for i in range(n_posts)]),
-            "user_id": pa.array([f"page{p}" for p in post_page]),
+            "user_id": pa.array([f"page{p}" for p in posts.page]),
             "username": pa.array(
-                [f"official_page_{p}" if p < n_official else f"city_page_{p}" for p in post_page]
+                [f"official_page_{p}" if p < N_OFFICIAL else f"city_page_{p}" for p in posts.page]
             ),
             "repost_id": pa.nulls(n_posts, pa.string()),
             "reply_id": pa.nulls(n_posts, pa.string()),
             "message": post_text,
-            "timestamp": pa.array(post_t),
-            "urls": pa.array([f"https://news{p}.example/n/{i}" for i, p in enumerate(post_page)]),
+            "timestamp": pa.array(posts.t),
+            "urls": pa.array([f"https://news{p}.example/n/{i}" for i, p in enumerate(posts.page)]),
         }
-        writer.write_table(pa.table(posts, schema=schema))
+        writer.write_table(pa.table(rows, schema=schema))
         for n, lo in enumerate(range(0, n_comments, CHUNK_ROWS)):
             hi = min(lo + CHUNK_ROWS, n_comments)
-            chunk_rng = np.random.default_rng([seed, n])
-            langs = person_lang[np.where(is_bot[lo:hi], 0, author[lo:hi])]
-            text = _organic_text(chunk_rng, langs, vocab)
-            bots = np.flatnonzero(is_bot[lo:hi])
-            if len(bots):
-                text = pc.replace_with_mask(
-                    text, pa.array(is_bot[lo:hi]), bot_text.take(pa.array(source[lo:hi][bots]))
+            writer.write_table(
+                _comment_chunk(
+                    np.random.default_rng([seed, n]), lo, hi, c, vocab, bot_text, public_id, schema
                 )
-            ids = np.arange(lo, hi)
-            target = reply_target[lo:hi]
-            reply = np.where(
-                target >= 0,
-                np.char.add("c", target.astype(str)),
-                np.char.add("p", post_all[lo:hi].astype(str)),
             )
-            user = np.char.add("u", public_id[author[lo:hi]].astype(str))
-            rows = {
-                "message_id": pa.array(np.char.add("c", ids.astype(str))),
-                "user_id": pa.array(user),
-                "username": pa.array(np.char.add("name_", public_id[author[lo:hi]].astype(str))),
-                "repost_id": pa.nulls(hi - lo, pa.string()),
-                "reply_id": pa.array(reply),
-                "message": text,
-                "timestamp": pa.array(t_all[lo:hi]),
-                "urls": pa.nulls(hi - lo, pa.string()),
-            }
-            writer.write_table(pa.table(rows, schema=schema))
 
-    people_seen = np.unique(author)
+
+def _comment_chunk(chunk_rng, lo: int, hi: int, c: _Comments, vocab, bot_text, public_id, schema) -> pa.Table:
+    """Comments ``lo:hi``: honest text from the vocabulary, planted text from the campaigns, reply ids."""
+    langs = c.person_lang[np.where(c.is_bot[lo:hi], 0, c.author[lo:hi])]
+    text = _organic_text(chunk_rng, langs, vocab)
+    bots = np.flatnonzero(c.is_bot[lo:hi])
+    if len(bots):
+        text = pc.replace_with_mask(
+            text, pa.array(c.is_bot[lo:hi]), bot_text.take(pa.array(c.source[lo:hi][bots]))
+        )
+    ids = np.arange(lo, hi)
+    target = c.reply_target[lo:hi]
+    reply = np.where(
+        target >= 0,
+        np.char.add("c", target.astype(str)),
+        np.char.add("p", c.post[lo:hi].astype(str)),
+    )
+    user = np.char.add("u", public_id[c.author[lo:hi]].astype(str))
+    rows = {
+        "message_id": pa.array(np.char.add("c", ids.astype(str))),
+        "user_id": pa.array(user),
+        "username": pa.array(np.char.add("name_", public_id[c.author[lo:hi]].astype(str))),
+        "repost_id": pa.nulls(hi - lo, pa.string()),
+        "reply_id": pa.array(reply),
+        "message": text,
+        "timestamp": pa.array(c.t[lo:hi]),
+        "urls": pa.nulls(hi - lo, pa.string()),
+    }
+    return pa.table(rows, schema=schema)
+
+
+def _write_side_files(
+    out: Path, seed: int, posts: _Posts, plant: _Plant, c: _Comments, public_id, n_people: int
+):
+    """``ground_truth.csv``, ``templates.json`` and ``manifest.json``; returns their paths."""
+    from botwatch.demo.writers import _write
+    from botwatch.store.case import sha256_file
+
+    sizes, first_account = plant.sizes, plant.first_account
+    n_posts, n_comments, n_bot = len(posts.t), len(c.t), len(plant.rows)
+    people_seen = np.unique(c.author)
     campaign_of = np.searchsorted(first_account, np.arange(int(first_account[-1])), side="right") - 1
     lines = [
         f"generic,u{public_id[a]},1,bench-{int(campaign_of[a - n_people])},"
         if a >= n_people
         else f"generic,u{public_id[a]},0,,"
         for a in people_seen
-    ] + [f"generic,page{p},0,," for p in range(n_pages)]
+    ] + [f"generic,page{p},0,," for p in range(N_PAGES)]
     truth = _write(
         out / "ground_truth.csv",
         "platform,account_id,label,group,created_at\n" + "\n".join(sorted(lines)) + "\n",
     )
     campaigns = {
-        f"bench-{c}": {
-            "accounts": int(sizes[c]),
-            "templates": list(CAMPAIGNS[c % len(CAMPAIGNS)].templates),
-            "hashtag": _hashtag(c),
+        f"bench-{k}": {
+            "accounts": int(sizes[k]),
+            "templates": list(CAMPAIGNS[k % len(CAMPAIGNS)].templates),
+            "hashtag": _hashtag(k),
         }
-        for c in range(n_campaigns)
+        for k in range(len(sizes))
     }
     templates = _write(out / "templates.json", json.dumps(campaigns, ensure_ascii=False, indent=2) + "\n")
+    csv_path = out / "comments_cnt.csv"
     manifest = {
         "generator": "botwatch.demo.benchmark",
         "seed": seed,
@@ -262,19 +336,11 @@ def generate_benchmark(
             "rows": n_posts + n_comments,
             "bot_comments": n_bot,
             "bots": int(sizes.sum()),
-            "accounts": int(len(people_seen)) + n_pages,
+            "accounts": int(len(people_seen)) + N_PAGES,
         },
         "planted_fraction": n_bot / n_comments,
         "campaigns": {k: {"accounts": v["accounts"]} for k, v in campaigns.items()},
         "files": [{"path": csv_path.name, "format": "cnt-csv", "sha256": sha256_file(csv_path)}],
     }
     manifest_path = _write(out / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-    files = [
-        {
-            "path": csv_path,
-            "format": "cnt-csv",
-            "platform": "generic",
-            "records": {"rows": n_posts + n_comments},
-        }
-    ]
-    return DemoFiles(out, [csv_path], truth, None, templates, manifest_path, files)
+    return truth, templates, manifest_path

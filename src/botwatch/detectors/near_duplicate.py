@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -68,6 +69,31 @@ STAT_KEYS = (
     "n_paraphrase_pairs",
     "n_paraphrase_items",
 )
+
+
+@dataclass
+class _Groups:
+    """The components large enough to report (``big``) with, per eligible item, its time, id and account."""
+
+    big: np.ndarray
+    n_accounts: np.ndarray  # per component
+    members_of: list[np.ndarray]  # eligible items of each large component
+    created: np.ndarray
+    item_ids: np.ndarray
+    account_ids: np.ndarray
+
+
+@dataclass
+class _Texts:
+    """Per large component: (medoid text, members' similarity), core mask, template items, medoid item; the raw
+    texts read again and the display texts of the template items."""
+
+    medoids: list[tuple[int, np.ndarray]]
+    cores: list[np.ndarray]
+    template_members: list[np.ndarray]
+    medoid_items: list
+    raw: dict[str, str]
+    display_of: dict[int, str]
 
 
 class NearDuplicateDetector(Detector):
@@ -170,24 +196,51 @@ class NearDuplicateDetector(Detector):
         return items, norm
 
     def _cluster_platform(self, platform: str, seed: int, con) -> tuple[list[dict], dict]:
-        p = self.params
+        """One platform's clusters and counts: eligible distinct texts, their word-set families merged by the
+        paraphrase pass, the components of enough accounts, then each one's medoid, core and template."""
         items, norm = self._read_normalised(con, platform)
         stats = {**dict.fromkeys(STAT_KEYS, 0), "n_texts": items.num_rows}
-        if items.num_rows == 0:
+        found = self._distinct_eligible(norm, stats)
+        del norm  # the distinct texts are all that is needed from here on (memory at 1M)
+        release_memory()
+        if found is None:
             return [], stats
+        eligible, distinct, text_of = found
+        shingles, word_component, terms, distinct_component = self._components(distinct, text_of, seed, stats)
+        component = distinct_component[text_of]  # per eligible item
+        groups = self._large_components(items, eligible, component, len(distinct))
+        if groups is None:
+            return [], stats
+        texts = self._cluster_texts(con, platform, shingles, word_component, text_of, groups)
+        clusters = [
+            self._cluster_record(platform, groups, texts, terms, text_of, n, stats)
+            for n in range(len(groups.big))
+        ]
+        return clusters, stats
+
+    def _distinct_eligible(
+        self, norm: pa.Array, stats: dict
+    ) -> tuple[np.ndarray, pa.Array, np.ndarray] | None:
+        """The items with at least ``min_tokens`` tokens (indices), their distinct normalised texts, and the
+        distinct text of each eligible item; None when fewer than two are eligible."""
+        if len(norm) == 0:
+            return None
         n_tok = pc.list_value_length(pc.utf8_split_whitespace(norm)).to_numpy(zero_copy_only=False)
         n_tok = np.where(pc.utf8_length(norm).to_numpy(zero_copy_only=False) == 0, 0, n_tok)
-        eligible = np.flatnonzero(n_tok >= int(p["min_tokens"]))
+        eligible = np.flatnonzero(n_tok >= int(self.params["min_tokens"]))
         stats["n_texts_compared"] = len(eligible)
         if len(eligible) < 2:
-            return [], stats
+            return None
         encoded = pc.dictionary_encode(norm.take(pa.array(eligible)))
-        del norm  # the distinct texts are all that is needed from here on (memory at 1M)
         distinct = encoded.dictionary
         text_of = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)  # eligible item -> distinct
-        del encoded
         stats["n_distinct_texts"] = len(distinct)
-        release_memory()
+        return eligible, distinct, text_of
+
+    def _components(self, distinct: pa.Array, text_of: np.ndarray, seed: int, stats: dict) -> tuple:
+        """Shingles of the distinct texts, their word-set components (MinHash-LSH pairs verified at
+        ``threshold``), their term sets (None without the paraphrase pass) and the components after it."""
+        p = self.params
         shingles = shingle_texts(distinct, k=int(p["shingle_size"]))
         release_memory()
         pairs, _ = near_duplicate_pairs(
@@ -200,53 +253,64 @@ class NearDuplicateDetector(Detector):
         stats["n_pairs"] = len(pairs)
         release_memory()
         word_component = connected_components(len(distinct), pairs)  # per distinct text
-        terms = None
-        distinct_component = word_component
-        if p["paraphrase"]:
-            terms = term_sets(
-                distinct, prefix=int(p["paraphrase_prefix"]), min_terms=int(p["paraphrase_min_terms"])
-            )
-            release_memory()
-            occurrences = np.bincount(text_of, minlength=len(distinct))
-            links, sim = paraphrase_links(
-                terms,
-                word_component,
-                occurrences,
-                threshold=float(p["paraphrase_threshold"]),
-                num_perm=int(p["num_perm"]),
-                seed=seed,
-                max_bucket=int(p["max_bucket"]),
-            )
-            distinct_component, n_links = attach_paraphrases(word_component, occurrences, links, sim)
-            stats["n_paraphrase_pairs"] = n_links
-            release_memory()
-        component = distinct_component[text_of]  # per eligible item
+        if not p["paraphrase"]:
+            return shingles, word_component, None, word_component
+        terms = term_sets(
+            distinct, prefix=int(p["paraphrase_prefix"]), min_terms=int(p["paraphrase_min_terms"])
+        )
+        release_memory()
+        occurrences = np.bincount(text_of, minlength=len(distinct))
+        links, sim = paraphrase_links(
+            terms,
+            word_component,
+            occurrences,
+            threshold=float(p["paraphrase_threshold"]),
+            num_perm=int(p["num_perm"]),
+            seed=seed,
+            max_bucket=int(p["max_bucket"]),
+        )
+        distinct_component, n_links = attach_paraphrases(word_component, occurrences, links, sim)
+        stats["n_paraphrase_pairs"] = n_links
+        release_memory()
+        return shingles, word_component, terms, distinct_component
 
+    def _large_components(
+        self, items: pa.Table, eligible: np.ndarray, component: np.ndarray, n_distinct: int
+    ) -> _Groups | None:
+        """The components with at least ``min_accounts`` distinct accounts and two items, and the members,
+        times, ids and accounts of the eligible items; None when there is none."""
         accounts = pc.dictionary_encode(items["account_id"].take(pa.array(eligible))).combine_chunks()
         account_code = accounts.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         pair_code = sorted_unique(component * (len(accounts.dictionary) + 1) + account_code)
-        n_accounts = np.bincount(pair_code // (len(accounts.dictionary) + 1), minlength=len(distinct))
-        big = np.flatnonzero(n_accounts >= max(int(p["min_accounts"]), 1))
-        n_items_per = np.bincount(component, minlength=len(distinct))
+        n_accounts = np.bincount(pair_code // (len(accounts.dictionary) + 1), minlength=n_distinct)
+        big = np.flatnonzero(n_accounts >= max(int(self.params["min_accounts"]), 1))
+        n_items_per = np.bincount(component, minlength=n_distinct)
         big = big[n_items_per[big] >= 2]
         if len(big) == 0:
-            return [], stats
-
+            return None
         order = np.argsort(component, kind="stable")
         starts = np.searchsorted(component[order], big)
-        created = items["created_at"].take(pa.array(eligible)).to_numpy(zero_copy_only=False)
-        item_ids = np.asarray(items["item_id"].take(pa.array(eligible)).to_pylist(), dtype=object)
-        account_ids = np.asarray(accounts.dictionary.to_pylist(), dtype=object)[account_code]
-        members_of = [order[s : s + n_items_per[c]] for s, c in zip(starts, big)]
+        return _Groups(
+            big=big,
+            n_accounts=n_accounts,
+            members_of=[order[s : s + n_items_per[c]] for s, c in zip(starts, big)],
+            created=items["created_at"].take(pa.array(eligible)).to_numpy(zero_copy_only=False),
+            item_ids=np.asarray(items["item_id"].take(pa.array(eligible)).to_pylist(), dtype=object),
+            account_ids=np.asarray(accounts.dictionary.to_pylist(), dtype=object)[account_code],
+        )
 
-        # the medoid of each cluster (by word sets) and its word-set component: the cluster's core. Items
-        # outside the core joined through the paraphrase pass; the template is aligned on core items only.
+    def _cluster_texts(
+        self, con, platform: str, shingles, word_component, text_of, groups: _Groups
+    ) -> _Texts:
+        """The medoid of each cluster (by word sets) and its word-set component: the cluster's core. Items
+        outside the core joined through the paraphrase pass; the template is aligned on core items only, in a
+        display normalisation that keeps numbers, for the earliest ``TEMPLATE_TEXTS`` core items."""
+        item_ids, created, members_of = groups.item_ids, groups.created, groups.members_of
         medoids = [_medoid_and_similarity(shingles, text_of[members]) for members in members_of]
         cores = [
             word_component[text_of[m]] == word_component[medoid]
             for m, (medoid, _) in zip(members_of, medoids)
         ]
-        # template texts: a display normalisation that keeps numbers, for the earliest core items of each cluster
         template_members = [
             m[core][np.lexsort((item_ids[m[core]].astype(str), created[m[core]]))][:TEMPLATE_TEXTS]
             for m, core in zip(members_of, cores)
@@ -261,42 +325,40 @@ class NearDuplicateDetector(Detector):
         display = normalize_texts(
             pa.array([raw[i] for i in item_ids[flat]], pa.string()), **display_switches
         ).to_pylist()
-        display_of = dict(zip(flat.tolist(), display))
+        return _Texts(medoids, cores, template_members, medoid_items, raw, dict(zip(flat.tolist(), display)))
 
-        clusters = []
-        for c, members, tmembers, (medoid_text, similarity), core, medoid_item in zip(
-            big, members_of, template_members, medoids, cores, medoid_items
-        ):
-            if (
-                not core.all()
-            ):  # joined through the paraphrase pass: minus the term-set Jaccard with the medoid
-                outside = text_of[members[~core]]
-                joined = jaccard_pairs(terms, np.stack([np.full(len(outside), medoid_text), outside], axis=1))
-                similarity = similarity.copy()
-                similarity[~core] = -np.maximum(joined, PARAPHRASE_SIMILARITY_FLOOR)
-                stats["n_paraphrase_items"] += int((~core).sum())
-            tmpl_texts = [display_of[i] for i in tmembers.tolist()]
-            medoid_display = display_of.get(int(medoid_item))
-            medoid_pos = tmpl_texts.index(medoid_display) if medoid_display in tmpl_texts else None
-            template = extract_template(tmpl_texts, medoid=medoid_pos)
-            example = raw[item_ids[medoid_item]] or ""
-            clusters.append(
-                {
-                    "platform": platform,
-                    "template": template.text,
-                    "slots": json.dumps(template.slots, ensure_ascii=False),
-                    "n_items": len(members),
-                    "n_accounts": int(n_accounts[c]),
-                    "first_at": created[members].min(),
-                    "last_at": created[members].max(),
-                    "example_text": example[:EXAMPLE_CHARS],
-                    "medoid_item": str(item_ids[medoid_item]),
-                    "item_id": item_ids[members].tolist(),
-                    "account_id": account_ids[members].tolist(),
-                    "similarity": similarity.tolist(),
-                }
-            )
-        return clusters, stats
+    @staticmethod
+    def _cluster_record(platform: str, groups: _Groups, texts: _Texts, terms, text_of, n: int, stats) -> dict:
+        """Cluster ``n`` as a row: its template, counts, times, example and members with their similarity
+        (minus the term-set Jaccard with the medoid for an item that joined through the paraphrase pass)."""
+        c, members, core = groups.big[n], groups.members_of[n], texts.cores[n]
+        medoid_text, similarity = texts.medoids[n]
+        medoid_item = texts.medoid_items[n]
+        if not core.all():
+            outside = text_of[members[~core]]
+            joined = jaccard_pairs(terms, np.stack([np.full(len(outside), medoid_text), outside], axis=1))
+            similarity = similarity.copy()
+            similarity[~core] = -np.maximum(joined, PARAPHRASE_SIMILARITY_FLOOR)
+            stats["n_paraphrase_items"] += int((~core).sum())
+        tmpl_texts = [texts.display_of[i] for i in texts.template_members[n].tolist()]
+        medoid_display = texts.display_of.get(int(medoid_item))
+        medoid_pos = tmpl_texts.index(medoid_display) if medoid_display in tmpl_texts else None
+        template = extract_template(tmpl_texts, medoid=medoid_pos)
+        example = texts.raw[groups.item_ids[medoid_item]] or ""
+        return {
+            "platform": platform,
+            "template": template.text,
+            "slots": json.dumps(template.slots, ensure_ascii=False),
+            "n_items": len(members),
+            "n_accounts": int(groups.n_accounts[c]),
+            "first_at": groups.created[members].min(),
+            "last_at": groups.created[members].max(),
+            "example_text": example[:EXAMPLE_CHARS],
+            "medoid_item": str(groups.item_ids[medoid_item]),
+            "item_id": groups.item_ids[members].tolist(),
+            "account_id": groups.account_ids[members].tolist(),
+            "similarity": similarity.tolist(),
+        }
 
     # -- output ------------------------------------------------------------------------------------------------
     @staticmethod

@@ -400,67 +400,108 @@ def lsh_candidate_pairs(
     """
     if bands * rows > signatures.num_perm:
         raise BotwatchError(f"bands * rows = {bands * rows} exceeds num_perm = {signatures.num_perm}")
-    docs = np.flatnonzero(~signatures.empty)
-    n = len(signatures.values)
-    if len(docs) < 2:
+    layout = _BandLayout.of(signatures, involving)
+    if layout is None:
         return np.zeros((0, 2), dtype=np.int64)
-    all_docs = len(docs) == n
-    doc_bits = max(1, int(len(docs)).bit_length())
-    doc_mask = _U64((1 << doc_bits) - 1)
-    local = np.arange(len(docs), dtype=_U64)
-
-    masked = None if involving is None else np.asarray(involving, dtype=bool)[docs]
-    if masked is not None and not masked.any():
-        return np.zeros((0, 2), dtype=np.int64)
-    # with a mask, the local numbering puts masked texts first, so that they lead every bucket
-    local_of = local if masked is None else np.argsort(~masked, kind="stable").argsort().astype(_U64)
-    doc_of = None if masked is None else np.argsort(~masked, kind="stable")
-    n_masked = None if masked is None else int(masked.sum())
 
     def band_codes(band: int) -> np.ndarray | None:
-        block = signatures.values[:, band * rows : (band + 1) * rows]
-        cols = block if all_docs else block[docs]
-        key = np.full(len(docs), ((band + 1) * int(_GOLDEN)) % 2**64, dtype=_U64)
-        for c in range(rows):
-            key = _splitmix(key ^ cols[:, c].astype(_U64))
-        packed = np.sort((key & ~doc_mask) | local_of)
-        bucket = packed >> _U64(doc_bits)
-        order = (packed & doc_mask).astype(np.int64)
-        boundary = np.flatnonzero(np.diff(bucket) != 0) + 1
-        run_starts = np.concatenate([[0], boundary])
-        run_sizes = np.diff(np.append(run_starts, len(packed)))
-        multi = run_sizes >= 2
-        if masked is not None:
-            multi &= order[run_starts] < n_masked  # a bucket's first member is masked if any is
-        small = multi & (run_sizes <= max_bucket)
-        if masked is None:
-            pairs = _pairs_in_runs(order, run_starts[small], run_sizes[small])
-        else:
-            pairs = _pairs_led_by_masked(order, run_starts[small], run_sizes[small], n_masked)
-        big = np.flatnonzero(multi & (run_sizes > max_bucket))
-        if len(big):
-            extra = []
-            for s, m in zip(run_starts[big], run_sizes[big]):
-                members = np.sort(order[s : s + m])
-                extra.append(np.stack([np.full(m - 1, members[0]), members[1:]], axis=1))
-                chain = members if masked is None else members[members < n_masked]
-                extra.append(np.stack([chain[1:-1], chain[2:]], axis=1))
-            pairs = np.concatenate([pairs, *extra])
-        if doc_of is not None and len(pairs):
-            pairs = doc_of[pairs]
-        if not len(pairs):
-            return None
-        a, b = docs[pairs[:, 0]], docs[pairs[:, 1]]
-        if groups is not None:
-            apart = groups[a] != groups[b]
-            a, b = a[apart], b[apart]
-        return sorted_unique(np.minimum(a, b) * n + np.maximum(a, b))
+        return _band_pair_codes(signatures, layout, band, rows, max_bucket, groups)
 
     codes = [c for c in parallel_map(band_codes, list(range(bands))) if c is not None]
     if not codes:
         return np.zeros((0, 2), dtype=np.int64)
+    n = layout.n
     code = sorted_unique(np.concatenate(codes))
     return np.stack([code // n, code % n], axis=1)
+
+
+@dataclass(frozen=True)
+class _BandLayout:
+    """How :func:`lsh_candidate_pairs` numbers the non-empty texts (``docs``) inside a band: local numbers of
+    ``doc_bits`` bits packed under the bucket key; with a mask, masked texts are numbered first (``local_of``,
+    undone by ``doc_of``) so that they lead every bucket."""
+
+    docs: np.ndarray
+    n: int
+    all_docs: bool
+    doc_bits: int
+    doc_mask: np.uint64
+    local_of: np.ndarray
+    doc_of: np.ndarray | None
+    n_masked: int | None
+
+    @classmethod
+    def of(cls, signatures: Signatures, involving: np.ndarray | None) -> _BandLayout | None:
+        """None when fewer than two texts are non-empty, or a mask is given and no non-empty text is in it."""
+        docs = np.flatnonzero(~signatures.empty)
+        if len(docs) < 2:
+            return None
+        doc_bits = max(1, int(len(docs)).bit_length())
+        masked = None if involving is None else np.asarray(involving, dtype=bool)[docs]
+        if masked is not None and not masked.any():
+            return None
+        local = np.arange(len(docs), dtype=_U64)
+        return cls(
+            docs=docs,
+            n=len(signatures.values),
+            all_docs=len(docs) == len(signatures.values),
+            doc_bits=doc_bits,
+            doc_mask=_U64((1 << doc_bits) - 1),
+            local_of=local if masked is None else np.argsort(~masked, kind="stable").argsort().astype(_U64),
+            doc_of=None if masked is None else np.argsort(~masked, kind="stable"),
+            n_masked=None if masked is None else int(masked.sum()),
+        )
+
+
+def _band_pair_codes(
+    signatures: Signatures, lay: _BandLayout, band: int, rows: int, max_bucket: int, groups: np.ndarray | None
+) -> np.ndarray | None:
+    """The candidate pairs of one band as sorted unique codes ``i * n + j`` (``i < j``); None when none."""
+    block = signatures.values[:, band * rows : (band + 1) * rows]
+    cols = block if lay.all_docs else block[lay.docs]
+    key = np.full(len(lay.docs), ((band + 1) * int(_GOLDEN)) % 2**64, dtype=_U64)
+    for c in range(rows):
+        key = _splitmix(key ^ cols[:, c].astype(_U64))
+    packed = np.sort((key & ~lay.doc_mask) | lay.local_of)
+    bucket = packed >> _U64(lay.doc_bits)
+    order = (packed & lay.doc_mask).astype(np.int64)
+    boundary = np.flatnonzero(np.diff(bucket) != 0) + 1
+    run_starts = np.concatenate([[0], boundary])
+    run_sizes = np.diff(np.append(run_starts, len(packed)))
+    multi = run_sizes >= 2
+    if lay.n_masked is not None:
+        multi &= order[run_starts] < lay.n_masked  # a bucket's first member is masked if any is
+    small = multi & (run_sizes <= max_bucket)
+    if lay.n_masked is None:
+        pairs = _pairs_in_runs(order, run_starts[small], run_sizes[small])
+    else:
+        pairs = _pairs_led_by_masked(order, run_starts[small], run_sizes[small], lay.n_masked)
+    big = np.flatnonzero(multi & (run_sizes > max_bucket))
+    if len(big):
+        pairs = np.concatenate(
+            [pairs, *_star_and_chain(order, run_starts[big], run_sizes[big], lay.n_masked)]
+        )
+    if lay.doc_of is not None and len(pairs):
+        pairs = lay.doc_of[pairs]
+    if not len(pairs):
+        return None
+    a, b = lay.docs[pairs[:, 0]], lay.docs[pairs[:, 1]]
+    if groups is not None:
+        apart = groups[a] != groups[b]
+        a, b = a[apart], b[apart]
+    return sorted_unique(np.minimum(a, b) * lay.n + np.maximum(a, b))
+
+
+def _star_and_chain(order, starts, sizes, n_masked: int | None) -> list[np.ndarray]:
+    """Pairs of the buckets larger than ``max_bucket``: each member with the first, and a chain in text order
+    (of the masked members only, with a mask)."""
+    extra = []
+    for s, m in zip(starts, sizes):
+        members = np.sort(order[s : s + m])
+        extra.append(np.stack([np.full(m - 1, members[0]), members[1:]], axis=1))
+        chain = members if n_masked is None else members[members < n_masked]
+        extra.append(np.stack([chain[1:-1], chain[2:]], axis=1))
+    return extra
 
 
 def signature_agreement(signatures: Signatures, pairs: np.ndarray, batch: int = 1 << 18) -> np.ndarray:
