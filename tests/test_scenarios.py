@@ -194,7 +194,7 @@ def test_praise_trap_in_own_words(root):
 
 
 def test_praise_grammar_avoids_campaign_phrases():
-    from botwatch.demo.scenarios import _PRAISE_KK, _PRAISE_RU
+    from botwatch.demo.scenario_words import _PRAISE_KK, _PRAISE_RU
 
     options = [o for d in (_PRAISE_RU, _PRAISE_KK) for opts in d.values() for o in opts]
     padded = [f" {n} " for n in normalize_texts(options)]

@@ -57,31 +57,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from botwatch.demo.scenario_text import (  # noqa: F401  (re-exported)
+    _fill,
+    _headline_grammar,
+    kazakh_to_latin,
+    organic_texts,
+    paraphrase,
+    praise_texts,
+)
 from botwatch.demo.scenario_words import (
-    _EN,
-    _EN_PATTERNS,
     _HEAD_KK,
-    _HEAD_PATTERNS,
     _HEAD_RU,
     _HOLIDAY_WEIGHTS,
-    _INFLECT,
-    _KK,
-    _KK_LATIN,
-    _KK_PATTERNS,
-    _PRAISE_KK,
-    _PRAISE_PATTERNS,
-    _PRAISE_RU,
-    _RU,
-    _RU_PATTERNS,
     _STOCK_WEIGHTS,
-    CLOSERS,
-    DECORATIONS,
     HOLIDAY_GREETINGS,
     HOLIDAY_POST,
-    LANGUAGE_MIX,
-    PARAPHRASE_SYNONYMS,
-    PRAISE_CLOSERS,
-    PRAISE_SEPARATORS,
     PRAISE_SHARE,
     SLOTS,
     STOCK_PHRASES,
@@ -274,206 +264,6 @@ def _assign_splits(cells: list[Scenario], seed: int) -> list[Scenario]:
             for c in cells]  # fmt: skip
 
 
-# --- vectorised text --------------------------------------------------------------------------------------------
-class _Grammar:
-    """Flattened grammar: each row picks a pattern of its language, each pattern position an option of its
-    category; ``W`` positions pick a word from the language's whole vocabulary."""
-
-    def __init__(self, specs: list[tuple[dict[str, list[str]], list[str], str]]):
-        options: list[str] = []
-        cat_start, cat_size = [], []
-        pat_cats: list[int] = []
-        pat_off, pat_len, lang_pat_start, lang_pat_n = [], [], [], []
-        for cats, patterns, lang in specs:
-            ids: dict[str, int] = {}
-            vocab = sorted(
-                {
-                    w.strip(",.?!")
-                    for name, opts in cats.items()
-                    if name != "OPEN"
-                    for o in opts
-                    for w in o.split()
-                }
-                - {""}
-            )
-            free = sorted(_INFLECT[lang](set(cats.get("W", []))) | set(vocab))
-            for name, opts in {**cats, "W": free}.items():
-                ids[name] = len(cat_start)
-                cat_start.append(len(options))
-                cat_size.append(len(opts))
-                options += opts
-            lang_pat_start.append(len(pat_off))
-            lang_pat_n.append(len(patterns))
-            for p in patterns:
-                names = p.split()
-                pat_off.append(len(pat_cats))
-                pat_len.append(len(names))
-                pat_cats += [ids[n] for n in names]
-        self.options = pa.array(options, pa.string())
-        self.cat_start, self.cat_size = np.array(cat_start), np.array(cat_size)
-        self.pat_cats, self.pat_off, self.pat_len = np.array(pat_cats), np.array(pat_off), np.array(pat_len)
-        self.lang_pat_start, self.lang_pat_n = np.array(lang_pat_start), np.array(lang_pat_n)
-
-    def sentences(self, rng: np.random.Generator, langs: np.ndarray) -> pa.Array:
-        n = len(langs)
-        pat = self.lang_pat_start[langs] + (rng.random(n) * self.lang_pat_n[langs]).astype(np.int64)
-        lens = self.pat_len[pat]
-        offsets = np.concatenate([[0], np.cumsum(lens)]).astype(np.int32)
-        row = np.repeat(np.arange(n), lens)
-        pos = np.arange(len(row)) - offsets[:-1][row]
-        cat = self.pat_cats[self.pat_off[pat[row]] + pos]
-        pick = self.cat_start[cat] + (rng.random(len(row)) * self.cat_size[cat]).astype(np.int64)
-        words = self.options.take(pa.array(pick))
-        return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), words), " ")
-
-
-_GRAMMAR: _Grammar | None = None
-_HEADLINES: _Grammar | None = None
-
-
-def _grammar() -> _Grammar:
-    global _GRAMMAR
-    if _GRAMMAR is None:  # ru, kk, kk-latin (kk text, transliterated afterwards), en
-        _GRAMMAR = _Grammar(
-            [
-                (_RU, _RU_PATTERNS, "ru"),
-                (_KK, _KK_PATTERNS, "kk"),
-                (_KK, _KK_PATTERNS, "kk"),
-                (_EN, _EN_PATTERNS, "en"),
-            ]
-        )
-    return _GRAMMAR
-
-
-def _headline_grammar() -> _Grammar:
-    global _HEADLINES
-    if _HEADLINES is None:
-        _HEADLINES = _Grammar(
-            [
-                (
-                    {**_HEAD_RU, "W": _RU["W"]},
-                    [_HEAD_PATTERNS["ru"] + " W W W W", _HEAD_PATTERNS["ru"] + " W W W W W"],
-                    "ru",
-                ),
-                (
-                    {**_HEAD_KK, "W": _KK["W"]},
-                    [_HEAD_PATTERNS["kk"] + " W W W W", _HEAD_PATTERNS["kk"] + " W W W W W"],
-                    "kk",
-                ),
-            ]
-        )
-    return _HEADLINES
-
-
-def kazakh_to_latin(arr: pa.Array) -> pa.Array:
-    """Kazakh Cyrillic to the 2021 Latin alphabet (lower case), vectorised."""
-    out = pc.utf8_lower(arr)
-    for cyr, lat in _KK_LATIN.items():
-        out = pc.replace_substring(out, cyr, lat)
-    return out
-
-
-def organic_texts(rng: np.random.Generator, langs: np.ndarray) -> pa.Array:
-    """Honest comments of 3-30 words: one to three grammar sentences, sometimes free words, a closer."""
-    g = _grammar()
-    n = len(langs)
-    n_sent = 1 + (rng.random(n) < 0.45).astype(np.int64) + (rng.random(n) < 0.2).astype(np.int64)
-    s1, s2, s3 = (g.sentences(rng, langs) for _ in range(3))
-    sep2 = pa.array(np.array([", ", ". ", " - ", " и ", "; "])[rng.integers(0, 5, n)])
-    sep3 = pa.array(np.array([". ", "! ", ", ", "... "])[rng.integers(0, 4, n)])
-    text = _join_sentences(n_sent, s1, sep2, s2, sep3, s3)
-    closers = pa.array(CLOSERS).take(pa.array(rng.integers(0, len(CLOSERS), n)))
-    text = pc.binary_join_element_wise(text, closers, "")
-    latin = langs == 2
-    if latin.any():
-        idx = np.flatnonzero(latin)
-        text = pc.replace_with_mask(text, pa.array(latin), kazakh_to_latin(text.take(pa.array(idx))))
-    return text
-
-
-def _join_sentences(n_sent: np.ndarray, s1, sep2, s2, sep3, s3) -> pa.Array:
-    """The first sentence, then the second and third (each after its separator) where ``n_sent`` asks for them."""
-    empty = pa.scalar("")
-    return pc.binary_join_element_wise(
-        s1,
-        pc.if_else(pa.array(n_sent >= 2), pc.binary_join_element_wise(sep2, s2, ""), empty),
-        pc.if_else(pa.array(n_sent >= 3), pc.binary_join_element_wise(sep3, s3, ""), empty),
-        "",
-    )
-
-
-_PRAISE: _Grammar | None = None
-
-
-def _praise_grammar() -> _Grammar:
-    global _PRAISE
-    if _PRAISE is None:  # Russian, Kazakh
-        _PRAISE = _Grammar([(_PRAISE_RU, _PRAISE_PATTERNS, "ru"), (_PRAISE_KK, _PRAISE_PATTERNS, "kk")])
-    return _PRAISE
-
-
-def praise_texts(rng: np.random.Generator, langs: np.ndarray) -> pa.Array:
-    """Honest praise of the government (``langs``: 0 Russian, 1 Kazakh, 2 both, switching between sentences): one
-    to three sentences of the praise grammar, sometimes one of everyday talk, and an emoji or punctuation."""
-    g = _praise_grammar()
-    n = len(langs)
-    n_sent = 1 + (rng.random(n) < 0.5).astype(np.int64) + (rng.random(n) < 0.2).astype(np.int64)
-    s1, s2, s3 = (g.sentences(rng, np.where(langs == 2, rng.integers(0, 2, n), langs)) for _ in range(3))
-    everyday = rng.random(n) < 0.15
-    s2 = pc.if_else(pa.array(everyday), _grammar().sentences(rng, np.where(langs == 2, 0, langs)), s2)
-    n_sent = np.where(everyday, np.maximum(n_sent, 2), n_sent)
-    seps = np.array(PRAISE_SEPARATORS)
-    sep2 = pa.array(seps[rng.integers(0, len(seps), n)])
-    sep3 = pa.array(seps[rng.integers(0, len(seps), n)])
-    text = _join_sentences(n_sent, s1, sep2, s2, sep3, s3)
-    closers = pa.array(PRAISE_CLOSERS).take(pa.array(rng.integers(0, len(PRAISE_CLOSERS), n)))
-    return pc.binary_join_element_wise(text, closers, "")
-
-
-def _fill(template: str, options: dict[str, list[str]], rng: np.random.Generator) -> str:
-    return re.sub(
-        r"\{(\w+)\}", lambda m: options[m.group(1)][int(rng.integers(len(options[m.group(1)])))], template
-    )
-
-
-_TOKEN = re.compile(r"^(\W*)(.*?)(\W*)$")
-
-
-def paraphrase(text: str, rng: np.random.Generator) -> str:
-    """Reword a planted comment with two to four of: clauses swapped, one or two words dropped, synonyms,
-    emoji or punctuation added, Russian and Kazakh words mixed."""
-    ops = sorted(rng.choice(5, size=int(rng.integers(2, 5)), replace=False).tolist())
-    for op in ops:
-        if op == 0:  # swap two clauses
-            parts = [p for p in re.split(r"(?<=[.!?,:;])\s+", text) if p]
-            if len(parts) >= 2:
-                i = int(rng.integers(len(parts) - 1))
-                parts[i], parts[i + 1] = parts[i + 1], parts[i]
-                text = " ".join(parts)
-        elif op == 1:  # drop one or two words
-            words = text.split()
-            if len(words) > 5:
-                k = 1 + int(rng.random() < 0.5)
-                drop = set(rng.choice(np.arange(1, len(words)), size=k, replace=False).tolist())
-                text = " ".join(w for i, w in enumerate(words) if i not in drop)
-        elif op in (2, 4):  # synonyms / the other language
-            table = PARAPHRASE_SYNONYMS if op == 2 else LANGUAGE_MIX
-            words = text.split()
-            for i, w in enumerate(words):
-                pre, core, post = _TOKEN.match(w).groups()
-                alt = table.get(core.lower())
-                if alt is not None and rng.random() < 0.7:
-                    pick = alt if isinstance(alt, str) else alt[int(rng.integers(len(alt)))]
-                    words[i] = pre + pick + post
-            text = " ".join(words)
-        else:  # decorations
-            deco = DECORATIONS[int(rng.integers(len(DECORATIONS)))]
-            text = f"{deco} {text}" if rng.random() < 0.3 else f"{text} {deco}"
-            if rng.random() < 0.3:
-                text = text.replace("!", "!!", 1)
-    return text
-
-
 # --- time helpers -----------------------------------------------------------------------------------------------
 def _hour(t: np.ndarray) -> np.ndarray:
     return ((t - START) % 86400) // 3600
@@ -514,12 +304,22 @@ def _iso(t: np.ndarray) -> pa.Array:
     return pc.strftime(ts, format="%Y-%m-%dT%H:%M:%SZ")
 
 
+HOT_SHARE = (0.02, 0.01, 0.007, 0.005)  # of all comments, under each of the four hot posts
+
+
 # --- generation -------------------------------------------------------------------------------------------------
 class _Rows:
     """Comment rows collected from each part of the world before they are sorted by time."""
 
     def __init__(self) -> None:
         self.parts: list[dict[str, np.ndarray]] = []
+        self.fixed: list[str] = []  # texts written as they are (planted, traps), referred to by index
+
+    def add_fixed(self, texts: list[str]) -> np.ndarray:
+        """Keep ``texts``; return their indices for ``add(text_ref=...)``."""
+        start = len(self.fixed)
+        self.fixed.extend(texts)
+        return np.arange(start, start + len(texts))
 
     def add(self, t, post, author, text_ref=None, fixed_kind=0, reply_ok=False, planted=-1) -> None:
         n = len(t)
@@ -545,7 +345,10 @@ class _Rows:
 
 
 def generate_scenario(scenario: Scenario, out_dir: str | Path) -> ScenarioFiles:
-    """Write one cell's files under ``out_dir`` (see the module docstring); return their paths and counts."""
+    """Write one cell's files under ``out_dir`` (see the module docstring); return their paths and counts.
+
+    Each part draws from its own stream seeded from ``seed``: the world (posts, people, traps), the planted
+    groups, honest praise, the regular organic comments, replies and ids, headlines and each chunk of texts."""
     s = scenario
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -553,43 +356,112 @@ def generate_scenario(scenario: Scenario, out_dir: str | Path) -> ScenarioFiles:
     rng_world = np.random.default_rng([s.seed, 1])
     rng_camp = np.random.default_rng([s.seed, 2, s.n_groups, s.n_templates, s.n_slots])
     rng_org = np.random.default_rng([s.seed, 3])
+    world = _world_posts(rng_world, n, s.hot_posts)
+    people = _world_people(rng_world, n)
+    rows = _Rows()
+    stock_base = len(rows.fixed)
+    rows.add_fixed(list(STOCK_PHRASES))
+    groups, planted_texts, bot_created = _plant(
+        s, rng_camp, world.post_t, world.post_ch, people.n, rows, rows.add_fixed
+    )
+    n_bots = sum(g["size"] for g in groups)
+    planted_n = rows.total()
+    _personal_traps(rng_world, n, world, people, rows, stock_base)
+    _busy_traps(rng_world, s, world, people, rows)
+    # honest praise in their own words (its own random stream, so that the other traps stay as they were)
+    _praise(
+        np.random.default_rng([s.seed, 7]),
+        people.praisers,
+        world.post_t,
+        world.post_ch,
+        world.popularity,
+        rows,
+        rows.add_fixed,
+    )
+    _regular_comments(rng_org, s, world, people, rows, stock_base)
+    return _write(s, out, rows, rows.fixed, planted_texts, groups, bot_created, people.n, people.lang,
+                  people.created, people.role, world.post_t, world.post_ch, world.holiday_post, world.hot,
+                  planted_n, n_bots)  # fmt: skip
 
-    # posts ------------------------------------------------------------------------------------------------------
+
+@dataclass
+class _World:
+    """The channels' posts in time order, their popularity, the holiday post and the hot posts."""
+
+    post_t: np.ndarray
+    post_ch: np.ndarray
+    popularity: np.ndarray
+    holiday_post: int
+    hot: np.ndarray
+
+    @property
+    def p(self) -> np.ndarray:
+        """Chance that a comment goes under each post."""
+        return self.popularity / self.popularity.sum()
+
+
+@dataclass
+class _People:
+    """The organic people: language, creation time, role, the members of each trap, and how often each
+    writes an ordinary comment (``regular_weight``)."""
+
+    lang: np.ndarray
+    created: np.ndarray
+    role: np.ndarray
+    superfans: np.ndarray
+    holiday: np.ndarray
+    stock: np.ndarray
+    heavy: np.ndarray
+    self_repeat: np.ndarray
+    waves: np.ndarray
+    praisers: np.ndarray
+    regular_weight: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.lang)
+
+
+def _world_posts(rng, n: int, hot_posts: bool) -> _World:
+    """About one post per 100 comments over the channels (official ones in office hours), plus the holiday
+    post (akorda_press, day 16 at 09:00); with ``hot_posts``, four posts that draw a share of all comments."""
     n_posts = int(np.clip(n // 100, 150, 3000))
     weights = np.array([c[2] for c in CHANNELS])
-    per_channel = rng_world.multinomial(n_posts, weights / weights.sum())
+    per_channel = rng.multinomial(n_posts, weights / weights.sum())
     post_ch = np.repeat(np.arange(len(CHANNELS)), per_channel)
     official = np.array([CHANNELS[c][1] for c in post_ch])
-    day = rng_world.integers(0, DAYS, len(post_ch))
+    day = rng.integers(0, DAYS, len(post_ch))
     sec = np.where(
         official,
-        rng_world.integers(8 * 3600, 21 * 3600 + 1800, len(post_ch)),
-        rng_world.integers(7 * 3600, 23 * 3600, len(post_ch)),
+        rng.integers(8 * 3600, 21 * 3600 + 1800, len(post_ch)),
+        rng.integers(7 * 3600, 23 * 3600, len(post_ch)),
     )
     post_t = START + day * 86400 + sec
-    # the holiday post: akorda_press, day 16 at 09:00
     post_ch = np.append(post_ch, HOLIDAY_CHANNEL)
     post_t = np.append(post_t, START + 16 * 86400 + 9 * 3600)
     order = np.argsort(post_t, kind="stable")
     holiday_post = int(np.flatnonzero(order == len(post_t) - 1)[0])
     post_ch, post_t = post_ch[order], post_t[order]
     n_posts = len(post_t)
-    popularity = np.minimum(rng_world.lognormal(0.0, 1.0, n_posts), 15.0)
+    popularity = np.minimum(rng.lognormal(0.0, 1.0, n_posts), 15.0)
     popularity *= np.array([CHANNELS[c][3] for c in post_ch])
     popularity[holiday_post] = max(popularity[holiday_post], 3.0)
     hot = np.zeros(0, np.int64)
-    hot_share = np.array([0.02, 0.01, 0.007, 0.005])
-    if s.hot_posts:
+    if hot_posts:
         cand = np.flatnonzero(np.arange(n_posts) != holiday_post)
-        hot = rng_world.choice(cand, size=4, replace=False)
+        hot = rng.choice(cand, size=4, replace=False)
+    return _World(post_t, post_ch, popularity, holiday_post, hot)
 
-    # organic people -----------------------------------------------------------------------------------------------
+
+def _world_people(rng, n: int) -> _People:
+    """The organic people and the trap roles drawn among them (superfans, holiday greeters, stock phrasers,
+    heavy commenters, self-repeaters, registration waves, praisers)."""
     n_people = max(1500, n // 7)
-    person_lang = rng_world.choice(4, size=n_people, p=LANG_SHARE)
-    activity = rng_world.pareto(1.8, n_people) + 0.3
-    created = rng_world.integers(1325354400, START - 10 * 86400, n_people)  # 2012-01-01 .. 10 days before
+    person_lang = rng.choice(4, size=n_people, p=LANG_SHARE)
+    activity = rng.pareto(1.8, n_people) + 0.3
+    created = rng.integers(1325354400, START - 10 * 86400, n_people)  # 2012-01-01 .. 10 days before
     role = np.full(n_people, "organic", dtype=object)
-    perm = rng_world.permutation(n_people)
+    perm = rng.permutation(n_people)
     cursor = 0
 
     def take(k: int, name: str) -> np.ndarray:
@@ -599,122 +471,109 @@ def generate_scenario(scenario: Scenario, out_dir: str | Path) -> ScenarioFiles:
         role[idx] = name
         return idx
 
-    n_superfans = int(np.clip(n // 1000, 20, 50))
-    superfans = take(n_superfans, "superfan")
+    superfans = take(int(np.clip(n // 1000, 20, 50)), "superfan")
     holiday_people = take(int(np.clip(n // 250, 60, 1500)), "holiday")
     stock_people = take(int(np.clip(n // 40, 100, 25_000)), "stock")
-    n_heavy = 4
-    heavy = take(n_heavy, "heavy")
-    self_repeat = take(int(rng_world.integers(5, 11)), "self_repeat")
-    wave_sizes = rng_world.integers(15, 61, int(np.clip(n_people // 1500, 3, 40)))
+    heavy = take(4, "heavy")
+    self_repeat = take(int(rng.integers(5, 11)), "self_repeat")
+    wave_sizes = rng.integers(15, 61, int(np.clip(n_people // 1500, 3, 40)))
     waves = take(int(wave_sizes.sum()), "wave")
     wave_id = np.repeat(np.arange(len(wave_sizes)), wave_sizes)
-    wave_hour = (rng_world.integers(1546279200, START - 30 * 86400, len(wave_sizes)) // 3600) * 3600
-    created[waves] = wave_hour[wave_id] + rng_world.integers(0, 3600, len(waves))
+    wave_hour = (rng.integers(1546279200, START - 30 * 86400, len(wave_sizes)) // 3600) * 3600
+    created[waves] = wave_hour[wave_id] + rng.integers(0, 3600, len(waves))
     praisers = take(max(10, round(PRAISE_SHARE * min(n_people, n / 3.5))), "praise")
     regular_weight = activity.copy()
     regular_weight[stock_people] = 0.0
     regular_weight[heavy] = 0.0
     regular_weight[self_repeat] *= 0.3
     regular_weight[praisers] = 0.0
+    return _People(person_lang, created, role, superfans, holiday_people, stock_people, heavy, self_repeat,
+                   waves, praisers, regular_weight)  # fmt: skip
 
-    rows = _Rows()
-    fixed: list[str] = []
 
-    def add_fixed(texts: list[str]) -> np.ndarray:
-        start = len(fixed)
-        fixed.extend(texts)
-        return np.arange(start, start + len(texts))
-
-    stock_base = len(fixed)
-    fixed.extend(STOCK_PHRASES)
+def _personal_traps(rng, n: int, world: _World, people: _People, rows: _Rows, stock_base: int) -> None:
+    """Superfans, holiday greeters, stock-phrase accounts and self-repeaters: honest accounts that look
+    coordinated to a careless detector."""
+    post_t, post_ch = world.post_t, world.post_ch
+    n_posts = len(post_t)
     holiday_deco = ["", "", "", " 🇰🇿", " 🎉", " ❤️", "!", " 🙏", " 💐"]
-
-    # planted groups -----------------------------------------------------------------------------------------------
-    groups, planted_texts, bot_created = _plant(s, rng_camp, post_t, post_ch, n_people, rows, add_fixed)
-    n_bots = sum(g["size"] for g in groups)
-    planted_n = rows.total()
-
-    # traps --------------------------------------------------------------------------------------------------------
     # superfans: nearly every post of the official channels they follow, within minutes, in their own words
-    for p in superfans:
-        follow = rng_world.choice(OFFICIAL, size=int(rng_world.integers(1, 4)), replace=False)
+    for p in people.superfans:
+        follow = rng.choice(OFFICIAL, size=int(rng.integers(1, 4)), replace=False)
         posts = np.flatnonzero(np.isin(post_ch, follow))
-        posts = posts[rng_world.random(len(posts)) < rng_world.uniform(0.85, 0.97)]
-        lag = 20 + rng_world.exponential(150, len(posts)).astype(np.int64)
+        posts = posts[rng.random(len(posts)) < rng.uniform(0.85, 0.97)]
+        lag = 20 + rng.exponential(150, len(posts)).astype(np.int64)
         rows.add(post_t[posts] + lag, posts, np.full(len(posts), p))
     # holiday greetings: once each under the holiday post
-    k = len(holiday_people)
-    g_pick = rng_world.choice(len(HOLIDAY_GREETINGS), size=k, p=_HOLIDAY_WEIGHTS / _HOLIDAY_WEIGHTS.sum())
-    deco = rng_world.integers(0, len(holiday_deco), k)
-    refs = add_fixed([HOLIDAY_GREETINGS[g] + holiday_deco[d] for g, d in zip(g_pick, deco)])
-    rows.add(_human_lags(rng_world, np.full(k, post_t[holiday_post]), 2400.0), np.full(k, holiday_post),
-             holiday_people, refs)  # fmt: skip
+    k = len(people.holiday)
+    g_pick = rng.choice(len(HOLIDAY_GREETINGS), size=k, p=_HOLIDAY_WEIGHTS / _HOLIDAY_WEIGHTS.sum())
+    deco = rng.integers(0, len(holiday_deco), k)
+    refs = rows.add_fixed([HOLIDAY_GREETINGS[g] + holiday_deco[d] for g, d in zip(g_pick, deco)])
+    rows.add(_human_lags(rng, np.full(k, post_t[world.holiday_post]), 2400.0), np.full(k, world.holiday_post),
+             people.holiday, refs)  # fmt: skip
     # stock-phrase accounts: 1-6 stock phrases each under random posts
-    per = rng_world.integers(1, 7, len(stock_people))
-    authors = np.repeat(stock_people, per)
-    posts = rng_world.choice(n_posts, size=len(authors), p=popularity / popularity.sum())
-    phrase = rng_world.choice(len(STOCK_PHRASES), size=len(authors), p=_STOCK_WEIGHTS / _STOCK_WEIGHTS.sum())
-    rows.add(_human_lags(rng_world, post_t[posts]), posts, authors, stock_base + phrase)
+    per = rng.integers(1, 7, len(people.stock))
+    authors = np.repeat(people.stock, per)
+    posts = rng.choice(n_posts, size=len(authors), p=world.p)
+    phrase = rng.choice(len(STOCK_PHRASES), size=len(authors), p=_STOCK_WEIGHTS / _STOCK_WEIGHTS.sum())
+    rows.add(_human_lags(rng, post_t[posts]), posts, authors, stock_base + phrase)
     # self-repeaters: their own favourite phrase, dozens of times
-    fav = organic_texts(rng_world, person_lang[self_repeat]).to_pylist()
-    for p, phrase_text in zip(self_repeat, fav):
-        c = int(np.clip(n // 2000, 8, 150) * rng_world.uniform(0.6, 1.4))
-        posts = rng_world.choice(n_posts, size=c, p=popularity / popularity.sum())
+    fav = organic_texts(rng, people.lang[people.self_repeat]).to_pylist()
+    for p, phrase_text in zip(people.self_repeat, fav):
+        c = int(np.clip(n // 2000, 8, 150) * rng.uniform(0.6, 1.4))
+        posts = rng.choice(n_posts, size=c, p=world.p)
         tails = ["", "", "", "!", " 👍", "!!", " 🙏"]
-        refs = add_fixed([phrase_text + tails[int(x)] for x in rng_world.integers(0, len(tails), c)])
-        rows.add(_human_lags(rng_world, post_t[posts]), posts, np.full(c, p), refs)
-    # wave accounts comment at least once, so that every wave is in the data
-    per = rng_world.integers(1, 4, len(waves))
-    authors = np.repeat(waves, per)
-    posts = rng_world.choice(n_posts, size=len(authors), p=popularity / popularity.sum())
-    rows.add(_human_lags(rng_world, post_t[posts]), posts, authors, reply_ok=True)
+        refs = rows.add_fixed([phrase_text + tails[int(x)] for x in rng.integers(0, len(tails), c)])
+        rows.add(_human_lags(rng, post_t[posts]), posts, np.full(c, p), refs)
+
+
+def _busy_traps(rng, s: Scenario, world: _World, people: _People, rows: _Rows) -> None:
+    """Registration waves (each comments at least once), heavy commenters and, with hot posts, the crowds
+    under them."""
+    n, post_t, popularity, hot = s.n_comments, world.post_t, world.popularity, world.hot
+    n_posts = len(post_t)
+    per = rng.integers(1, 4, len(people.waves))
+    authors = np.repeat(people.waves, per)
+    posts = rng.choice(n_posts, size=len(authors), p=world.p)
+    rows.add(_human_lags(rng, post_t[posts]), posts, authors, reply_ok=True)
     # heavy commenters: with hot posts one writes ~1 % of all comments, three ~0.3 %, half under the hot posts
     heavy_share = [0.01, 0.003, 0.003, 0.003] if s.hot_posts else [0.002, 0.0015, 0.0015, 0.001]
     busy = np.argsort(-popularity)[: max(10, n_posts // 20)]
-    for p, share in zip(heavy, heavy_share):
+    for p, share in zip(people.heavy, heavy_share):
         c = max(20, int(share * n))
-        on_hot = rng_world.random(c) < (0.5 if len(hot) else 0.0)
-        posts = np.where(
-            on_hot, rng_world.choice(hot, size=c) if len(hot) else 0, rng_world.choice(busy, size=c)
-        )
-        lag = 15 + rng_world.exponential(900, c).astype(np.int64)
+        on_hot = rng.random(c) < (0.5 if len(hot) else 0.0)
+        posts = np.where(on_hot, rng.choice(hot, size=c) if len(hot) else 0, rng.choice(busy, size=c))
+        lag = 15 + rng.exponential(900, c).astype(np.int64)
         rows.add(post_t[posts] + lag, posts, np.full(c, p), reply_ok=True)
     # hot posts: extra comments from many people, mostly in the first hours
-    if len(hot):
-        for post, share in zip(hot, hot_share):
-            c = int(share * n)
-            authors = rng_world.choice(n_people, size=c, p=regular_weight / regular_weight.sum())
-            t = _human_lags(rng_world, np.full(c, post_t[post]), 1800.0)
-            rows.add(t, np.full(c, post), authors, reply_ok=True)
+    weight = people.regular_weight / people.regular_weight.sum()
+    for post, share in zip(hot, HOT_SHARE):
+        c = int(share * n)
+        authors = rng.choice(people.n, size=c, p=weight)
+        t = _human_lags(rng, np.full(c, post_t[post]), 1800.0)
+        rows.add(t, np.full(c, post), authors, reply_ok=True)
 
-    # honest praise in their own words (its own random stream, so that the other traps stay as they were)
-    _praise(np.random.default_rng([s.seed, 7]), praisers, post_t, post_ch, popularity, rows, add_fixed)
 
-    # regular organic comments fill the rest ---------------------------------------------------------------------
+def _regular_comments(rng, s: Scenario, world: _World, people: _People, rows: _Rows, stock_base: int) -> None:
+    """Regular organic comments fill the rest (4 % of them a stock phrase)."""
+    n = s.n_comments
     n_regular = n - rows.total()
     if n_regular < n * 0.3:
         raise ValueError(f"{s.name}: traps and planted comments leave only {n_regular} organic comments")
-    posts = rng_org.choice(n_posts, size=n_regular, p=popularity / popularity.sum())
-    authors = rng_org.choice(n_people, size=n_regular, p=regular_weight / regular_weight.sum())
-    stocky = rng_org.random(n_regular) < 0.04
-    refs = np.where(stocky, stock_base + rng_org.choice(len(STOCK_PHRASES), size=n_regular,
-                                                         p=_STOCK_WEIGHTS / _STOCK_WEIGHTS.sum()), -1)  # fmt: skip
-    rows.add(_human_lags(rng_org, post_t[posts]), posts, authors, refs, reply_ok=True)
-
-    return _write(s, out, rows, fixed, planted_texts, groups, bot_created, n_people, person_lang, created, role,
-                  post_t, post_ch, holiday_post, hot, planted_n, n_bots)  # fmt: skip
+    posts = rng.choice(len(world.post_t), size=n_regular, p=world.p)
+    authors = rng.choice(people.n, size=n_regular, p=people.regular_weight / people.regular_weight.sum())
+    stocky = rng.random(n_regular) < 0.04
+    refs = np.where(stocky, stock_base + rng.choice(len(STOCK_PHRASES), size=n_regular,
+                                                     p=_STOCK_WEIGHTS / _STOCK_WEIGHTS.sum()), -1)  # fmt: skip
+    rows.add(_human_lags(rng, world.post_t[posts]), posts, authors, refs, reply_ok=True)
 
 
 def _plant(s: Scenario, rng, post_t, post_ch, n_people, rows: _Rows, add_fixed):
     """Planted groups: members, shift, channels, tempo window, templates; their comments go into ``rows``."""
-    lo, hi = TEMPO_LAG_S[s.tempo]
     sizes = rng.integers(s.group_size[0], s.group_size[1] + 1, s.n_groups) if s.n_groups else np.zeros(0, int)
     weight = sizes * rng.uniform(0.5, 1.5, len(sizes))  # some groups are busier than others
     budget = s.planted_share * s.n_comments * weight / max(1e-9, weight.sum())
-    bank_order = rng.permutation(len(TEMPLATES))
-    used: list[int] = []
-    next_template = 0
+    bank = _TemplateBank(rng.permutation(len(TEMPLATES)))
     groups = []
     planted_texts: list[dict] = []
     bot_created = np.zeros(int(sizes.sum()), np.int64)
@@ -722,89 +581,24 @@ def _plant(s: Scenario, rng, post_t, post_ch, n_people, rows: _Rows, add_fixed):
     for g in range(s.n_groups):
         size = int(sizes[g])
         gid = f"nurbot-{g + 1:02d}"
-        # channels, shift and timing
-        if s.focus:
-            w = np.array([CHANNELS[c][3] for c in OFFICIAL])
-            channels = rng.choice(OFFICIAL, size=int(rng.integers(1, 3)), replace=False, p=w / w.sum())
-        else:
-            channels = np.array(OFFICIAL)
-        shift_start = int(rng.integers(8, 11))
-        shift_end = shift_start + int(rng.integers(8, 11))
-        min_spread = TEMPO_MIN_SPREAD_S[s.tempo]
-        spread = float(np.exp(rng.uniform(np.log(min_spread), np.log(hi - lo))))
-        w0 = float(rng.uniform(lo, hi - spread))
+        plan = _group_plan(s, rng, size)
         # registration: half the groups in one batch (within an hour or three), the rest spread over years
         base = first - n_people
         if rng.random() < 0.5:
             t0 = START - int(rng.integers(20, 200)) * 86400 + int(rng.integers(0, 86400))
             bot_created[base : base + size] = t0 + rng.integers(0, 3600 * int(rng.integers(1, 4)), size)
-            batch = True
+            plan["batch"] = True
         else:
             bot_created[base : base + size] = rng.integers(1420070400, START - 30 * 86400, size)
-            batch = False
-        # templates: the group's own, sometimes one shared with an earlier group
-        chosen: list[int] = []
-        for _ in range(s.n_templates):
-            if used and rng.random() < 0.2 and not chosen:
-                cand = [u for u in used if u not in chosen]
-                chosen.append(int(cand[int(rng.integers(len(cand)))]))
-            else:
-                while int(bank_order[next_template % len(TEMPLATES)]) in chosen:
-                    next_template += 1
-                chosen.append(int(bank_order[next_template % len(TEMPLATES)]))
-                next_template += 1
-        used += [c for c in chosen if c not in used]
-        templates = []
-        for ti in chosen:
-            text = TEMPLATES[ti]
-            names = re.findall(r"\{(\w+)\}", text)
-            varying = set(rng.choice(len(names), size=s.n_slots, replace=False).tolist())
-            opts = {}
-            for j, name in enumerate(names):
-                bank = SLOTS[name]
-                k = int(rng.integers(3, 9)) if j in varying else 1
-                opts[name] = [bank[int(x)] for x in rng.choice(len(bank), size=k, replace=False)]
-            templates.append(
-                {
-                    "bank_index": ti,
-                    "template": text,
-                    "slots": opts,
-                    "varying": sorted(names[j] for j in varying),
-                }
-            )
-
-        # eligible posts: some point of the lag window falls in the shift; a focused group whose channels have
-        # too few such posts for its share of comments takes on another official channel
+            plan["batch"] = False
+        templates = [_group_template(s, rng, ti) for ti in bank.choose(s.n_templates, rng)]
         want = int(math.ceil(budget[g] / max(1.0, size * s.active)))
-        while True:
-            cand = np.flatnonzero(np.isin(post_ch, channels))
-            grid = post_t[cand, None] + (w0 + spread * (np.arange(24) + 0.5) / 24).astype(np.int64)[None, :]
-            eligible = cand[_in_shift(grid, shift_start, shift_end).any(axis=1)]
-            others = [c for c in OFFICIAL if c not in channels]
-            if len(eligible) >= want or not others:
-                break
-            channels = np.append(channels, others[int(rng.integers(len(others)))])
-        events = np.sort(rng.choice(eligible, size=min(want, len(eligible)), replace=False))
-        ev_rows, members = [], []
-        for e in events:
-            active = np.flatnonzero(rng.random(size) < s.active)
-            if len(active) < 2:
-                active = rng.choice(size, size=2, replace=False)
-            ev_rows.append(np.full(len(active), e))
-            members.append(active)
-        if not ev_rows:
-            groups.append(
-                _group_info(gid, size, channels, shift_start, shift_end, w0, spread, batch, templates, 0, 0)
-            )
+        events, t, ev, mem = _group_comments(s, rng, plan, size, want, post_t, post_ch)
+        info = dict(gid=gid, size=size, templates=templates, events=len(events))
+        if t is None:
+            groups.append(_group_info(**info, comments=0, **plan))
             first += size
             continue
-        ev = np.concatenate(ev_rows)
-        mem = np.concatenate(members)
-        cands = post_t[ev, None] + (w0 + spread * rng.random((len(ev), 32))).astype(np.int64)
-        in_shift = _in_shift(cands, shift_start, shift_end)
-        has = in_shift.any(axis=1)
-        t = cands[np.arange(len(ev)), in_shift.argmax(axis=1)]
-        ev, mem, t = ev[has], mem[has], t[has]
         texts, tids, para = [], [], []
         for _ in range(len(ev)):
             j = int(rng.integers(len(templates)))
@@ -818,10 +612,92 @@ def _plant(s: Scenario, rng, post_t, post_ch, n_people, rows: _Rows, add_fixed):
         refs = add_fixed(texts)
         rows.add(t, ev, first + mem, refs, planted=g)
         planted_texts += [{"group": gid, "template": j, "paraphrased": p} for j, p in zip(tids, para)]
-        groups.append(_group_info(gid, size, channels, shift_start, shift_end, w0, spread, batch, templates,
-                                  len(events), len(t)))  # fmt: skip
+        groups.append(_group_info(**info, comments=len(t), **plan))
         first += size
     return groups, planted_texts, bot_created
+
+
+def _group_plan(s: Scenario, rng, size: int) -> dict:
+    """A group's channels (one or two official ones when focused, else all), weekday shift and lag window."""
+    lo, hi = TEMPO_LAG_S[s.tempo]
+    if s.focus:
+        w = np.array([CHANNELS[c][3] for c in OFFICIAL])
+        channels = rng.choice(OFFICIAL, size=int(rng.integers(1, 3)), replace=False, p=w / w.sum())
+    else:
+        channels = np.array(OFFICIAL)
+    shift_start = int(rng.integers(8, 11))
+    shift_end = shift_start + int(rng.integers(8, 11))
+    min_spread = TEMPO_MIN_SPREAD_S[s.tempo]
+    spread = float(np.exp(rng.uniform(np.log(min_spread), np.log(hi - lo))))
+    w0 = float(rng.uniform(lo, hi - spread))
+    return {"channels": channels, "s0": shift_start, "s1": shift_end, "w0": w0, "spread": spread}
+
+
+class _TemplateBank:
+    """The templates in a seeded order; each group takes the next unused ones, sometimes one of an earlier
+    group's."""
+
+    def __init__(self, order: np.ndarray) -> None:
+        self.order, self.used, self.next = order, [], 0
+
+    def choose(self, k: int, rng) -> list[int]:
+        chosen: list[int] = []
+        for _ in range(k):
+            if self.used and rng.random() < 0.2 and not chosen:
+                cand = [u for u in self.used if u not in chosen]
+                chosen.append(int(cand[int(rng.integers(len(cand)))]))
+            else:
+                while int(self.order[self.next % len(TEMPLATES)]) in chosen:
+                    self.next += 1
+                chosen.append(int(self.order[self.next % len(TEMPLATES)]))
+                self.next += 1
+        self.used += [c for c in chosen if c not in self.used]
+        return chosen
+
+
+def _group_template(s: Scenario, rng, ti: int) -> dict:
+    """Template ``ti`` of the bank with ``n_slots`` varying slots, each filled from 3-8 of the bank's words."""
+    text = TEMPLATES[ti]
+    names = re.findall(r"\{(\w+)\}", text)
+    varying = set(rng.choice(len(names), size=s.n_slots, replace=False).tolist())
+    opts = {}
+    for j, name in enumerate(names):
+        bank = SLOTS[name]
+        k = int(rng.integers(3, 9)) if j in varying else 1
+        opts[name] = [bank[int(x)] for x in rng.choice(len(bank), size=k, replace=False)]
+    return {"bank_index": ti, "template": text, "slots": opts, "varying": sorted(names[j] for j in varying)}
+
+
+def _group_comments(s: Scenario, rng, plan: dict, size: int, want: int, post_t, post_ch) -> tuple:
+    """The posts a group targets, and the time, post and member of each of its comments (None when it
+    targets none). Eligible posts: some point of the lag window falls in the shift; a focused group whose
+    channels have too few such posts for its share of comments takes on another official channel."""
+    s0, s1, w0, spread = plan["s0"], plan["s1"], plan["w0"], plan["spread"]
+    while True:
+        cand = np.flatnonzero(np.isin(post_ch, plan["channels"]))
+        grid = post_t[cand, None] + (w0 + spread * (np.arange(24) + 0.5) / 24).astype(np.int64)[None, :]
+        eligible = cand[_in_shift(grid, s0, s1).any(axis=1)]
+        others = [c for c in OFFICIAL if c not in plan["channels"]]
+        if len(eligible) >= want or not others:
+            break
+        plan["channels"] = np.append(plan["channels"], others[int(rng.integers(len(others)))])
+    events = np.sort(rng.choice(eligible, size=min(want, len(eligible)), replace=False))
+    ev_rows, members = [], []
+    for e in events:
+        active = np.flatnonzero(rng.random(size) < s.active)
+        if len(active) < 2:
+            active = rng.choice(size, size=2, replace=False)
+        ev_rows.append(np.full(len(active), e))
+        members.append(active)
+    if not ev_rows:
+        return events, None, None, None
+    ev = np.concatenate(ev_rows)
+    mem = np.concatenate(members)
+    cands = post_t[ev, None] + (w0 + spread * rng.random((len(ev), 32))).astype(np.int64)
+    in_shift = _in_shift(cands, s0, s1)
+    has = in_shift.any(axis=1)
+    t = cands[np.arange(len(ev)), in_shift.argmax(axis=1)]
+    return events, t[has], ev[has], mem[has]
 
 
 def _praise(rng, people, post_t, post_ch, popularity, rows: _Rows, add_fixed) -> None:
@@ -881,15 +757,58 @@ def _group_info(gid, size, channels, s0, s1, w0, spread, batch, templates, event
 
 def _write(s, out, rows, fixed, planted_texts, groups, bot_created, n_people, person_lang, created, role,
            post_t, post_ch, holiday_post, hot, planted_n, n_bots) -> ScenarioFiles:  # fmt: skip
-    from botwatch.store.case import sha256_file
-
+    """Sort the comments by time, draw replies and public ids, write every file and return them."""
     rng = np.random.default_rng([s.seed, 4])
     data = rows.concat()
-    n = len(data["t"])
-    seq = np.arange(n)
-    order = np.lexsort((seq, data["t"]))
+    order = np.lexsort((np.arange(len(data["t"])), data["t"]))
     data = {k: v[order] for k, v in data.items()}
-    # replies: a fifth of ordinary organic comments answer an earlier comment under the same post
+    parent = _replies(rng, data)
+    # public account ids are shuffled so that an id never tells a planted account from an honest one
+    public = rng.permutation(n_people + n_bots) + 100_000
+    accounts = {
+        "public": public,
+        "created": np.concatenate([created, bot_created]),
+        "lang": np.concatenate([person_lang, np.zeros(n_bots, np.int64)]),
+    }
+    items_path = out / "items.csv"
+    _write_items(s, items_path, data, parent, accounts, fixed, post_t, post_ch, holiday_post)
+    lines = _truth_lines(data, groups, public, n_people, role)
+    truth = out / "ground_truth.csv"
+    truth.write_text(
+        "account_id,label,group\n" + "".join(f"{a},{lab},{g}\n" for a, lab, g in lines), encoding="utf-8"
+    )
+    planted = _write_planted(out / "planted_items.csv", data, planted_texts)
+    templates = out / "templates.json"
+    templates.write_text(
+        json.dumps({g["group"]: g["templates"] for g in groups}, ensure_ascii=False, indent=1) + "\n",
+        encoding="utf-8",
+    )
+    labels = [lab for _, lab, _ in lines]
+    by_group: dict[str, int] = {}
+    for _, _, g in lines:
+        by_group[g] = by_group.get(g, 0) + 1
+    n = len(data["t"])
+    counts = {
+        "posts": int(len(post_t)),
+        "comments": int(n),
+        "rows": int(n + len(post_t)),
+        "planted_comments": int(planted_n),
+        "planted_accounts": int(sum(labels)),
+        "accounts": len(lines),
+        "accounts_by_group": dict(sorted(by_group.items())),
+        "paraphrased_comments": int(sum(p["paraphrased"] for p in planted_texts)),
+        "praise_comments": int(np.sum(role[data["author"][data["author"] < n_people]] == "praise")),
+        "hot_posts": [f"p{int(h)}" for h in hot],
+        "holiday_post": f"p{holiday_post}",
+    }
+    man = _write_manifest(s, out, counts, groups, (items_path, truth, planted, templates))
+    return ScenarioFiles(out, items_path, truth, planted, templates, man, counts)
+
+
+def _replies(rng, data: dict) -> np.ndarray:
+    """A fifth of ordinary organic comments answer an earlier comment under the same post: the parent of each
+    comment (its row), or -1."""
+    n = len(data["t"])
     by_post = np.lexsort((np.arange(n), data["post"]))
     group_start = np.searchsorted(data["post"][by_post], data["post"][by_post], side="left")
     rank = np.arange(n) - group_start
@@ -897,16 +816,12 @@ def _write(s, out, rows, fixed, planted_texts, groups, bot_created, n_people, pe
     wants = data["reply_ok"][by_post] & (rank > 0) & (rng.random(n) < 0.2)
     parent = np.full(n, -1, np.int64)
     parent[by_post[wants]] = by_post[np.flatnonzero(wants) - back[wants]]
+    return parent
 
-    # public account ids are shuffled so that an id never tells a planted account from an honest one
-    n_acc = n_people + n_bots
-    public = rng.permutation(n_acc) + 100_000
-    acc_created = np.concatenate([created, bot_created])
-    langs = np.concatenate([person_lang, np.zeros(n_bots, np.int64)])
-    fixed_arr = pa.array(fixed, pa.string())
+
+def _post_rows(s, post_t, post_ch, holiday_post, schema) -> pa.Table:
+    """The channels' posts: a headline of the channel's language each, the holiday greeting on its post."""
     n_posts = len(post_t)
-    items_path = out / "items.csv"
-    schema = pa.schema([(c, pa.string()) for c in COLUMNS])
     head_rng = np.random.default_rng([s.seed, 5])
     head_lang = np.array([0 if CHANNELS[c][4] == "ru" else 1 for c in post_ch])
     headlines = pc.binary_join_element_wise(
@@ -922,59 +837,64 @@ def _write(s, out, rows, fixed, planted_texts, groups, bot_created, n_people, pe
     ).to_pylist()
     headlines[holiday_post] = HOLIDAY_POST
     page_created = _iso(np.full(n_posts, 1420070400 + 86400 * 40 * post_ch))
-    with pacsv.CSVWriter(str(items_path), schema) as writer:
-        writer.write_table(
-            pa.table(
-                {
-                    "item_id": pa.array([f"p{i}" for i in range(n_posts)]),
-                    "account_id": pa.array([CHANNELS[c][0] for c in post_ch]),
-                    "kind": pa.array(["post"] * n_posts),
-                    "parent_id": pa.nulls(n_posts, pa.string()),
-                    "root_id": pa.nulls(n_posts, pa.string()),
-                    "channel": pa.array([CHANNELS[c][0] for c in post_ch]),
-                    "created_at": _iso(post_t),
-                    "text": pa.array(headlines, pa.string()),
-                    "account_created_at": page_created,
-                },
-                schema=schema,
-            )
-        )
-        for chunk, lo in enumerate(range(0, n, CHUNK_ROWS)):
-            hi = min(lo + CHUNK_ROWS, n)
-            sl = slice(lo, hi)
-            crng = np.random.default_rng([s.seed, 6, chunk])
-            author = data["author"][sl]
-            ref = data["text_ref"][sl]
-            text = organic_texts(crng, langs[author])
-            has_fixed = ref >= 0
-            if has_fixed.any():
-                text = pc.replace_with_mask(
-                    text, pa.array(has_fixed), fixed_arr.take(pa.array(ref[has_fixed]))
-                )
-            post = data["post"][sl]
-            par = parent[sl]
-            post_ids = np.char.add("p", post.astype(str))
-            is_reply = par >= 0
-            writer.write_table(
-                pa.table(
-                    {
-                        "item_id": pa.array(np.char.add("c", np.arange(lo, hi).astype(str))),
-                        "account_id": pa.array(np.char.add("u", public[author].astype(str))),
-                        "kind": pa.array(np.where(is_reply, "reply", "comment")),
-                        "parent_id": pa.array(
-                            np.where(is_reply, np.char.add("c", par.astype(str)), post_ids)
-                        ),
-                        "root_id": pa.array(post_ids),
-                        "channel": pa.array(np.array([c[0] for c in CHANNELS])[post_ch[post]]),
-                        "created_at": _iso(data["t"][sl]),
-                        "text": text,
-                        "account_created_at": _iso(acc_created[author]),
-                    },
-                    schema=schema,
-                )
-            )
+    return pa.table(
+        {
+            "item_id": pa.array([f"p{i}" for i in range(n_posts)]),
+            "account_id": pa.array([CHANNELS[c][0] for c in post_ch]),
+            "kind": pa.array(["post"] * n_posts),
+            "parent_id": pa.nulls(n_posts, pa.string()),
+            "root_id": pa.nulls(n_posts, pa.string()),
+            "channel": pa.array([CHANNELS[c][0] for c in post_ch]),
+            "created_at": _iso(post_t),
+            "text": pa.array(headlines, pa.string()),
+            "account_created_at": page_created,
+        },
+        schema=schema,
+    )
 
-    # ground truth: every account in the file
+
+def _write_items(s, path: Path, data, parent, accounts: dict, fixed, post_t, post_ch, holiday_post) -> None:
+    """``items.csv``: the posts, then the comments in chunks of ``CHUNK_ROWS`` (texts drawn per chunk)."""
+    n = len(data["t"])
+    fixed_arr = pa.array(fixed, pa.string())
+    schema = pa.schema([(c, pa.string()) for c in COLUMNS])
+    with pacsv.CSVWriter(str(path), schema) as writer:
+        writer.write_table(_post_rows(s, post_t, post_ch, holiday_post, schema))
+        for chunk, lo in enumerate(range(0, n, CHUNK_ROWS)):
+            sl = slice(lo, min(lo + CHUNK_ROWS, n))
+            crng = np.random.default_rng([s.seed, 6, chunk])
+            writer.write_table(_comment_rows(crng, sl, data, parent, accounts, fixed_arr, post_ch, schema))
+
+
+def _comment_rows(crng, sl: slice, data, parent, accounts: dict, fixed_arr, post_ch, schema) -> pa.Table:
+    author = data["author"][sl]
+    ref = data["text_ref"][sl]
+    text = organic_texts(crng, accounts["lang"][author])
+    has_fixed = ref >= 0
+    if has_fixed.any():
+        text = pc.replace_with_mask(text, pa.array(has_fixed), fixed_arr.take(pa.array(ref[has_fixed])))
+    post = data["post"][sl]
+    par = parent[sl]
+    post_ids = np.char.add("p", post.astype(str))
+    is_reply = par >= 0
+    return pa.table(
+        {
+            "item_id": pa.array(np.char.add("c", np.arange(sl.start, sl.stop).astype(str))),
+            "account_id": pa.array(np.char.add("u", accounts["public"][author].astype(str))),
+            "kind": pa.array(np.where(is_reply, "reply", "comment")),
+            "parent_id": pa.array(np.where(is_reply, np.char.add("c", par.astype(str)), post_ids)),
+            "root_id": pa.array(post_ids),
+            "channel": pa.array(np.array([c[0] for c in CHANNELS])[post_ch[post]]),
+            "created_at": _iso(data["t"][sl]),
+            "text": text,
+            "account_created_at": _iso(accounts["created"][author]),
+        },
+        schema=schema,
+    )
+
+
+def _truth_lines(data, groups, public, n_people: int, role) -> list[tuple]:
+    """Ground truth of every account in the file: (account id, label, group or role), sorted."""
     present = np.unique(data["author"])
     gnames = [g["group"] for g in groups]
     bot_group = np.repeat(np.arange(len(groups)), [g["size"] for g in groups]) if groups else np.zeros(0, int)
@@ -986,43 +906,25 @@ def _write(s, out, rows, fixed, planted_texts, groups, bot_created, n_people, pe
             lines.append((f"u{public[a]}", 0, role[a]))
     lines += [(c[0], 0, "page") for c in CHANNELS]
     lines.sort()
-    truth = out / "ground_truth.csv"
-    truth.write_text(
-        "account_id,label,group\n" + "".join(f"{a},{lab},{g}\n" for a, lab, g in lines), encoding="utf-8"
-    )
+    return lines
 
+
+def _write_planted(path: Path, data, planted_texts: list[dict]) -> Path:
+    """``planted_items.csv``: the group, template and paraphrase flag of every planted comment."""
     planted_pos = np.flatnonzero(data["planted"] >= 0)
     planted_order = data["text_ref"][planted_pos]  # the fixed index of each planted comment
     first_planted_ref = min((r for r in planted_order), default=0)
-    planted = out / "planted_items.csv"
-    with open(planted, "w", encoding="utf-8") as fh:
+    with open(path, "w", encoding="utf-8") as fh:
         fh.write("item_id,group,template,paraphrased\n")
         for pos, ref in zip(planted_pos, planted_order):
             info = planted_texts[int(ref - first_planted_ref)]
             fh.write(f"c{pos},{info['group']},{info['template']},{int(info['paraphrased'])}\n")
+    return path
 
-    templates = out / "templates.json"
-    templates.write_text(
-        json.dumps({g["group"]: g["templates"] for g in groups}, ensure_ascii=False, indent=1) + "\n",
-        encoding="utf-8",
-    )
-    labels = [lab for _, lab, _ in lines]
-    by_group: dict[str, int] = {}
-    for _, _, g in lines:
-        by_group[g] = by_group.get(g, 0) + 1
-    counts = {
-        "posts": int(len(post_t)),
-        "comments": int(n),
-        "rows": int(n + len(post_t)),
-        "planted_comments": int(planted_n),
-        "planted_accounts": int(sum(labels)),
-        "accounts": len(lines),
-        "accounts_by_group": dict(sorted(by_group.items())),
-        "paraphrased_comments": int(sum(p["paraphrased"] for p in planted_texts)),
-        "praise_comments": int(np.sum(role[data["author"][data["author"] < n_people]] == "praise")),
-        "hot_posts": [f"p{int(h)}" for h in hot],
-        "holiday_post": f"p{holiday_post}",
-    }
+
+def _write_manifest(s, out: Path, counts: dict, groups, files) -> Path:
+    from botwatch.store.case import sha256_file
+
     manifest = {
         "generator": "botwatch.demo.scenarios",
         "generator_version": GENERATOR_VERSION,
@@ -1034,10 +936,8 @@ def _write(s, out, rows, fixed, planted_texts, groups, bot_created, n_people, pe
         "timezone": "Asia/Almaty (UTC+6) for shifts and posting hours",
         "counts": counts,
         "groups": [{k: v for k, v in g.items() if k != "templates"} for g in groups],
-        "files": [
-            {"path": p.name, "sha256": sha256_file(p)} for p in (items_path, truth, planted, templates)
-        ],
+        "files": [{"path": p.name, "sha256": sha256_file(p)} for p in files],
     }
     man = out / "manifest.json"
     man.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return ScenarioFiles(out, items_path, truth, planted, templates, man, counts)
+    return man
