@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-import botwatch
 from botwatch import IngestOptions
 from botwatch.errors import FormatError, NeedsTimezoneError
 from botwatch.ingest.base import SourceFile
@@ -25,8 +24,8 @@ PRAISE = "Отличная программа! Спасибо правитель
 COLUMNS = "item_id, account_id, kind, parent_id, root_id, repost_of, channel, created_at, text, reactions"
 
 
-def ingest(tmp_path, name, options=None, fixtures=FIXTURES):
-    case = botwatch.Case(tmp_path / "case.duckdb")
+def ingest(make_case, name, options=None, fixtures=FIXTURES):
+    case = make_case()
     [summary] = case.ingest([fixtures / name], options)
     assert_counts_add_up(summary)
     return case, summary
@@ -46,8 +45,8 @@ def quarantine(case):
     ).fetchall()
 
 
-def test_channel_export_golden(tmp_path):
-    case, s = ingest(tmp_path, "channel.json")
+def test_channel_export_golden(make_case):
+    case, s = ingest(make_case, "channel.json")
     assert (s.format, s.records_read, s.items_stored, s.quarantined, s.duplicates) == (
         "telegram-desktop",
         5,
@@ -122,8 +121,8 @@ def test_channel_export_golden(tmp_path):
     assert raw["photo"] == "photos/photo_1@10-03-2025_16-30-00.jpg"
 
 
-def test_discussion_group_alone_hangs_comments_under_the_forward(tmp_path):
-    case, s = ingest(tmp_path, "discussion_group.json")
+def test_discussion_group_alone_hangs_comments_under_the_forward(make_case):
+    case, s = ingest(make_case, "discussion_group.json")
     assert (s.records_read, s.items_stored, s.quarantined) == (9, 8, 1)
     fwd11, fwd12 = "1500000002/101", "1500000002/106"
     assert rows(case) == [
@@ -215,8 +214,8 @@ def test_discussion_group_alone_hangs_comments_under_the_forward(tmp_path):
     ]
 
 
-def test_full_export_links_group_threads_to_the_channel_posts(tmp_path):
-    case, s = ingest(tmp_path, "full_export.json")
+def test_full_export_links_group_threads_to_the_channel_posts(make_case):
+    case, s = ingest(make_case, "full_export.json")
     assert (s.records_read, s.items_stored, s.quarantined, s.accounts_stored) == (9, 9, 0, 0)
     post11, post12, fwd11, fwd12 = "1500000001/11", "1500000001/12", "1500000002/101", "1500000002/106"
     got = {r[0]: r[1:6] for r in rows(case)}
@@ -242,16 +241,16 @@ def test_full_export_links_group_threads_to_the_channel_posts(tmp_path):
     assert case.con.execute("SELECT count(*) FROM account_observations WHERE is_profile").fetchone()[0] == 0
 
 
-def test_old_export_without_unixtime_needs_a_timezone(tmp_path):
-    case = botwatch.Case(tmp_path / "case.duckdb")
+def test_old_export_without_unixtime_needs_a_timezone(make_case):
+    case = make_case()
     with pytest.raises(NeedsTimezoneError, match="--timezone"):
         case.ingest([FIXTURES / "old_export.json"])
     assert case.con.execute("SELECT count(*) FROM items").fetchone()[0] == 0
     case.close()
 
 
-def test_old_export_with_timezone_gives_utc(tmp_path):
-    case, s = ingest(tmp_path, "old_export.json", IngestOptions(timezone="Asia/Almaty"))
+def test_old_export_with_timezone_gives_utc(make_case):
+    case, s = ingest(make_case, "old_export.json", IngestOptions(timezone="Asia/Almaty"))
     assert (s.records_read, s.items_stored, s.quarantined) == (4, 3, 1)
     # Almaty was UTC+6 until March 2024; integer from_id (pre-2021) becomes "user<id>"
     assert rows(case, "item_id, account_id, kind, parent_id, created_at, created_at_raw, text, links") == [
@@ -289,8 +288,8 @@ def test_old_export_with_timezone_gives_utc(tmp_path):
     assert case.info()["per_source"][0]["timezone"] == "Asia/Almaty"
 
 
-def test_malformed_messages_are_quarantined_and_the_rest_stored(tmp_path):
-    case, s = ingest(tmp_path, "malformed.json")
+def test_malformed_messages_are_quarantined_and_the_rest_stored(make_case):
+    case, s = ingest(make_case, "malformed.json")
     assert (s.records_read, s.items_stored, s.quarantined, s.duplicates) == (11, 2, 8, 1)
     assert quarantine(case) == [
         (1, "messages[]", "message id missing or not an integer: None"),
@@ -336,10 +335,10 @@ def test_sniff_reads_a_truncated_sample_and_rejects_other_json(tmp_path):
     assert adapter.sniff(b"id,text\n1,hello\n", source) is None
 
 
-def test_broken_or_foreign_json_is_a_format_error(tmp_path):
+def test_broken_or_foreign_json_is_a_format_error(tmp_path, make_case):
     truncated = tmp_path / "result.json"
     truncated.write_bytes((FIXTURES / "channel.json").read_bytes()[:500])
-    case = botwatch.Case(tmp_path / "case.duckdb")
+    case = make_case()
     with pytest.raises(FormatError, match="not valid JSON"):
         case.ingest([truncated], IngestOptions(format="telegram-desktop"))
     other = tmp_path / "other.json"
@@ -363,9 +362,9 @@ def test_flatten_text_joins_strings_and_entities():
 
 @pytest.mark.skipif(not REFERENCE.exists(), reason="shared reference samples not present")
 @pytest.mark.parametrize("name", ["DM_2A_7M.json", "MultiChat_2C_6M.json"])
-def test_reference_samples_ingest_with_nothing_lost(tmp_path, name):
+def test_reference_samples_ingest_with_nothing_lost(make_case, name):
     folder = REFERENCE / "telegram-desktop-json"
-    case, s = ingest(tmp_path, name, IngestOptions(timezone="UTC"), fixtures=folder)
+    case, s = ingest(make_case, name, IngestOptions(timezone="UTC"), fixtures=folder)
     assert s.format == "telegram-desktop"
     messages = json.loads((folder / name).read_text())
     chats = [messages] if "messages" in messages else messages["chats"]["list"]

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-import botwatch
 from botwatch import IngestOptions
 from botwatch.errors import FormatError
 from botwatch.ingest.base import SourceFile
@@ -22,8 +21,8 @@ POST = "-200000001_501"
 PRAISE = "Отличная программа! Спасибо правительству!"
 
 
-def ingest(tmp_path, name, options=None, fixtures=FIXTURES):
-    case = botwatch.Case(tmp_path / "case.duckdb")
+def ingest(make_case, name, options=None, fixtures=FIXTURES):
+    case = make_case()
     [summary] = case.ingest([fixtures / name], options)
     assert_counts_add_up(summary)
     return case, summary
@@ -47,8 +46,8 @@ def quarantine(case):
     ).fetchall()
 
 
-def test_wall_get_extended_golden(tmp_path):
-    case, s = ingest(tmp_path, "wall_get_extended.json")
+def test_wall_get_extended_golden(make_case):
+    case, s = ingest(make_case, "wall_get_extended.json")
     assert (s.format, s.records_read, s.items_stored, s.accounts_stored, s.quarantined) == (
         "vk-api",
         7,
@@ -116,8 +115,8 @@ def test_wall_get_extended_golden(tmp_path):
     ]
 
 
-def test_wall_get_comments_with_thread_replies(tmp_path):
-    case, s = ingest(tmp_path, "wall_get_comments.json")
+def test_wall_get_comments_with_thread_replies(make_case):
+    case, s = ingest(make_case, "wall_get_comments.json")
     assert (s.records_read, s.items_stored, s.accounts_stored, s.quarantined) == (10, 5, 4, 1)
     assert rows(
         case, "item_id, account_id, kind, parent_id, root_id, channel, created_at, text, reactions"
@@ -168,8 +167,8 @@ def test_wall_get_comments_with_thread_replies(tmp_path):
     assert [p[0] for p in profiles(case)] == ["-200000002", "600000001", "600000002", "600000003"]
 
 
-def test_users_get_accounts_including_deactivated(tmp_path):
-    case, s = ingest(tmp_path, "users_get.json")
+def test_users_get_accounts_including_deactivated(make_case):
+    case, s = ingest(make_case, "users_get.json")
     assert (s.records_read, s.items_stored, s.accounts_stored, s.quarantined) == (4, 0, 4, 0)
     assert profiles(case) == [
         (
@@ -199,8 +198,8 @@ def test_users_get_accounts_including_deactivated(tmp_path):
     )
 
 
-def test_json_lines_of_responses_keep_good_lines_and_quarantine_bad_ones(tmp_path):
-    case, s = ingest(tmp_path, "responses.jsonl")
+def test_json_lines_of_responses_keep_good_lines_and_quarantine_bad_ones(make_case):
+    case, s = ingest(make_case, "responses.jsonl")
     assert (s.records_read, s.items_stored, s.accounts_stored, s.quarantined) == (9, 2, 2, 5)
     assert rows(case, "item_id, account_id, kind, parent_id, channel, text") == [
         (
@@ -229,7 +228,7 @@ def test_json_lines_of_responses_keep_good_lines_and_quarantine_bad_ones(tmp_pat
     ]
 
 
-def test_comments_without_post_ids_borrow_them_from_siblings_or_are_quarantined(tmp_path):
+def test_comments_without_post_ids_borrow_them_from_siblings_or_are_quarantined(tmp_path, make_case):
     with_sibling = {
         "response": {
             "count": 2,
@@ -249,7 +248,7 @@ def test_comments_without_post_ids_borrow_them_from_siblings_or_are_quarantined(
     alone = {"response": {"count": 1, "items": [{"id": 3, "from_id": 8, "date": 1741600060, "text": "бот"}]}}
     (tmp_path / "a.json").write_text(json.dumps(with_sibling, ensure_ascii=False))
     (tmp_path / "b.json").write_text(json.dumps(alone, ensure_ascii=False))
-    case, s = ingest(tmp_path, "a.json", fixtures=tmp_path)
+    case, s = ingest(make_case, "a.json", fixtures=tmp_path)
     assert rows(case, "item_id, parent_id") == [("-9_5_1", "-9_5"), ("-9_5_2", "-9_5")]
     [s2] = case.ingest([tmp_path / "b.json"])
     assert (s2.items_stored, s2.quarantined) == (0, 1)
@@ -282,21 +281,21 @@ def test_sniff_bare_payloads_and_not_other_formats(tmp_path):
     assert adapter.sniff(b'{"id": 1, "text": "hello"}\n', source) is None
 
 
-def test_broken_document_is_a_format_error(tmp_path):
+def test_broken_document_is_a_format_error(tmp_path, make_case):
     broken = tmp_path / "wall.json"
     broken.write_bytes((FIXTURES / "wall_get_extended.json").read_bytes()[:300])
-    case = botwatch.Case(tmp_path / "case.duckdb")
+    case = make_case()
     with pytest.raises(FormatError, match="not valid JSON"):
         case.ingest([broken])
     case.close()
 
 
-def test_json_lines_with_a_broken_first_line_are_still_json_lines(tmp_path):
+def test_json_lines_with_a_broken_first_line_are_still_json_lines(tmp_path, make_case):
     users = {"response": [{"id": 600000002, "first_name": "Нурлан", "last_name": "Бекович"}]}
     (tmp_path / "pages.jsonl").write_text(
         '{"response": {"items": [\n' + json.dumps(users, ensure_ascii=False) + "\n"
     )
-    case, s = ingest(tmp_path, "pages.jsonl", IngestOptions(format="vk-api"), fixtures=tmp_path)
+    case, s = ingest(make_case, "pages.jsonl", IngestOptions(format="vk-api"), fixtures=tmp_path)
     assert (s.records_read, s.accounts_stored, s.quarantined) == (2, 1, 1)
     assert quarantine(case)[0][:2] == (1, "line")
 
@@ -320,8 +319,8 @@ def test_render_text_markup():
         ("Users_Get_DeletedUser.json", 0, 1, 0),
     ],
 )
-def test_reference_samples_ingest_with_nothing_lost(tmp_path, name, stored, accounts, quarantined):
-    case, s = ingest(tmp_path, name, fixtures=REFERENCE / "vk-api-json")
+def test_reference_samples_ingest_with_nothing_lost(make_case, name, stored, accounts, quarantined):
+    case, s = ingest(make_case, name, fixtures=REFERENCE / "vk-api-json")
     assert s.format == "vk-api"
     assert (s.items_stored, s.accounts_stored, s.quarantined, s.duplicates) == (
         stored,

@@ -112,7 +112,7 @@ def test_vk_comment_with_list_owner_id(tmp_path):
 
 @pytest.mark.parametrize("fmt", ["telegram-desktop", "vk-api"])
 @pytest.mark.parametrize("damage", ["cut", "crc"])
-def test_damaged_gzip_document_is_refused_in_one_line(fmt, damage, tmp_path):
+def test_damaged_gzip_document_is_refused_in_one_line(fmt, damage, tmp_path, make_case):
     """Found as vk-api:20261201:1 (bytes): a Telegram or VK .json.gz that is cut off or fails its CRC raised
     EOFError or BadGzipFile out of the adapter. One document cannot be read in part, so the file is refused with
     one line. (Corrupt deflate data fails earlier, in the runner: the xfail test below.)"""
@@ -135,18 +135,20 @@ def test_damaged_gzip_document_is_refused_in_one_line(fmt, damage, tmp_path):
     data = gz[: len(gz) // 2] if damage == "cut" else gz[:-8] + b"\0\0\0\0" + gz[-4:]
     path = tmp_path / "r.json.gz"
     path.write_bytes(data)
-    with Case(tmp_path / "case.duckdb") as case, pytest.raises(FormatError) as err:
+    case = make_case()
+    with pytest.raises(FormatError) as err:
         case.ingest([path], IngestOptions(format=fmt))
     assert str(err.value).startswith("r.json.gz: cannot be read to the end (") and "\n" not in str(err.value)
 
 
-def test_column_names_with_line_breaks_stay_on_one_line(tmp_path):
+def test_column_names_with_line_breaks_stay_on_one_line(tmp_path, make_case):
     """Found as zeeschuimer:12:6 read with --format jsonl: the 'no column for ...' refusal listed the JSON keys as
     they are, so a key holding a line break split the one-line message."""
     line = json.dumps({"id": 1, "line1\nline2\rline3": 2, "\u2028x\x1b": 3}).encode() + b"\n"
     path = tmp_path / "k.jsonl"
     path.write_bytes(line)
-    with Case(tmp_path / "case.duckdb") as case, pytest.raises(FormatError) as err:
+    case = make_case()
+    with pytest.raises(FormatError) as err:
         case.ingest([path], IngestOptions(format="jsonl"))
     message = str(err.value)
     assert message.splitlines() == [message] and "'line1\\nline2\\rline3'" in message
@@ -172,7 +174,7 @@ def test_twarc_page_parts_of_the_wrong_type_are_quarantined(tmp_path):
     ]
 
 
-def test_telegram_damaged_chat_fields(tmp_path):
+def test_telegram_damaged_chat_fields(tmp_path, make_case):
     """Found by hand after the fuzzer's envelope mutations were widened (then by telegram-desktop:18:*): a full
     export whose chats.list is a number raised TypeError, and a chat whose type is a list raised 'unhashable
     type' before any message was mapped; a forwarded_from that is an object quarantined a good message."""
@@ -180,7 +182,8 @@ def test_telegram_damaged_chat_fields(tmp_path):
     full = {"personal_information": {}, "chats": {"list": 5}}
     path = tmp_path / "full.json"
     path.write_text(json.dumps(full))
-    with Case(tmp_path / "c1.duckdb") as case, pytest.raises(FormatError, match="chats.list is not a list"):
+    case = make_case("c1.duckdb")
+    with pytest.raises(FormatError, match="chats.list is not a list"):
         case.ingest([path], IngestOptions(format="telegram-desktop"))
     chat = {"name": "c", "type": ["public_channel"], "id": 1, "messages": [msg, msg | {"id": 2, "from_id": "channel9",
             "forwarded_from": {"a": 1}}]}  # fmt: skip
@@ -191,22 +194,24 @@ def test_telegram_damaged_chat_fields(tmp_path):
 
 
 @pytest.mark.parametrize("path", ["a..b", ".", "", "a.", ".a"])
-def test_json_path_with_an_empty_step_is_refused(path, tmp_path):
+def test_json_path_with_an_empty_step_is_refused(path, tmp_path, make_case):
     """Found by the --map fuzzing: ``--map text=a..b`` (or ``.``, or an empty value) on JSON Lines raised DuckDB's
     BinderException ('JSON path error') out of ingest."""
     line = json.dumps({"item_id": "1", "account_id": "a", "created_at": T, "a": {"b": "x"}}).encode()
     file = tmp_path / "m.jsonl"
     file.write_bytes(line + b"\n")
-    with Case(tmp_path / "case.duckdb") as case, pytest.raises(FormatError, match="has an empty step"):
+    case = make_case()
+    with pytest.raises(FormatError, match="has an empty step"):
         case.ingest([file], IngestOptions(format="jsonl", mapping=(("text", path),)))
 
 
-def test_csv_columns_differing_only_in_case_are_refused(tmp_path):
+def test_csv_columns_differing_only_in_case_are_refused(tmp_path, make_case):
     """Found as csv:1:137 in the long run (a hostile column ``ITEM_ID`` beside ``item_id``): DuckDB's column names
     ignore case, so building the raw record raised 'BinderException: Duplicate named argument'."""
     path = tmp_path / "d.csv"
     path.write_text(f"item_id,account_id,created_at,Text,text\n1,a,{T},x,y\n")
-    with Case(tmp_path / "case.duckdb") as case, pytest.raises(FormatError, match="differ only in case"):
+    case = make_case()
+    with pytest.raises(FormatError, match="differ only in case"):
         case.ingest([path], IngestOptions(format="csv"))
 
 
@@ -222,13 +227,14 @@ def test_twarc_flattened_line_without_id_is_quarantined(tmp_path):
     assert all(q[1].startswith("not a Twitter API v2 response page, tweet or user") for q in quarantine)
 
 
-def test_header_refusal_is_short(tmp_path):
+def test_header_refusal_is_short(tmp_path, make_case):
     """Found as vk-api:15:16 read as CSV: the refusal of a header with repeated names printed the whole header,
     here a 100 kB JSON line."""
     header = ",".join(["a" * 1000] * 100)
     path = tmp_path / "h.csv"
     path.write_text(header + "\n1,2\n")
-    with Case(tmp_path / "case.duckdb") as case, pytest.raises(FormatError) as err:
+    case = make_case()
+    with pytest.raises(FormatError) as err:
         case.ingest([path], IngestOptions(format="csv"))
     assert len(str(err.value)) < 800 and "repeated column names" in str(err.value)
 

@@ -14,7 +14,6 @@ from click.testing import CliRunner
 from botwatch.cli import cli
 from botwatch.errors import BotwatchError, FormatError, NeedsTimezoneError
 from botwatch.ingest.base import IngestOptions
-from botwatch.store.case import Case
 from botwatch.testing import assert_counts_add_up
 
 HEADER = "item_id,account_id,created_at,text\n"
@@ -39,9 +38,8 @@ def _rec(i, **kw) -> dict:
 
 
 @pytest.fixture
-def case(tmp_path):
-    with Case(tmp_path / "case.duckdb") as c:
-        yield c
+def case(make_case):
+    return make_case()
 
 
 def ingest(case, tmp_path, name, content, fmt=None, **opts):
