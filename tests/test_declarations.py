@@ -207,13 +207,11 @@ def _co_text_accounts(case) -> set[str]:
     return {a for pair in rows for a in pair}
 
 
-def test_only_runs_the_detectors_it_requires_library(template_case, tmp_path):
+def test_only_runs_the_detectors_it_requires_library(template_case, copy_case):
     """``only=["text_coordination"]`` also runs near_duplicate, whose text clusters it reads (before, it ran
     alone on no clusters and found nothing)."""
     path, bots = template_case
-    copy = tmp_path / "case.duckdb"
-    copy.write_bytes(path.read_bytes())
-    with Case(copy) as case:
+    with Case(copy_case(path)) as case:
         result = detect_case(case, seed=1, only=["text_coordination"])
         assert result.required == {"near_duplicate": ["text_coordination"]}
         assert list(result.detectors) == ["near_duplicate", "text_coordination"]
@@ -221,14 +219,13 @@ def test_only_runs_the_detectors_it_requires_library(template_case, tmp_path):
         assert _co_text_accounts(case) == bots
 
 
-def test_only_runs_the_detectors_it_requires_cli(template_case, tmp_path):
+def test_only_runs_the_detectors_it_requires_cli(template_case, copy_case):
     from click.testing import CliRunner
 
     from botwatch.cli import cli
 
     path, bots = template_case
-    copy = tmp_path / "case.duckdb"
-    copy.write_bytes(path.read_bytes())
+    copy = copy_case(path)
     out = CliRunner().invoke(cli, ["detect", str(copy), "--only", "text_coordination", "--seed", "1"])
     assert out.exit_code == 0, out.output
     assert "also ran near_duplicate: required by text_coordination" in out.output
