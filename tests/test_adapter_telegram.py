@@ -10,6 +10,7 @@ import pytest
 import botwatch
 from botwatch import IngestOptions
 from botwatch.errors import FormatError, NeedsTimezoneError
+from botwatch.ingest import ingest as ingest_files
 from botwatch.ingest.base import SourceFile
 from botwatch.ingest.registry import detect_format
 from botwatch.ingest.telegram import TelegramDesktopAdapter, flatten_text
@@ -27,7 +28,7 @@ COLUMNS = "item_id, account_id, kind, parent_id, root_id, repost_of, channel, cr
 
 def ingest(tmp_path, name, options=None, fixtures=FIXTURES):
     case = botwatch.Case(tmp_path / "case.duckdb")
-    [summary] = case.ingest([fixtures / name], options)
+    [summary] = ingest_files(case, [fixtures / name], options)
     assert_counts_add_up(summary)
     return case, summary
 
@@ -245,7 +246,7 @@ def test_full_export_links_group_threads_to_the_channel_posts(tmp_path):
 def test_old_export_without_unixtime_needs_a_timezone(tmp_path):
     case = botwatch.Case(tmp_path / "case.duckdb")
     with pytest.raises(NeedsTimezoneError, match="--timezone"):
-        case.ingest([FIXTURES / "old_export.json"])
+        ingest_files(case, [FIXTURES / "old_export.json"])
     assert case.con.execute("SELECT count(*) FROM items").fetchone()[0] == 0
     case.close()
 
@@ -341,11 +342,11 @@ def test_broken_or_foreign_json_is_a_format_error(tmp_path):
     truncated.write_bytes((FIXTURES / "channel.json").read_bytes()[:500])
     case = botwatch.Case(tmp_path / "case.duckdb")
     with pytest.raises(FormatError, match="not valid JSON"):
-        case.ingest([truncated], IngestOptions(format="telegram-desktop"))
+        ingest_files(case, [truncated], IngestOptions(format="telegram-desktop"))
     other = tmp_path / "other.json"
     other.write_text('{"data": []}')
     with pytest.raises(FormatError, match="no 'messages' or 'chats.list'"):
-        case.ingest([other], IngestOptions(format="telegram-desktop"))
+        ingest_files(case, [other], IngestOptions(format="telegram-desktop"))
     case.close()
 
 

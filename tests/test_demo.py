@@ -18,6 +18,7 @@ from botwatch.demo import CAMPAIGNS, generate_benchmark, generate_demo
 from botwatch.demo.benchmark import CNT_COLUMNS
 from botwatch.demo.campaigns import add_noise, campaign_text, fill_template
 from botwatch.demo.phrases import EMOJI, HOMOGLYPHS, kazakh_to_latin
+from botwatch.ingest import ingest
 
 ALMATY = ZoneInfo("Asia/Almaty")
 SPEC = {c.name: c for c in CAMPAIGNS}
@@ -261,7 +262,7 @@ def test_demo_ingests_without_quarantine(tmp_path):
     counts = json.loads(small.manifest.read_text("utf-8"))["counts"]
     expected = sum(counts[k] for k in counts if k.startswith(("telegram_", "vk_")) and k != "vk_profiles")
     with Case(tmp_path / "case.duckdb") as case:
-        summaries = case.ingest(small.inputs, IngestOptions(timezone=small.timezone))
+        summaries = ingest(case, small.inputs, IngestOptions(timezone=small.timezone))
         assert sum(s.quarantined for s in summaries) == 0
         assert sum(s.items_stored for s in summaries) == expected
         stored = set(case.con.execute("SELECT platform || ':' || account_id FROM accounts").fetchall())

@@ -104,7 +104,7 @@ def generate_benchmark(
     """
     from botwatch.demo import DemoFiles
     from botwatch.demo.writers import _write
-    from botwatch.store.case import sha256_file
+    from botwatch.ingest.runner import sha256_file
 
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:

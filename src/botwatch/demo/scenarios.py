@@ -881,7 +881,7 @@ def _group_info(gid, size, channels, s0, s1, w0, spread, batch, templates, event
 
 def _write(s, out, rows, fixed, planted_texts, groups, bot_created, n_people, person_lang, created, role,
            post_t, post_ch, holiday_post, hot, planted_n, n_bots) -> ScenarioFiles:  # fmt: skip
-    from botwatch.store.case import sha256_file
+    from botwatch.ingest.runner import sha256_file
 
     rng = np.random.default_rng([s.seed, 4])
     data = rows.concat()
