@@ -12,6 +12,7 @@ import gzip
 import json
 import zlib
 
+import fuzz_check
 import pytest
 from fuzz_check import check_file, run
 from fuzz_gen import ADAPTERS, make_file
@@ -303,6 +304,6 @@ def test_check_file_flags_an_escaped_exception(tmp_path, monkeypatch):
         raise KeyError("boom")
 
     with Case(tmp_path / "c.duckdb") as case:
-        monkeypatch.setattr(case, "ingest", boom)
+        monkeypatch.setattr(fuzz_check, "ingest", boom)
         [finding] = check_file(case, path, ff)
     assert finding.kind == "traceback" and "KeyError" in finding.detail

@@ -160,7 +160,8 @@ def detect_case(case, config=None, only=None, seed: int | None = None) -> Detect
                 "versions": _versions(),
             }
             con.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?::JSON, ?)",
+                "INSERT INTO runs (run_id, started_at, finished_at, botwatch_version, seed, config, detectors) "
+                "VALUES (?, ?, ?, ?, ?, ?::JSON, ?)",
                 [
                     run_id,
                     started,

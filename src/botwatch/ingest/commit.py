@@ -209,7 +209,7 @@ def _quarantine(con, source_id: int, file_name: str) -> None:
     """Quarantine the adapter's rejects, the invalid items and the account records without an id."""
     name = sql_str(file_name)
     con.execute(f"""
-        INSERT INTO quarantine
+        INSERT INTO quarantine (source_id, file_name, position, position_kind, reason, raw)
         SELECT {source_id}, {name}, position, position_kind, reason, raw FROM stage_rejects
         UNION ALL
         SELECT {source_id}, {name}, v.position, 'record', v.reason, s.raw
@@ -274,18 +274,18 @@ def _insert_items(con, source_id: int) -> None:
     """Insert the surviving items; links, hashtags and mentions are extracted from the text unless given."""
     text = "coalesce(s.text, '')"
     con.execute(f"""
-        INSERT INTO items
-        SELECT v.platform, v.item_id, v.account_id, v.kind, nullif(trim(s.parent_id), ''),
-          nullif(trim(s.root_id), ''), nullif(s.channel, ''), v.created_at,
-          coalesce(s.created_at_raw, CAST(s.created_at_epoch AS VARCHAR)), s.text, s.lang,
+        INSERT INTO items BY NAME
+        SELECT v.platform, v.item_id, v.account_id, v.kind, nullif(trim(s.parent_id), '') AS parent_id,
+          nullif(trim(s.root_id), '') AS root_id, nullif(s.channel, '') AS channel, v.created_at,
+          coalesce(s.created_at_raw, CAST(s.created_at_epoch AS VARCHAR)) AS created_at_raw, s.text, s.lang,
           coalesce(s.links, CASE WHEN contains({text}, '://')
-            THEN regexp_extract_all({text}, {sql_str(URL_RE)}) ELSE [] END),
+            THEN regexp_extract_all({text}, {sql_str(URL_RE)}) ELSE [] END) AS links,
           coalesce(s.hashtags, CASE WHEN contains({text}, '#')
-            THEN regexp_extract_all(lower({text}), {sql_str(HASHTAG_RE)}, 1) ELSE [] END),
+            THEN regexp_extract_all(lower({text}), {sql_str(HASHTAG_RE)}, 1) ELSE [] END) AS hashtags,
           coalesce(s.mentions, CASE WHEN contains({text}, '@')
-            THEN regexp_extract_all({text}, {sql_str(MENTION_RE)}, 1) ELSE [] END),
-          s.media, nullif(trim(s.repost_of), ''), s.reactions, s.replies, s.reposts, s.views,
-          {source_id}, v.position, s.raw, NULL
+            THEN regexp_extract_all({text}, {sql_str(MENTION_RE)}, 1) ELSE [] END) AS mentions,
+          s.media, nullif(trim(s.repost_of), '') AS repost_of, s.reactions, s.replies, s.reposts, s.views,
+          {source_id} AS source_id, v.position, s.raw
         FROM stage_v v JOIN stage_items s USING (_row)""")
 
 
@@ -312,7 +312,7 @@ def _store_observations(con, source_id: int, tz: str) -> tuple[int, int]:
         FROM stage_authors""")
     n_profiles = _count(con, "SELECT count(*) FROM stage_obs WHERE is_profile")
     con.execute("""
-        INSERT INTO account_observations
+        INSERT INTO account_observations BY NAME
         SELECT DISTINCT ON (platform, account_id, raw_hash) * FROM stage_obs s
         WHERE NOT EXISTS (SELECT 1 FROM account_observations o WHERE o.platform = s.platform
             AND o.account_id = s.account_id AND o.raw_hash = s.raw_hash AND o.is_profile = s.is_profile)
@@ -325,7 +325,10 @@ def _store_observations(con, source_id: int, tz: str) -> tuple[int, int]:
 
 def _record_source(con, summary: IngestSummary, source: SourceRecord) -> None:
     con.execute(
-        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::JSON, ?, ?, ?, ?, ?, ?, ?)",
+        """INSERT INTO sources (source_id, path, file_name, sha256, size_bytes, format, format_reason, platform,
+             timezone, options, records_read, items_stored, accounts_stored, quarantined, duplicates,
+             botwatch_version, ingested_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::JSON, ?, ?, ?, ?, ?, ?, ?)""",
         [
             summary.source_id,
             str(source.path),
