@@ -670,10 +670,10 @@ class CoActionDetector(Detector):
             JOIN _ca_acc a ON a.acc = g.lo JOIN _ca_acc b ON b.acc = g.hi
             ORDER BY a.account_id, b.account_id""")
         con.execute(f"""
-            INSERT INTO edges
-            SELECT {int(run_id)}, a.platform, a.account_id, b.account_id, '{layer}', v.k, {w},
-                   NULL, NULL, NULL, NULL, NULL, v.expected, v.p_value, v.q_value, v.significant,
-                   '{null_name}', NULL, NULL
+            INSERT INTO edges BY NAME
+            SELECT {int(run_id)} AS run_id, a.platform, a.account_id AS account_a, b.account_id AS account_b,
+                   '{layer}' AS layer, v.k AS weight, {w} AS window_s, v.expected, v.p_value, v.q_value,
+                   v.significant, '{null_name}' AS null_model
             FROM _ca_pv v JOIN _ca_acc a ON a.acc = v.lo JOIN _ca_acc b ON b.acc = v.hi
             WHERE NOT v.significant
             ORDER BY a.account_id, b.account_id""")
