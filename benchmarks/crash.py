@@ -28,11 +28,11 @@ RUN_TIMEOUT_S = 300
 
 # -- the commands, run in the child ----------------------------------------------------------------------------
 def do_ingest(case: str, path: str) -> None:
-    from botwatch.ingest.base import IngestOptions
+    from botwatch.ingest import IngestOptions, ingest
     from botwatch.store.case import Case
 
     with Case(case) as c:
-        c.ingest([path], IngestOptions(timezone="UTC"), progress=False)
+        ingest(c, [path], IngestOptions(timezone="UTC"), progress=False)
 
 
 def do_detect(case: str, seed: int) -> None:

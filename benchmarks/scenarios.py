@@ -4,7 +4,7 @@
 
 For each cell of ``botwatch.demo.scenarios.scenario_grid(size, seed)`` (or the ``--cells`` named): generate the
 files (cached under ``--work`` by the cell's parameters and seed), ingest ``items.csv`` into a fresh case with
-the library (``Case.ingest``, default ``IngestOptions``: the CSV's canonical columns need no mapping; a cell
+the library (``botwatch.ingest.ingest``, default ``IngestOptions``: the CSV's canonical columns need no mapping; a cell
 with any record quarantined is reported as an error), then run the detect step on a copy of that case in a
 child process measured by ``_measure.run_measured`` (wall time, peak RSS): ``detect_case(case, config)``,
 which is what ``botwatch detect CASE [--config FILE]`` does. The latest run's ``account_scores`` are compared
@@ -87,6 +87,7 @@ def prepare(cell, work: Path) -> tuple[Path, dict]:
 def ingest(folder: Path) -> tuple[Path, dict]:
     """A fresh case with the cell's items (kept as the cell's base case)."""
     from botwatch import Case, IngestOptions
+    from botwatch.ingest import ingest as ingest_files
 
     case = folder / "case.duckdb"
     info_path = folder / "ingest.json"
@@ -96,7 +97,7 @@ def ingest(folder: Path) -> tuple[Path, dict]:
         p.unlink(missing_ok=True)
     t = time.perf_counter()
     with Case(case) as c:
-        (summary,) = c.ingest([folder / "items.csv"], IngestOptions(), progress=False)
+        (summary,) = ingest_files(c, [folder / "items.csv"], IngestOptions(), progress=False)
         info = c.info()
     out = {
         "ingest_s": round(time.perf_counter() - t, 2),

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from botwatch import Case, IngestOptions
+from botwatch.ingest import ingest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPORT_SQL = FIXTURES / "export" / "case.sql"  # a tiny case with one run and known results (docs/exports.md)
@@ -108,5 +109,5 @@ def demo_case(tmp_path_factory) -> DemoCase:
     root = tmp_path_factory.mktemp("demo-case")
     files = generate_demo(root / "data", seed=5, size="tiny")
     with Case(root / "case.duckdb") as case:
-        summaries = case.ingest(files.inputs, IngestOptions(timezone=files.timezone))
+        summaries = ingest(case, files.inputs, IngestOptions(timezone=files.timezone))
     return DemoCase(path=root / "case.duckdb", files=files, summaries=summaries)

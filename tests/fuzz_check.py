@@ -22,6 +22,7 @@ from pathlib import Path
 from fuzz_gen import ADAPTERS, FuzzFile, make_file
 
 from botwatch.errors import BotwatchError
+from botwatch.ingest import ingest
 from botwatch.ingest.base import IngestOptions
 from botwatch.store.case import Case
 
@@ -100,7 +101,7 @@ def check_file(
         found.append(Finding(ff.key, kind, detail, ff.name, ff.note))
 
     try:
-        [s] = case.ingest([path], options_of(ff), progress=False)
+        [s] = ingest(case, [path], options_of(ff), progress=False)
     except BotwatchError as exc:
         msg = str(exc)
         if stats is not None:
@@ -156,7 +157,7 @@ def check_file(
     if again:
         before = _table_counts(case)
         try:
-            [s2] = case.ingest([path], options_of(ff), progress=False)
+            [s2] = ingest(case, [path], options_of(ff), progress=False)
         except Exception as exc:  # noqa: BLE001
             bad("traceback", f"second ingest: {type(exc).__name__}: {str(exc)[:300]}")
         else:

@@ -9,6 +9,7 @@ import pytest
 
 from botwatch import IngestOptions
 from botwatch.errors import FormatError, NeedsTimezoneError
+from botwatch.ingest import ingest as ingest_files
 from botwatch.ingest.base import SourceFile
 from botwatch.ingest.registry import detect_format
 from botwatch.ingest.telegram import TelegramDesktopAdapter, flatten_text
@@ -26,7 +27,7 @@ COLUMNS = "item_id, account_id, kind, parent_id, root_id, repost_of, channel, cr
 
 def ingest(make_case, name, options=None, fixtures=FIXTURES):
     case = make_case()
-    [summary] = case.ingest([fixtures / name], options)
+    [summary] = ingest_files(case, [fixtures / name], options)
     assert_counts_add_up(summary)
     return case, summary
 
@@ -244,7 +245,7 @@ def test_full_export_links_group_threads_to_the_channel_posts(make_case):
 def test_old_export_without_unixtime_needs_a_timezone(make_case):
     case = make_case()
     with pytest.raises(NeedsTimezoneError, match="--timezone"):
-        case.ingest([FIXTURES / "old_export.json"])
+        ingest_files(case, [FIXTURES / "old_export.json"])
     assert case.con.execute("SELECT count(*) FROM items").fetchone()[0] == 0
     case.close()
 
@@ -340,11 +341,11 @@ def test_broken_or_foreign_json_is_a_format_error(tmp_path, make_case):
     truncated.write_bytes((FIXTURES / "channel.json").read_bytes()[:500])
     case = make_case()
     with pytest.raises(FormatError, match="not valid JSON"):
-        case.ingest([truncated], IngestOptions(format="telegram-desktop"))
+        ingest_files(case, [truncated], IngestOptions(format="telegram-desktop"))
     other = tmp_path / "other.json"
     other.write_text('{"data": []}')
     with pytest.raises(FormatError, match="no 'messages' or 'chats.list'"):
-        case.ingest([other], IngestOptions(format="telegram-desktop"))
+        ingest_files(case, [other], IngestOptions(format="telegram-desktop"))
     case.close()
 
 

@@ -7,6 +7,7 @@ import pytest
 
 import botwatch
 from botwatch.ingest import SourceFile, detect_format
+from botwatch.ingest import ingest as ingest_files
 from botwatch.ingest.twarc import Twarc2Adapter, parse_iso_time
 from botwatch.testing import assert_counts_add_up
 
@@ -38,7 +39,7 @@ RETWEET_ROW = (RETWEET, FAN2, "repost", None, RETWEET, ROOT, dt.datetime(2024, 3
 
 def ingest(tmp_path, path):
     case = botwatch.Case(tmp_path / "c.duckdb")
-    (summary,) = case.ingest([path], progress=False)
+    (summary,) = ingest_files(case, [path], progress=False)
     return case, summary
 
 
@@ -139,7 +140,7 @@ def test_flattened_lines(tmp_path):
 
 def test_pages_then_flat_is_all_duplicates(make_case):
     case = make_case()
-    _, flat = case.ingest([PAGES, FLAT], progress=False)
+    _, flat = ingest_files(case, [PAGES, FLAT], progress=False)
     assert counts(flat) == (5, 0, 0, 1, 4)
     assert case.con.execute("SELECT count(*) FROM items").fetchone()[0] == 4
 

@@ -9,6 +9,7 @@ import pytest
 
 from botwatch import IngestOptions
 from botwatch.errors import FormatError
+from botwatch.ingest import ingest as ingest_files
 from botwatch.ingest.base import SourceFile
 from botwatch.ingest.registry import detect_format
 from botwatch.ingest.vk import VkApiAdapter, render_text
@@ -23,7 +24,7 @@ PRAISE = "Отличная программа! Спасибо правитель
 
 def ingest(make_case, name, options=None, fixtures=FIXTURES):
     case = make_case()
-    [summary] = case.ingest([fixtures / name], options)
+    [summary] = ingest_files(case, [fixtures / name], options)
     assert_counts_add_up(summary)
     return case, summary
 
@@ -250,7 +251,7 @@ def test_comments_without_post_ids_borrow_them_from_siblings_or_are_quarantined(
     (tmp_path / "b.json").write_text(json.dumps(alone, ensure_ascii=False))
     case, s = ingest(make_case, "a.json", fixtures=tmp_path)
     assert rows(case, "item_id, parent_id") == [("-9_5_1", "-9_5"), ("-9_5_2", "-9_5")]
-    [s2] = case.ingest([tmp_path / "b.json"])
+    [s2] = ingest_files(case, [tmp_path / "b.json"])
     assert (s2.items_stored, s2.quarantined) == (0, 1)
     assert "cannot be tied to its post" in case.con.execute("SELECT reason FROM quarantine").fetchone()[0]
 
@@ -286,7 +287,7 @@ def test_broken_document_is_a_format_error(tmp_path, make_case):
     broken.write_bytes((FIXTURES / "wall_get_extended.json").read_bytes()[:300])
     case = make_case()
     with pytest.raises(FormatError, match="not valid JSON"):
-        case.ingest([broken])
+        ingest_files(case, [broken])
     case.close()
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import botwatch
-from botwatch.ingest import SourceFile, detect_format
+from botwatch.ingest import SourceFile, detect_format, ingest
 from botwatch.ingest.zeeschuimer import ZeeschuimerAdapter, parse_twitter_time
 from botwatch.testing import assert_counts_add_up
 
@@ -32,7 +32,7 @@ def T(*args):
 @pytest.fixture(scope="module")
 def mixed(tmp_path_factory):
     case = botwatch.Case(tmp_path_factory.mktemp("zs") / "c.duckdb")
-    (summary,) = case.ingest([MIXED], progress=False)
+    (summary,) = ingest(case, [MIXED], progress=False)
     yield case, summary
     case.close()
 
@@ -198,7 +198,7 @@ def test_gzipped_file_reads_the_same(tmp_path):
     with open(MIXED, "rb") as src, gzip.open(gz, "wb") as dst:
         shutil.copyfileobj(src, dst)
     with botwatch.Case(tmp_path / "c.duckdb") as case:
-        (s,) = case.ingest([gz], progress=False)
+        (s,) = ingest(case, [gz], progress=False)
     assert (s.format, s.items_stored, s.quarantined) == ("zeeschuimer", 10, 4)
 
 
@@ -229,7 +229,7 @@ def test_real_reference_samples(make_case, name):
     n_lines = sum(1 for line in path.open(encoding="utf-8") if line.strip())
     assert detect_format(SourceFile(path))[0].name == "zeeschuimer"
     case = make_case()
-    (s,) = case.ingest([path], progress=False)
+    (s,) = ingest(case, [path], progress=False)
     assert_counts_add_up(s)
     assert s.quarantined == 0, s.quarantine_reasons
     mapped_lines = case.con.execute("SELECT count(DISTINCT position) FROM items").fetchone()[0]

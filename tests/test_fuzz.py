@@ -12,11 +12,13 @@ import gzip
 import json
 import zlib
 
+import fuzz_check
 import pytest
 from fuzz_check import check_file, run
 from fuzz_gen import ADAPTERS, make_file
 
 from botwatch.errors import FormatError
+from botwatch.ingest import ingest
 from botwatch.ingest.base import IngestOptions
 from botwatch.store.case import Case
 from botwatch.testing import assert_counts_add_up
@@ -57,7 +59,7 @@ def _ingest(tmp_path, name: str, data: bytes, **options):
     path = tmp_path / name
     path.write_bytes(data)
     with Case(tmp_path / "case.duckdb") as case:
-        [summary] = case.ingest([path], IngestOptions(**options))
+        [summary] = ingest(case, [path], IngestOptions(**options))
         assert_counts_add_up(summary)
         rows = case.con.execute("SELECT item_id, reactions FROM items ORDER BY item_id").fetchall()
         quarantine = case.con.execute("SELECT position, reason FROM quarantine ORDER BY position").fetchall()
@@ -137,7 +139,7 @@ def test_damaged_gzip_document_is_refused_in_one_line(fmt, damage, tmp_path, mak
     path.write_bytes(data)
     case = make_case()
     with pytest.raises(FormatError) as err:
-        case.ingest([path], IngestOptions(format=fmt))
+        ingest(case, [path], IngestOptions(format=fmt))
     assert str(err.value).startswith("r.json.gz: cannot be read to the end (") and "\n" not in str(err.value)
 
 
@@ -149,7 +151,7 @@ def test_column_names_with_line_breaks_stay_on_one_line(tmp_path, make_case):
     path.write_bytes(line)
     case = make_case()
     with pytest.raises(FormatError) as err:
-        case.ingest([path], IngestOptions(format="jsonl"))
+        ingest(case, [path], IngestOptions(format="jsonl"))
     message = str(err.value)
     assert message.splitlines() == [message] and "'line1\\nline2\\rline3'" in message
 
@@ -184,7 +186,7 @@ def test_telegram_damaged_chat_fields(tmp_path, make_case):
     path.write_text(json.dumps(full))
     case = make_case("c1.duckdb")
     with pytest.raises(FormatError, match="chats.list is not a list"):
-        case.ingest([path], IngestOptions(format="telegram-desktop"))
+        ingest(case, [path], IngestOptions(format="telegram-desktop"))
     chat = {"name": "c", "type": ["public_channel"], "id": 1, "messages": [msg, msg | {"id": 2, "from_id": "channel9",
             "forwarded_from": {"a": 1}}]}  # fmt: skip
     summary, rows, quarantine = _ingest(
@@ -202,7 +204,7 @@ def test_json_path_with_an_empty_step_is_refused(path, tmp_path, make_case):
     file.write_bytes(line + b"\n")
     case = make_case()
     with pytest.raises(FormatError, match="has an empty step"):
-        case.ingest([file], IngestOptions(format="jsonl", mapping=(("text", path),)))
+        ingest(case, [file], IngestOptions(format="jsonl", mapping=(("text", path),)))
 
 
 def test_csv_columns_differing_only_in_case_are_refused(tmp_path, make_case):
@@ -212,7 +214,7 @@ def test_csv_columns_differing_only_in_case_are_refused(tmp_path, make_case):
     path.write_text(f"item_id,account_id,created_at,Text,text\n1,a,{T},x,y\n")
     case = make_case()
     with pytest.raises(FormatError, match="differ only in case"):
-        case.ingest([path], IngestOptions(format="csv"))
+        ingest(case, [path], IngestOptions(format="csv"))
 
 
 def test_twarc_flattened_line_without_id_is_quarantined(tmp_path):
@@ -235,7 +237,7 @@ def test_header_refusal_is_short(tmp_path, make_case):
     path.write_text(header + "\n1,2\n")
     case = make_case()
     with pytest.raises(FormatError) as err:
-        case.ingest([path], IngestOptions(format="csv"))
+        ingest(case, [path], IngestOptions(format="csv"))
     assert len(str(err.value)) < 800 and "repeated column names" in str(err.value)
 
 
@@ -308,6 +310,6 @@ def test_check_file_flags_an_escaped_exception(tmp_path, monkeypatch):
         raise KeyError("boom")
 
     with Case(tmp_path / "c.duckdb") as case:
-        monkeypatch.setattr(case, "ingest", boom)
+        monkeypatch.setattr(fuzz_check, "ingest", boom)
         [finding] = check_file(case, path, ff)
     assert finding.kind == "traceback" and "KeyError" in finding.detail

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from botwatch.cli import cli
 from botwatch.errors import InputLimitError
+from botwatch.ingest import ingest
 from botwatch.ingest.base import IngestOptions, InputLimits
 from botwatch.store.case import Case
 
@@ -39,7 +40,7 @@ def _gz(path: Path, head: bytes, fill: bytes, n: int, tail: bytes = b"") -> Path
 
 def _ingest(tmp_path, path, limits=None, **opts):
     with Case(tmp_path / "case.duckdb") as case:
-        return case.ingest([path], IngestOptions(limits=limits, **opts))
+        return ingest(case, [path], IngestOptions(limits=limits, **opts))
 
 
 # -- item 6: bombs -------------------------------------------------------------------------------------------

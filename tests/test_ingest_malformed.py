@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from botwatch.cli import cli
 from botwatch.errors import BotwatchError, FormatError, NeedsTimezoneError
+from botwatch.ingest import ingest as ingest_files
 from botwatch.ingest.base import IngestOptions
 from botwatch.testing import assert_counts_add_up
 
@@ -45,7 +46,7 @@ def case(make_case):
 def ingest(case, tmp_path, name, content, fmt=None, **opts):
     path = _write(tmp_path, name, content)
     fmt = fmt or ("jsonl" if ".jsonl" in name else "csv")
-    [summary] = case.ingest([path], IngestOptions(format=fmt, **opts))
+    [summary] = ingest_files(case, [path], IngestOptions(format=fmt, **opts))
     assert_counts_add_up(summary)
     return summary
 
@@ -336,7 +337,7 @@ def test_truncated_gzip(case, tmp_path, name, content):
     data = gzip.compress(content.encode())
     path.write_bytes(data[: len(data) // 2])
     fmt = "jsonl" if "jsonl" in name else "csv"
-    [s] = case.ingest([str(path)], IngestOptions(format=fmt))
+    [s] = ingest_files(case, [str(path)], IngestOptions(format=fmt))
     assert_counts_add_up(s)
     assert s.accounts_stored == 0 and 0 < s.items_stored < 19999
     eof = [q for q in quarantine(case) if q[2] == "end-of-file"]
@@ -358,7 +359,7 @@ def test_csv_out_of_memory_is_not_hidden_by_the_slow_path(case, tmp_path, monkey
     monkeypatch.setattr(tabular, "_emit", emit_out_of_memory_once)
     path = _write(tmp_path, "ok.csv", HEADER + f"1,a,{T},x\n")
     with pytest.raises(BotwatchError, match=r"ok.csv: out of memory while storing"):
-        case.ingest([path], IngestOptions(format="csv"))
+        ingest_files(case, [path], IngestOptions(format="csv"))
     assert len(calls) == 1 and table_counts(case) == (0, 0, 0, 0, 0)
 
 
@@ -391,7 +392,7 @@ def test_user_errors(case, tmp_path, setup, opts, error, message):
         path.write_text(HEADER + f"1,a,{T},x\n")
     opts = {"format": "csv"} | opts if setup != "dir" else opts
     with pytest.raises(error, match=message):
-        case.ingest([str(path)], IngestOptions(**opts))
+        ingest_files(case, [str(path)], IngestOptions(**opts))
     assert table_counts(case) == (0, 0, 0, 0, 0)
 
 

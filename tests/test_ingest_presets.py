@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from botwatch.errors import FormatError
+from botwatch.ingest import ingest
 from botwatch.ingest.base import IngestOptions
 from botwatch.ingest.tabular import PRESETS, REQUIRED, _columns_read
 from botwatch.store.case import Case
@@ -23,7 +24,7 @@ ACCOUNT_COLS = "platform, account_id, handle, display_name, created_at, bio, fol
 
 def _ingest(tmp_path, name, **opts):
     with Case(tmp_path / "case.duckdb") as case:
-        [s] = case.ingest([FIXTURES / name], IngestOptions(**opts))
+        [s] = ingest(case, [FIXTURES / name], IngestOptions(**opts))
         assert s.quarantined == 0, s.quarantine_reasons
         items = case.con.execute(f"SELECT {ITEM_COLS} FROM items ORDER BY item_id").fetchall()
         accounts = case.con.execute(f"SELECT {ACCOUNT_COLS} FROM accounts ORDER BY account_id").fetchall()

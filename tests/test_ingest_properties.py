@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from botwatch.ingest import registry
+from botwatch.ingest import ingest, registry
 from botwatch.ingest.base import Adapter, Chunk, IngestOptions
 from botwatch.store.case import Case
 from botwatch.testing import assert_counts_add_up
@@ -64,7 +64,7 @@ def _snapshot(case: Case, with_provenance: bool = True) -> dict:
 
 
 def _ingest(case: Case, path, **opts):
-    [s] = case.ingest([str(path)], IngestOptions(format="csv", **opts))
+    [s] = ingest(case, [str(path)], IngestOptions(format="csv", **opts))
     assert_counts_add_up(s)
     return s
 
@@ -164,7 +164,7 @@ def test_run_killed_half_way_leaves_case_unchanged(tmp_path, monkeypatch, error)
         _ingest(case, good)
         before = _snapshot(case)
         with pytest.raises(error, match="killed half-way"):
-            case.ingest([str(good)], IngestOptions(format=_DiesHalfWay.name))
+            ingest(case, [str(good)], IngestOptions(format=_DiesHalfWay.name))
         assert _snapshot(case) == before
         other = tmp_path / "other.csv"
         other.write_bytes(_csv([dict(zip(HEADER, ["2", "v", "bob", TIMES[0], "next", ""]))]))

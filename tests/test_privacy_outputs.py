@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from botwatch.export import WHATS, export
+from botwatch.ingest import ingest
 from botwatch.ingest.base import IngestOptions
 from botwatch.pipeline import detect_case
 from botwatch.report import write_report
@@ -82,7 +83,7 @@ def outputs(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("privacy")
     case_path = folder / "ivan_petrov_case.duckdb"
     with Case(case_path) as case:
-        (summary,) = case.ingest([_write_inputs(folder)], IngestOptions(platform="vk"))
+        (summary,) = ingest(case, [_write_inputs(folder)], IngestOptions(platform="vk"))
         assert summary.quarantined == 0, summary
         detect_case(case, seed=3)
         n_templates = case.con.execute("SELECT count(*) FROM text_clusters").fetchall()[0][0]

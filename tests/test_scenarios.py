@@ -30,6 +30,7 @@ from botwatch.demo.scenarios import (
     praise_texts,
     scenario_grid,
 )
+from botwatch.ingest import ingest
 from botwatch.text import normalize_texts
 
 TINY = {
@@ -296,7 +297,7 @@ def test_ingest_stores_every_record(root, make_case):
     folder = _generated(root, tempo="drip", paraphrase=0.3)
     n_rows = len(_rows(folder))
     case = make_case()
-    (summary,) = case.ingest([folder / "items.csv"], IngestOptions(), progress=False)
+    (summary,) = ingest(case, [folder / "items.csv"], IngestOptions(), progress=False)
     assert summary.format == "csv"
     assert (summary.records_read, summary.items_stored, summary.quarantined) == (n_rows, n_rows, 0)
     kinds = dict(case.con.execute("SELECT kind, count(*) FROM items GROUP BY 1").fetchall())

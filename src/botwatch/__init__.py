@@ -1,9 +1,8 @@
 """botwatch: find fake accounts and coordinated inauthentic campaigns in social-media exports."""
 
-__version__ = "0.1.0"
-
-from botwatch.errors import BotwatchError  # noqa: E402
-from botwatch.ingest.base import IngestOptions  # noqa: E402
-from botwatch.store.case import Case, IngestSummary  # noqa: E402
+from botwatch._version import __version__
+from botwatch.errors import BotwatchError
+from botwatch.ingest import IngestOptions, IngestSummary
+from botwatch.store.case import Case
 
 __all__ = ["BotwatchError", "Case", "IngestOptions", "IngestSummary", "__version__"]

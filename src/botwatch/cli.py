@@ -120,10 +120,11 @@ def _print_summaries(summaries) -> None:
 def ingest(case, inputs, fmt, timezone, platform, mapping, as_json):
     """Ingest INPUT files into the CASE database (created when missing). An INPUT may be '-' (standard input)
     or a pipe; it is read once into a temporary file beside the case."""
+    from botwatch.ingest import ingest as ingest_files
     from botwatch.store.case import Case
 
     with Case(case) as c:
-        summaries = c.ingest(inputs, _options(fmt, timezone, platform, mapping))
+        summaries = ingest_files(c, inputs, _options(fmt, timezone, platform, mapping))
     if as_json:
         click.echo(json.dumps([s.as_dict() for s in summaries], indent=2, default=str))
     else:

@@ -12,16 +12,16 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from botwatch import __version__
+from botwatch._version import __version__
 from botwatch.campaigns.assemble import CAMPAIGN_SETTINGS, CAMPAIGN_TABLES, assemble_campaigns
 from botwatch.campaigns.leads import extract_leads
 from botwatch.detectors import RunContext, declared_tables, detector_names, get_detector_class, run_order
 from botwatch.errors import BotwatchError
-from botwatch.ingest.base import IngestOptions
+from botwatch.ingest import IngestOptions, IngestSummary, ingest
 from botwatch.parallel import release_memory
 from botwatch.scoring.score import SCORING_SETTINGS, SCORING_TABLES, score_accounts
 from botwatch.settings import resolve
-from botwatch.store.case import Case, IngestSummary, check_case_path
+from botwatch.store.case import Case, check_case_path
 from botwatch.store.sql import sql_str
 
 DEFAULT_SEED = 20171  # recorded with every run; pass --seed to change it
@@ -233,7 +233,8 @@ def _record_run(con, plan: _Plan, result: DetectResult, started: dt.datetime) ->
         "versions": _versions(),
     }
     con.execute(
-        "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?::JSON, ?)",
+        "INSERT INTO runs (run_id, started_at, finished_at, botwatch_version, seed, config, detectors) "
+        "VALUES (?, ?, ?, ?, ?, ?::JSON, ?)",
         [
             result.run_id,
             started,
@@ -284,7 +285,7 @@ def run_pipeline(
     case_path = out / "case.duckdb"
     result = RunResult(case_path=case_path)
     with Case(case_path) as case:
-        result.ingest = case.ingest(inputs, options or IngestOptions())
+        result.ingest = ingest(case, inputs, options or IngestOptions())
         info = case.info()
         result.lines.append(
             f"case: {case_path} ({info['items']} items, {info['accounts']} accounts, "

@@ -74,7 +74,9 @@ def assemble_campaigns(con, run_id: int, seed: int, min_accounts: int = 3, resol
     member_rows = []
     for i, comm in enumerate(communities, 1):
         cid = f"C{i}"
-        member_rows.extend((run_id, cid, p, a) for p, a in comm)
+        member_rows.extend(
+            {"run_id": run_id, "campaign_id": cid, "platform": p, "account_id": a} for p, a in comm
+        )
     if not member_rows:
         return {"campaigns": 0, "accounts": 0}
     insert_rows(con, "campaign_accounts", member_rows)
@@ -101,7 +103,7 @@ def _describe(con, run_id: int) -> None:
     """
     con.execute(
         """
-        INSERT INTO campaigns
+        INSERT INTO campaigns BY NAME
         WITH m AS (SELECT campaign_id, platform, account_id FROM campaign_accounts WHERE run_id = $run),
         e AS (
           SELECT ma.campaign_id, e.* FROM edges e
@@ -132,9 +134,9 @@ def _describe(con, run_id: int) -> None:
         span AS (SELECT campaign_id, min(created_at) AS first_at, max(created_at) AS last_at, count(*) AS n_items
                  FROM it GROUP BY 1),
         sizes AS (SELECT campaign_id, any_value(platform) AS platform, count(*) AS n_accounts FROM m GROUP BY 1)
-        SELECT $run, s.campaign_id, s.platform, s.n_accounts, coalesce(span.n_items, 0), coalesce(l.layers, []),
-               span.first_at, span.last_at, coalesce(c.channels, []), coalesce(t.targets, []),
-               coalesce(cl.cluster_ids, []),
+        SELECT $run AS run_id, s.campaign_id, s.platform, s.n_accounts, coalesce(span.n_items, 0) AS n_items,
+               coalesce(l.layers, []) AS layers, span.first_at, span.last_at, coalesce(c.channels, []) AS channels,
+               coalesce(t.targets, []) AS targets, coalesce(cl.cluster_ids, []) AS cluster_ids,
                s.n_accounts || ' accounts acting together (' || array_to_string(coalesce(l.layers, []), ', ')
                  || CASE WHEN coalesce(c.n_channels, 0) > 0 THEN ') across ' || c.n_channels || ' page(s)'
                          WHEN coalesce(span.n_items, 0) > 0 THEN ') in ' || span.n_items || ' item(s) without a page'
@@ -142,7 +144,7 @@ def _describe(con, run_id: int) -> None:
                  || CASE WHEN len(coalesce(cl.cluster_ids, [])) > 0 THEN
                       ', sharing ' || len(cl.cluster_ids) || ' template(s) ('
                       || array_to_string(cl.cluster_ids[1:5], ', ')
-                      || CASE WHEN len(cl.cluster_ids) > 5 THEN ', …' ELSE '' END || ')' ELSE '' END
+                      || CASE WHEN len(cl.cluster_ids) > 5 THEN ', …' ELSE '' END || ')' ELSE '' END AS description
         FROM sizes s LEFT JOIN layers l USING (campaign_id) LEFT JOIN chans c USING (campaign_id)
         LEFT JOIN tgts t USING (campaign_id) LEFT JOIN clus cl USING (campaign_id) LEFT JOIN span USING (campaign_id)
         ORDER BY s.campaign_id

@@ -115,28 +115,28 @@ def _lead_rows(run: int, candidates: list[dict], stats: list[dict]) -> tuple[lis
             lead_of_campaign[c["campaign_id"]] = (lead_id, len(c["accounts"]))
         description, reasons = _explain(c, s)
         rows.append(
-            (
-                run,
-                lead_id,
-                c["kind"],
-                c["platform"],
-                rank,
-                s["score"],
-                s["max_score"],
-                len(c["accounts"]),
-                s["n_items"],
-                s["first_at"],
-                s["last_at"],
-                list(c["accounts"]),
-                list(c["cluster_ids"]),
-                s["layers"],
-                s["channels"],
-                s["sig_pairs"],
-                s["min_q"],
-                s["item_ids"],
-                description,
-                reasons,
-            )
+            {
+                "run_id": run,
+                "lead_id": lead_id,
+                "kind": c["kind"],
+                "platform": c["platform"],
+                "rank": rank,
+                "score": s["score"],
+                "max_account_score": s["max_score"],
+                "n_accounts": len(c["accounts"]),
+                "n_items": s["n_items"],
+                "first_at": s["first_at"],
+                "last_at": s["last_at"],
+                "account_ids": list(c["accounts"]),
+                "cluster_ids": list(c["cluster_ids"]),
+                "layers": s["layers"],
+                "channels": s["channels"],
+                "n_significant_pairs": s["sig_pairs"],
+                "min_q_value": s["min_q"],
+                "item_ids": s["item_ids"],
+                "description": description,
+                "reasons": reasons,
+            }
         )
     return rows, lead_of_campaign
 

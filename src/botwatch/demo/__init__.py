@@ -68,7 +68,7 @@ def _json(obj) -> str:
 
 
 def _manifest(world: World, files: list[dict], out: Path) -> dict:
-    from botwatch.store.case import sha256_file
+    from botwatch.ingest.runner import sha256_file
 
     per_campaign: dict[str, dict] = {}
     for acc in world.accounts:

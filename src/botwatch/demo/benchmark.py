@@ -298,7 +298,7 @@ def _write_side_files(
 ):
     """``ground_truth.csv``, ``templates.json`` and ``manifest.json``; returns their paths."""
     from botwatch.demo.writers import _write
-    from botwatch.store.case import sha256_file
+    from botwatch.ingest.runner import sha256_file
 
     sizes, first_account = plant.sizes, plant.first_account
     n_posts, n_comments, n_bot = len(posts.t), len(c.t), len(plant.rows)

@@ -185,7 +185,7 @@ def _write_planted(path: Path, data, planted_texts: list[dict]) -> Path:
 
 
 def _write_manifest(s, out: Path, counts: dict, groups, files) -> Path:
-    from botwatch.store.case import sha256_file
+    from botwatch.ingest.runner import sha256_file
 
     manifest = {
         "generator": "botwatch.demo.scenarios",

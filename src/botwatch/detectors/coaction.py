@@ -282,7 +282,9 @@ class CoActionDetector(Detector):
                                        ORDER BY q_value, p_value, window_s) = 1""")
         try:
             con.execute(f"DELETE FROM edges WHERE run_id = {int(run_id)} AND layer = 'co_reply'")
-            con.execute("INSERT INTO edges SELECT * FROM _ca_scales ORDER BY platform, account_a, account_b")
+            con.execute(
+                "INSERT INTO edges BY NAME SELECT * FROM _ca_scales ORDER BY platform, account_a, account_b"
+            )
             by_scale = dict(
                 con.execute(
                     "SELECT window_s, count(*) FROM _ca_scales WHERE significant GROUP BY 1 ORDER BY 1"
@@ -643,7 +645,7 @@ class CoActionDetector(Detector):
         for c in range(edge_passes if n_rows else 0):
             only = f"WHERE pt.lo % {edge_passes} = {c}" if edge_passes > 1 else ""
             con.execute(f"""
-            INSERT INTO edges
+            INSERT INTO edges BY NAME
             WITH tnames AS (SELECT DISTINCT tgt, target FROM _ca_ev),
             item_names AS (SELECT eid, item_id FROM _ca_ev),
             per_target AS (
@@ -658,18 +660,20 @@ class CoActionDetector(Detector):
                      list_slice(list(target ORDER BY t_first, target), 1, {max_t}) AS targets,
                      list_slice(flatten(list([item0, item1] ORDER BY t_first, target)), 1, {max_e}) AS evidence
               FROM per_target GROUP BY lo, hi)
-            SELECT {int(run_id)}, a.platform, a.account_id, b.account_id, '{layer}', g.weight, {w},
-                   make_timestamp(CAST(g.first_t * 1e6 AS BIGINT)), make_timestamp(CAST(g.last_t * 1e6 AS BIGINT)),
+            SELECT {int(run_id)} AS run_id, a.platform, a.account_id AS account_a, b.account_id AS account_b,
+                   '{layer}' AS layer, g.weight, {w} AS window_s,
+                   make_timestamp(CAST(g.first_t * 1e6 AS BIGINT)) AS first_at,
+                   make_timestamp(CAST(g.last_t * 1e6 AS BIGINT)) AS last_at,
                    g.a_leads, g.b_leads, g.median_lag_s, v.expected, v.p_value, v.q_value, v.significant,
-                   '{null_name}', g.targets, g.evidence
+                   '{null_name}' AS null_model, g.targets, g.evidence AS evidence_item_ids
             FROM agg g JOIN _ca_pv v USING (lo, hi)
             JOIN _ca_acc a ON a.acc = g.lo JOIN _ca_acc b ON b.acc = g.hi
             ORDER BY a.account_id, b.account_id""")
         con.execute(f"""
-            INSERT INTO edges
-            SELECT {int(run_id)}, a.platform, a.account_id, b.account_id, '{layer}', v.k, {w},
-                   NULL, NULL, NULL, NULL, NULL, v.expected, v.p_value, v.q_value, v.significant,
-                   '{null_name}', NULL, NULL
+            INSERT INTO edges BY NAME
+            SELECT {int(run_id)} AS run_id, a.platform, a.account_id AS account_a, b.account_id AS account_b,
+                   '{layer}' AS layer, v.k AS weight, {w} AS window_s, v.expected, v.p_value, v.q_value,
+                   v.significant, '{null_name}' AS null_model
             FROM _ca_pv v JOIN _ca_acc a ON a.acc = v.lo JOIN _ca_acc b ON b.acc = v.hi
             WHERE NOT v.significant
             ORDER BY a.account_id, b.account_id""")

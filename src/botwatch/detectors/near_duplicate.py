@@ -397,11 +397,11 @@ class NearDuplicateDetector(Detector):
         con.register("_nd_members", members)
         try:
             con.execute(
-                "INSERT INTO text_clusters SELECT run_id, cluster_id, platform, template, slots::JSON, n_items, "
-                "n_accounts, first_at, last_at, example_text FROM _nd_clusters"
+                "INSERT INTO text_clusters BY NAME SELECT run_id, cluster_id, platform, template, "
+                "slots::JSON AS slots, n_items, n_accounts, first_at, last_at, example_text FROM _nd_clusters"
             )
             con.execute(
-                "INSERT INTO cluster_items SELECT run_id, cluster_id, platform, item_id, account_id, similarity "
+                "INSERT INTO cluster_items BY NAME SELECT run_id, cluster_id, platform, item_id, account_id, similarity "
                 "FROM _nd_members ORDER BY cluster_id, item_id"
             )
         finally:

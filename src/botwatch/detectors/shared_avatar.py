@@ -94,27 +94,20 @@ class SharedAvatarDetector(Detector):
             n_groups += 1
             for a, b in itertools.combinations(sorted(accounts), 2):
                 rows.append(
-                    (
-                        ctx.run_id,
-                        platform,
-                        a,
-                        b,
-                        "co_avatar",
-                        1,
-                        None,
-                        None,
-                        None,
-                        0,
-                        0,
-                        None,
-                        None,
-                        None,
-                        None,
-                        True,
-                        "rule: identical non-default avatar",
-                        [key],
-                        [],
-                    )
+                    {
+                        "run_id": ctx.run_id,
+                        "platform": platform,
+                        "account_a": a,
+                        "account_b": b,
+                        "layer": "co_avatar",
+                        "weight": 1,
+                        "a_leads": 0,
+                        "b_leads": 0,
+                        "significant": True,
+                        "null_model": "rule: identical non-default avatar",
+                        "targets": [key],
+                        "evidence_item_ids": [],
+                    }
                 )
         insert_rows(con, "edges", rows)
         return {"shared_images": n_groups, "edges": len(rows)}

@@ -316,7 +316,7 @@ class TextCoordinationDetector(Detector):
         max_t, max_e = int(self.params["max_targets"]), int(self.params["max_evidence_items"])
         per_side = -(-max_e // 2)
         con.execute(f"""
-            INSERT INTO edges
+            INSERT INTO edges BY NAME
             WITH pr AS (SELECT * FROM _tc_pairs),
             sc AS (SELECT platform, account_a, account_b, unnest(list_slice(clusters, 1, {EVIDENCE_TEMPLATES})) AS cluster_id
                    FROM pr),
@@ -339,11 +339,13 @@ class TextCoordinationDetector(Detector):
                       FROM (SELECT *, row_number() OVER (PARTITION BY platform, account_a, account_b, account_id
                                                          ORDER BY t, item_id) AS rk FROM ev)
                       GROUP BY 1, 2, 3)
-            SELECT {int(run_id)}, pr.platform, pr.account_a, pr.account_b, '{LAYER}', pr.weight, NULL,
-                   make_timestamp(CAST(i.first_t * 1e6 AS BIGINT)), make_timestamp(CAST(i.last_t * 1e6 AS BIGINT)),
-                   coalesce(l.a_leads, 0), coalesce(l.b_leads, 0), l.median_lag_s,
+            SELECT {int(run_id)} AS run_id, pr.platform, pr.account_a, pr.account_b, '{LAYER}' AS layer, pr.weight,
+                   make_timestamp(CAST(i.first_t * 1e6 AS BIGINT)) AS first_at,
+                   make_timestamp(CAST(i.last_t * 1e6 AS BIGINT)) AS last_at,
+                   coalesce(l.a_leads, 0) AS a_leads, coalesce(l.b_leads, 0) AS b_leads, l.median_lag_s,
                    pr.expected, pr.p_value, pr.q_value, pr.significant, pr.null_model,
-                   list_slice(pr.clusters, 1, {max_t}), list_slice(i.item_ids, 1, {max_e})
+                   list_slice(pr.clusters, 1, {max_t}) AS targets,
+                   list_slice(i.item_ids, 1, {max_e}) AS evidence_item_ids
             FROM pr JOIN items i USING (platform, account_a, account_b)
             LEFT JOIN lags l USING (platform, account_a, account_b)
             ORDER BY pr.platform, pr.account_a, pr.account_b""")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from botwatch import __version__
+from botwatch._version import __version__
 from botwatch.export.tables import iso_z
 
 GEXF_NS = "http://gexf.net/1.3"

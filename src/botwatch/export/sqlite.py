@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from botwatch import __version__
+from botwatch._version import __version__
 from botwatch.errors import BotwatchError
 from botwatch.export.tables import ALL_TABLES, plain, read_batches
 

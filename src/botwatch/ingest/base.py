@@ -2,7 +2,7 @@
 
 An adapter recognises its format from a bounded sample (:meth:`Adapter.sniff`) and reads a file into
 :class:`Chunk` objects (:meth:`Adapter.read`). Adapters do format-specific mapping only; validation (required
-fields, timestamps, plausible dates), deduplication and storage are done once, by the case store.
+fields, timestamps, plausible dates), deduplication and storage are done once, by :mod:`botwatch.ingest.commit`.
 """
 
 from __future__ import annotations
@@ -407,58 +407,6 @@ def _raw(obj: Any) -> str:
         return dumps(obj)
     except RecursionError:
         return ""
-
-
-def iter_json_lines(source: SourceFile) -> Iterator[tuple[int, Any] | Reject]:
-    """Yield (line number, parsed object) for each non-blank line, or a Reject for a line that is not
-    valid UTF-8 JSON. Line numbers are 1-based; CRLF and BOM are tolerated."""
-    import orjson
-
-    with source.open_binary() as fh:
-        try:
-            for lineno, line in _lines(fh, source):
-                stripped = line.strip()
-                if not stripped:
-                    continue
-                try:
-                    yield lineno, orjson.loads(stripped)
-                except orjson.JSONDecodeError as exc:
-                    raw = stripped.decode("utf-8", errors="replace")
-                    reason = "invalid UTF-8" if _bad_utf8(stripped) else f"malformed JSON: {exc}"
-                    yield Reject(lineno, reason, raw, "line")
-        except (EOFError, OSError, zlib.error) as exc:  # truncated or corrupt gzip stream
-            yield Reject(-1, f"file truncated or corrupt after the last good line: {exc}", "", "end-of-file")
-
-
-def _lines(fh, source: SourceFile) -> Iterator[tuple[int, bytes]]:
-    """(1-based number, line) for each line, a leading BOM removed; a line over the limit stops the read."""
-    lineno = 0
-    while line := read_line(fh, source, lineno + 1):
-        lineno += 1
-        yield lineno, line.removeprefix(b"\xef\xbb\xbf") if lineno == 1 else line
-
-
-def _bad_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return True
-    return False
-
-
-def json_line_records(source: SourceFile) -> tuple[list[Reject], Iterator[tuple[int, Any]]]:
-    """Split :func:`iter_json_lines` into a generator of good records, collecting rejects in a list."""
-    rejects: list[Reject] = []
-
-    def good() -> Iterator[tuple[int, Any]]:
-        for rec in iter_json_lines(source):
-            if isinstance(rec, Reject):
-                rejects.append(rec)
-                check_rejects(source, rejects)
-            else:
-                yield rec
-
-    return rejects, good()
 
 
 def to_table(rows: pa.Table | list[dict] | None, schema: pa.Schema) -> pa.Table | None:

@@ -1,14 +1,25 @@
-"""Split a JSON Lines file into validated JSON objects, in Arrow, without a per-line Python loop.
+"""botwatch's one JSON Lines reader: every adapter that reads JSON Lines goes through it.
 
-The file is read in large blocks of whole lines. In each block, line boundaries come from one vectorised search
-for newlines, and DuckDB's ``json_valid`` checks every line once. Only lines that fail (invalid UTF-8, malformed JSON, not an object, blank)
-are looked at in Python, to skip them or to say what is wrong with them.
+The file is read in blocks of whole lines (:func:`_blocks`), which holds every read to the input limits: a
+decompression bomb or a line longer than ``max_line_bytes`` stops it with one line
+(:class:`~botwatch.ingest.base.InputLimits`), a run of blank lines costs one vectorised test, a leading BOM is
+removed, and a gzip stream that breaks off keeps the lines before the damage and ends with an ``end-of-file``
+reject. Positions are 1-based line numbers (blank lines count), so quarantine says where a line was.
+
+Two ways out of the blocks:
+
+* :func:`load_json_lines` (the JSON Lines adapter with ``--map``) stores the object lines in a DuckDB table
+  without a per-line Python loop: line boundaries come from one vectorised search for newlines, and DuckDB's
+  ``json_valid`` checks every line once; only lines that fail are looked at in Python.
+* :func:`iter_json_lines` / :func:`json_line_records` (Zeeschuimer, twarc, VK) parse each line with orjson
+  and yield ``(line number, object)``, for adapters that map records in Python.
 """
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import orjson
@@ -18,6 +29,7 @@ import pyarrow.compute as pc
 from botwatch.ingest.base import LineGuard, Reject, SourceFile, check_rejects
 
 BLOCK_BYTES = 1 << 26
+RECORD_BLOCK_BYTES = 1 << 23  # blocks for the per-line parse: its objects are bigger than the bytes
 MAX_BLOCK_LINES = 1 << 20
 BLANK = b" \t\r\n"
 
@@ -51,6 +63,62 @@ def load_json_lines(con, source: SourceFile, block_size: int = BLOCK_BYTES) -> l
         con.execute("INSERT INTO src SELECT position, raw FROM _good")
         con.unregister("_good")
     return rejects
+
+
+def iter_json_lines(source: SourceFile) -> Iterator[tuple[int, Any] | Reject]:
+    """Yield ``(line number, parsed JSON value)`` for each non-blank line, or a :class:`Reject` for a line that
+    is not valid UTF-8 JSON and, for a gzip stream that breaks off, one ``end-of-file`` reject after the lines
+    before the damage. Values other than objects are yielded too: the adapter's mapper says what is wrong."""
+    first_line = 1
+    for data in _blocks(source, RECORD_BLOCK_BYTES):
+        if isinstance(data, _Truncated):
+            reason = f"file truncated or corrupt after line {first_line - 1}: {data.exc}"
+            yield Reject(first_line, reason, "", "end-of-file")
+            return
+        block = data.to_pybytes()
+        lines = block.split(b"\n")
+        if block.endswith(b"\n"):
+            lines.pop()
+        if not _blank(data):
+            yield from _parse_lines(lines, first_line)
+        first_line += len(lines)
+
+
+def _parse_lines(lines: list[bytes], first_line: int) -> Iterator[tuple[int, Any] | Reject]:
+    for position, line in enumerate(lines, first_line):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        try:
+            yield position, orjson.loads(stripped)
+        except orjson.JSONDecodeError as exc:
+            raw = stripped.decode("utf-8", errors="replace")
+            reason = "invalid UTF-8" if _bad_utf8(stripped) else f"malformed JSON: {exc}"
+            yield Reject(position, reason, raw, "line")
+
+
+def _bad_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def json_line_records(source: SourceFile) -> tuple[list[Reject], Iterator[tuple[int, Any]]]:
+    """Split :func:`iter_json_lines` into a generator of good records, collecting rejects in a list (more
+    than ``max_bad_lines`` of them stop the read)."""
+    rejects: list[Reject] = []
+
+    def good() -> Iterator[tuple[int, Any]]:
+        for rec in iter_json_lines(source):
+            if isinstance(rec, Reject):
+                rejects.append(rec)
+                check_rejects(source, rejects)
+            else:
+                yield rec
+
+    return rejects, good()
 
 
 def _blocks(source: SourceFile, block_size: int) -> Iterator[pa.Buffer | _Truncated]:

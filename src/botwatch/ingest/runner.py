@@ -1,11 +1,19 @@
-"""Ingest one file into a case: choose the adapter, stream its chunks into staging, validate and commit."""
+"""Ingest files into a case: choose each file's adapter, stream its chunks into staging, validate and commit.
+
+:func:`ingest` is the library entry point (``botwatch ingest`` calls it); each file is stored in its own
+transaction by :mod:`botwatch.ingest.commit`, so a crash or a kill leaves the case as it was before that file.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sys
 import zlib
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
@@ -19,9 +27,24 @@ from botwatch.ingest.base import (
     SourceFile,
     to_table,
 )
+from botwatch.ingest.commit import IngestSummary, SourceRecord, Staging
 from botwatch.ingest.registry import detect_format, get_adapter
 from botwatch.ingest.spool import readable_file
-from botwatch.store.case import Case, IngestSummary, check_timezone, options_json, sha256_file
+from botwatch.store.case import Case
+
+
+def ingest(
+    case: Case,
+    paths: Iterable[str | Path],
+    options: IngestOptions | None = None,
+    progress: bool | None = None,
+) -> list[IngestSummary]:
+    """Ingest ``paths`` into ``case`` in order, each file in its own transaction; one summary per file.
+
+    ``options`` says the format (else it is detected from a bounded sample), the zone of naive timestamps, the
+    platform and a column mapping; ``progress`` shows a bar on standard error (default: when it is a terminal).
+    """
+    return [ingest_file(case, p, options, progress=progress) for p in paths]
 
 
 def ingest_file(
@@ -63,7 +86,7 @@ def _ingest_source(
     sha_future = hashing.submit(sha256_file, source.path)
     hashing.shutdown(wait=False)
     bar = _progress_bar(source, progress)
-    case.begin_staging()
+    staging = Staging(case)
     timezone = options.timezone
     try:
         sha, known = None, False
@@ -74,7 +97,7 @@ def _ingest_source(
                 if known:
                     break
             timezone = timezone or chunk.timezone
-            case.stage(
+            staging.add(
                 to_table(chunk.items, ITEM_SCHEMA),
                 to_table(chunk.accounts, ACCOUNT_SCHEMA),
                 chunk.rejects,
@@ -83,19 +106,11 @@ def _ingest_source(
             sha = sha_future.result()
             known = _already_ingested(case, summary, sha, adapter_name, opts)
         if known:
-            case.rollback()
+            staging.rollback()
             return summary
-        case.commit_staging(
-            summary,
-            path=path,
-            sha=sha,
-            size=source.size,
-            options_json=opts,
-            platform=options.platform,
-            timezone=timezone,
-        )
+        staging.commit(summary, SourceRecord(path, sha, source.size, opts, options.platform, timezone))
     except BaseException as exc:
-        case.rollback()
+        staging.rollback()
         if isinstance(exc, duckdb.OutOfMemoryException):
             raise BotwatchError(
                 f"{path.name}: out of memory while storing; split the file or {MEMORY_HINT}"
@@ -108,9 +123,13 @@ def _ingest_source(
 
 
 def _already_ingested(case: Case, summary: IngestSummary, sha: str, adapter_name: str, opts: str) -> bool:
-    previous = case.source_by_sha(sha, adapter_name, opts)
-    if previous is None:
+    row = case.con.execute(
+        "SELECT source_id FROM sources WHERE sha256=? AND format=? AND options=?::JSON",
+        [sha, adapter_name, opts],
+    ).fetchone()
+    if row is None:
         return False
+    previous = row[0]
     summary.status = f"already ingested as source {previous}; nothing changed"
     summary.source_id = previous
     return True
@@ -138,3 +157,38 @@ def _progress_bar(source: SourceFile, progress: bool | None):
     bar = tqdm(total=source.size, unit="B", unit_scale=True, desc=source.name, leave=False, file=sys.stderr)
     source.progress = bar.update
     return bar
+
+
+def sha256_file(path: Path) -> str:
+    """The sha256 of a file's bytes, read a megabyte at a time."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_timezone(tz: str | None) -> str | None:
+    """``tz`` when it is an IANA zone name (or None); otherwise a one-line error."""
+    if tz is None:
+        return None
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BotwatchError(
+            f"unknown timezone {tz!r}; use an IANA name such as Asia/Almaty, Europe/Moscow or UTC"
+        ) from None
+    return tz
+
+
+def options_json(options: IngestOptions) -> str:
+    """The options that make a source's identity (with its sha256), as canonical JSON."""
+    return json.dumps(
+        {
+            "format": options.format,
+            "timezone": options.timezone,
+            "platform": options.platform,
+            "mapping": dict(options.mapping),
+        },
+        sort_keys=True,
+    )

@@ -31,10 +31,10 @@ from botwatch.ingest.base import (
     SourceFile,
     dumps,
     first_json_line,
-    json_line_records,
     map_records,
 )
 from botwatch.ingest.fields import as_bool, as_int, as_str, unique_strings
+from botwatch.ingest.lines import json_line_records
 from botwatch.ingest.zeeschuimer import NO_LANGUAGE
 
 # A page has these (and __twarc); a flattened tweet or user has __twarc too, so __twarc alone does not make a page.

@@ -29,11 +29,11 @@ from botwatch.ingest.base import (
     IngestOptions,
     SourceFile,
     dumps,
-    json_line_records,
     map_records,
     read_line,
     sample_text,
 )
+from botwatch.ingest.lines import json_line_records
 from botwatch.store.sql import URL_RE
 
 PLATFORM = "vk"

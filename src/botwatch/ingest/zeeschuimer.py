@@ -29,10 +29,10 @@ from botwatch.ingest.base import (
     SourceFile,
     dumps,
     first_json_line,
-    json_line_records,
     map_records,
 )
 from botwatch.ingest.fields import as_bool, as_epoch, as_int, as_str, first_of, lookup, unique_strings
+from botwatch.ingest.lines import json_line_records
 
 _ENVELOPE_MARKERS = ("nav_index", "timestamp_collected")
 # Twitter's codes for "no language": undetermined, no linguistic content, media/hashtags/mentions/cashtags only.

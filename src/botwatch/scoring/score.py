@@ -155,23 +155,42 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
         reasons = [t[2] for t in ordered if t[1] > 0]
         features = {t[0]: round(t[1], 4) for t in ordered}
         score_rows.append(
-            (run_id, platform, acct, score, flagged, member.get(key), reasons, json.dumps(features))
+            {
+                "run_id": run_id,
+                "platform": platform,
+                "account_id": acct,
+                "score": score,
+                "flagged": flagged,
+                "campaign_id": member.get(key),
+                "reasons": reasons,
+                "features": json.dumps(features),
+            }
         )
         for n, (kind, s, text, ids) in enumerate(ordered, 1):
             evidence_rows.append(
-                (run_id, f"E-{platform}-{acct}-{n}", platform, acct, member.get(key), kind, text, ids, s)
+                {
+                    "run_id": run_id,
+                    "evidence_id": f"E-{platform}-{acct}-{n}",
+                    "platform": platform,
+                    "account_id": acct,
+                    "campaign_id": member.get(key),
+                    "detector": kind,
+                    "description": text,
+                    "item_ids": ids,
+                    "weight": s,
+                }
             )
     if score_rows:
         insert_rows(con, "account_scores", score_rows)
         insert_rows(con, "evidence", evidence_rows)
     # every other account scores 0
     con.execute(
-        f"""INSERT INTO account_scores
+        f"""INSERT INTO account_scores (run_id, platform, account_id, score, flagged, campaign_id, reasons, features)
             SELECT {run_id}, a.platform, a.account_id, 0.0, false, NULL, []::VARCHAR[], '{{}}'::JSON FROM accounts a
             WHERE NOT EXISTS (SELECT 1 FROM account_scores s WHERE s.run_id = {run_id}
                               AND s.platform = a.platform AND s.account_id = a.account_id)"""
     )
-    n_flagged = sum(1 for r in score_rows if r[4])
+    n_flagged = sum(1 for r in score_rows if r["flagged"])
     return {"scored": len(score_rows), "flagged": n_flagged}
 
 
@@ -268,7 +287,10 @@ def _flags_and_membership(con, run_id: int, p: dict, signals) -> tuple[set, dict
         joins = ""
         if key not in in_campaign and cid is not None:
             joins = "; joins the campaign whose members wrote most of it"
-            con.execute("INSERT INTO campaign_accounts VALUES (?, ?, ?, ?)", [run_id, cid, platform, acct])
+            con.execute(
+                "INSERT INTO campaign_accounts (run_id, campaign_id, platform, account_id) VALUES (?, ?, ?, ?)",
+                [run_id, cid, platform, acct],
+            )
         if any((platform, c) in recurrent for c in clusters):
             why = "it recurs under the same posts: several accounts wrote it together on several days, beyond chance"
         else:

@@ -1,5 +1,5 @@
-"""The case database (DuckDB, embedded) and its schema."""
+"""The case database (DuckDB, embedded) and its schema: the ground floor, importing nothing above it."""
 
-from botwatch.store.case import Case, IngestSummary
+from botwatch.store.case import Case
 
-__all__ = ["Case", "IngestSummary"]
+__all__ = ["Case"]
