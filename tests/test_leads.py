@@ -194,6 +194,7 @@ def test_no_leads_and_nothing_to_change(case):
         "leads": 0,
         "account_group_leads": 0,
         "text_cluster_leads": 0,
+        "campaign_writers_leads": 0,
     }
     assert con.execute("SELECT * FROM evidence ORDER BY evidence_id").fetchall() == before
 
@@ -222,3 +223,28 @@ def test_with_the_real_scoring_no_campaign_lacks_a_flag(case):
     assert not con.execute(
         "SELECT count(*) FROM evidence WHERE description LIKE 'member of campaign C%' AND campaign_id IS NULL"
     ).fetchone()[0]
+
+
+def test_a_flagged_campaigns_other_writers_are_one_lead_ranked_first_among_ties(case):
+    con = case.con
+    # h9 writes C1's template T2 in both of its comments; h4 once, beside its other comment: too little
+    con.executemany(
+        "INSERT INTO cluster_items VALUES (1, 'T2', 'vk', ?, ?, 0.9)",
+        [("i-h9-1", "h9"), ("i-h9-2", "h9"), ("i-h4-2", "h4")],
+    )
+    assemble_campaigns(con, 1, seed=7)
+    score_by_hand(con)
+    summary = extract_leads(con, 1)
+    assert summary["campaign_writers_leads"] == 1
+    rows = con.execute(
+        "SELECT lead_id, kind, score, account_ids, cluster_ids, n_items, item_ids, description FROM leads "
+        "ORDER BY rank"
+    ).fetchall()
+    (lead,) = [r for r in rows if r[1] == "campaign_writers"]
+    assert (lead[3], lead[4], lead[5], sorted(lead[6])) == (["h9"], ["T2"], 2, ["i-h9-1", "i-h9-2"])
+    assert lead[7].startswith(
+        "1 account(s) not flagged write the templates of campaign C1 (T2; 2 comments on"
+    )
+    # h9's score (0.1) ties with other leads' mean scores: the campaign's other writers come first among them
+    tied = [r for r in rows if r[2] == lead[2]]
+    assert tied[0][1] == "campaign_writers"

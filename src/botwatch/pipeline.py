@@ -93,6 +93,7 @@ class DetectResult:
         if "leads" in c:
             lines.append(
                 f"  leads (not flagged): {c['leads']} ({c.get('account_group_leads', 0)} account groups, "
+                f"{c.get('campaign_writers_leads', 0)} campaigns' other writers, "
                 f"{c.get('text_cluster_leads', 0)} templates)"
             )
         lines.append(

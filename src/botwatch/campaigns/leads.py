@@ -12,9 +12,14 @@ A *campaign* must contain at least one flagged account. After scoring, :func:`ex
    at most ``max_accounts`` accounts (bigger ones are common phrases, the ``template_max_accounts`` of scoring)
    and no flagged account into a lead of kind ``text_cluster``. Clusters posted by exactly the same accounts are
    one lead; a cluster whose accounts all belong to one ``account_group`` lead is listed in that lead instead;
-3. ranks all leads by their **score**, the mean account score (``account_scores.score``) of their accounts: how
-   close, on average, the accounts came to being flagged. Ties go to more accounts, then to the smaller
-   q-value of the edges among them. Rank 1 (``L1``) is the most suspicious lead.
+3. for every campaign that stays, gathers the unflagged accounts outside any community that write its
+   templates (at least ``WRITER_MIN_ITEMS`` comments in them, and at least ``WRITER_MIN_SHARE`` of their texts)
+   into one lead of kind ``campaign_writers``: who else posts a flagged campaign's texts (an account writing
+   for two campaigns goes with the one it wrote more for);
+4. ranks all leads by their **score**, the mean account score (``account_scores.score``) of their accounts: how
+   close, on average, the accounts came to being flagged. Ties go to the kind in the order of ``LEAD_KINDS``
+   (a flagged campaign's other writers first: they post what flagged accounts post), then to more accounts,
+   then to the smaller q-value of the edges among them. Rank 1 (``L1``) is the most suspicious lead.
 
 Each lead's ``description`` and ``reasons`` say in words why it is a lead (what its accounts share) and why it is
 not flagged (no account flagged; the significance of the edges among them; timing-only links). Leads are never
@@ -33,7 +38,9 @@ import pyarrow as pa
 from botwatch.detectors import declared_layers
 from botwatch.store.rows import insert_rows
 
-LEAD_KINDS = ("account_group", "text_cluster")
+LEAD_KINDS = ("campaign_writers", "account_group", "text_cluster")  # also the order of ties in the ranking
+WRITER_MIN_ITEMS = 2  # comments in a campaign's templates that make an unflagged account one of its writers
+WRITER_MIN_SHARE = 0.5  # ... and the share of its texts they must be
 ITEMS_PER_LEAD = 100  # item ids kept per lead as examples (the lead's n_items counts them all)
 
 
@@ -47,6 +54,7 @@ def extract_leads(con, run_id: int, *, min_accounts: int = 3, max_accounts: int 
     kept = sorted((c for c in communities.values() if c["flagged"]), key=lambda c: c["order"])
     renamed = {c["campaign_id"]: f"C{i}" for i, c in enumerate(kept, 1)}
     candidates = _candidates(con, run, removed, min_accounts, max_accounts)
+    candidates += _campaign_writers(con, run, renamed)
     stats = _stats(con, run, candidates, renamed)
     rows, lead_of_campaign = _lead_rows(run, candidates, stats)
     _rewrite_campaigns(con, run, removed, renamed, lead_of_campaign)
@@ -59,6 +67,7 @@ def extract_leads(con, run_id: int, *, min_accounts: int = 3, max_accounts: int 
         "leads": len(rows),
         "account_group_leads": sum(1 for c in candidates if c["kind"] == "account_group"),
         "text_cluster_leads": sum(1 for c in candidates if c["kind"] == "text_cluster"),
+        "campaign_writers_leads": sum(1 for c in candidates if c["kind"] == "campaign_writers"),
     }
 
 
@@ -98,9 +107,9 @@ def _lead_rows(run: int, candidates: list[dict], stats: list[dict]) -> tuple[lis
         range(len(candidates)),
         key=lambda k: (
             -stats[k]["score"],
+            LEAD_KINDS.index(candidates[k]["kind"]),
             -len(candidates[k]["accounts"]),
             stats[k]["min_q"] if stats[k]["min_q"] is not None else 2.0,
-            LEAD_KINDS.index(candidates[k]["kind"]),
             candidates[k]["platform"],
             candidates[k]["cluster_ids"][:1],
             candidates[k]["accounts"][:1],
@@ -188,6 +197,47 @@ def _text_clusters(con, run: int, min_accounts: int, max_accounts: int) -> dict:
     return {k: sorted(v, key=_natural) for k, v in merged.items()}
 
 
+def _campaign_writers(con, run: int, renamed: dict) -> list[dict]:
+    """One ``campaign_writers`` candidate per kept campaign (``renamed``: old id -> new id) with unflagged
+    accounts outside every community that write its templates: at least ``WRITER_MIN_ITEMS`` of their comments
+    are in the campaign's templates, and at least ``WRITER_MIN_SHARE`` of their texts."""
+    if not renamed:
+        return []
+    kept = ", ".join(f"'{cid}'" for cid in renamed)
+    out = []
+    for cid, platform, accounts, clusters in con.execute(
+        f"""WITH camp AS (SELECT campaign_id, platform, unnest(cluster_ids) AS cluster_id FROM campaigns
+                          WHERE run_id = {run} AND campaign_id IN ({kept})),
+            w AS (SELECT camp.campaign_id, ci.platform, ci.account_id, count(DISTINCT ci.item_id) AS n,
+                         list(DISTINCT ci.cluster_id) AS clusters
+                  FROM cluster_items ci JOIN camp ON camp.platform = ci.platform AND camp.cluster_id = ci.cluster_id
+                  WHERE ci.run_id = {run} AND ci.account_id IS NOT NULL
+                  GROUP BY 1, 2, 3 HAVING count(DISTINCT ci.item_id) >= {int(WRITER_MIN_ITEMS)}
+                  QUALIFY row_number() OVER (PARTITION BY ci.platform, ci.account_id ORDER BY n DESC, campaign_id) = 1),
+            tot AS (SELECT platform, account_id, count(*) AS n_all FROM items SEMI JOIN w USING (platform, account_id)
+                    WHERE text IS NOT NULL AND trim(text) <> '' GROUP BY 1, 2)
+            SELECT w.campaign_id, w.platform, list(w.account_id ORDER BY w.account_id),
+                   list_distinct(flatten(list(w.clusters)))
+            FROM w JOIN tot USING (platform, account_id)
+            ANTI JOIN (SELECT platform, account_id FROM campaign_accounts WHERE run_id = {run}) m
+              USING (platform, account_id)
+            ANTI JOIN (SELECT platform, account_id FROM account_scores WHERE run_id = {run} AND flagged) f
+              USING (platform, account_id)
+            WHERE w.n >= {float(WRITER_MIN_SHARE)} * tot.n_all
+            GROUP BY 1, 2 ORDER BY 1, 2"""
+    ).fetchall():
+        out.append(
+            {
+                "kind": "campaign_writers",
+                "platform": platform,
+                "accounts": list(accounts),
+                "cluster_ids": sorted(clusters, key=_natural),
+                "of_campaign": renamed[cid],
+            }
+        )
+    return sorted(out, key=lambda c: _natural(c["of_campaign"]))
+
+
 def _natural(text: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
 
@@ -256,7 +306,26 @@ def _candidate_tables(candidates: list[dict]) -> dict[str, pa.Table]:
     groups = pa.table({"key": [k for k, c in enumerate(candidates) if c["kind"] == "account_group"]}).cast(
         pa.schema([("key", pa.int64())])
     )
-    return {"_lead_members": members, "_lead_clusters": clusters, "_lead_groups": groups}
+    writers = [
+        (k, c["platform"], cid)
+        for k, c in enumerate(candidates)
+        if c["kind"] == "campaign_writers"
+        for cid in c["cluster_ids"]
+    ]
+    writer_clusters = pa.table(
+        {
+            "key": [w[0] for w in writers],
+            "platform": [w[1] for w in writers],
+            "cluster_id": [w[2] for w in writers],
+        },
+        schema=pa.schema([("key", pa.int64()), ("platform", pa.string()), ("cluster_id", pa.string())]),
+    )
+    return {
+        "_lead_members": members,
+        "_lead_clusters": clusters,
+        "_lead_groups": groups,
+        "_lead_writer_clusters": writer_clusters,
+    }
 
 
 def _score_stats(con, run: int, stats: list[dict]) -> None:
@@ -294,6 +363,14 @@ def _edge_stats(con, run: int, stats: list[dict]) -> None:
         s["min_q"] = None if min_q is None else float(min_q)
 
 
+# the comments of campaign_writers leads: their accounts' own comments in the campaign's templates
+_WRITER_ITEMS = """
+    SELECT DISTINCT w.key, i.platform, i.item_id, i.channel, i.created_at FROM _lead_writer_clusters w
+    JOIN cluster_items ci ON ci.run_id = {run} AND ci.cluster_id = w.cluster_id AND ci.platform = w.platform
+    JOIN _lead_members m ON m.key = w.key AND m.platform = ci.platform AND m.account_id = ci.account_id
+    JOIN items i ON i.platform = ci.platform AND i.item_id = ci.item_id"""
+
+
 def _item_stats(con, run: int, stats: list[dict]) -> None:
     """Items, time span and pages: a text cluster's own comments; an account group's everything its members
     wrote."""
@@ -306,7 +383,9 @@ def _item_stats(con, run: int, stats: list[dict]) -> None:
               UNION ALL
               SELECT m.key, i.platform, i.item_id, i.channel, i.created_at FROM _lead_members m
               SEMI JOIN _lead_groups g ON g.key = m.key
-              JOIN items i ON i.platform = m.platform AND i.account_id = m.account_id),
+              JOIN items i ON i.platform = m.platform AND i.account_id = m.account_id
+              UNION ALL
+              SELECT * FROM ({_WRITER_ITEMS.format(run=run)})),
             ch AS (SELECT key, channel, count(*) AS n FROM it WHERE channel IS NOT NULL GROUP BY 1, 2),
             cha AS (SELECT key, list(channel ORDER BY n DESC, channel)[1:10] AS channels, count(*) AS n_channels
                     FROM ch GROUP BY 1),
@@ -327,6 +406,8 @@ def _example_stats(con, run: int, stats: list[dict]) -> None:
               SELECT c.key, ci.platform, ci.item_id FROM _lead_clusters c
               JOIN cluster_items ci ON ci.run_id = {run} AND ci.cluster_id = c.cluster_id
                 AND ci.platform = c.platform
+              UNION
+              SELECT key, platform, item_id FROM ({_WRITER_ITEMS.format(run=run)})
               UNION
               SELECT a.key, e.platform, unnest(e.evidence_item_ids) FROM _lead_members a
               SEMI JOIN _lead_groups g ON g.key = a.key
@@ -408,6 +489,19 @@ def _explain(c: dict, s: dict) -> tuple[str, list[str]]:
                 "busy accounts under busy posts also show by chance"
             )
         reasons.append(not_flagged + ", so this community is a lead, not a campaign")
+    elif c["kind"] == "campaign_writers":
+        camp = c["of_campaign"]
+        description = (
+            f"{n} account(s) not flagged write the templates of campaign {camp} ({templates}; "
+            f"{s['n_items']} comments on {pages}); {short}"
+        )
+        reasons.append(
+            f"each wrote at least {WRITER_MIN_ITEMS} comments in the templates of campaign {camp}, at least "
+            f"{WRITER_MIN_SHARE:.0%} of its texts ({s['n_items']} comments in all, template(s) {templates}, on "
+            f"{pages}{span}), but is not in the campaign: no significant edge links it to the campaign's members"
+        )
+        reasons.append(coordination)
+        reasons.append(not_flagged)
     else:
         plural = "s" if len(c["cluster_ids"]) > 1 else ""
         description = (

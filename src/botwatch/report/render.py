@@ -364,7 +364,11 @@ def campaign_html(c: dict, links: Links, timezone: str) -> str:
 
 
 # -- leads ----------------------------------------------------------------------------------------------------
-LEAD_KIND_NAMES = {"account_group": "account group", "text_cluster": "text cluster"}
+LEAD_KIND_NAMES = {
+    "account_group": "account group",
+    "campaign_writers": "campaign's other writers",
+    "text_cluster": "text cluster",
+}
 
 
 def _q_text(q) -> str:
