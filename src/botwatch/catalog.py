@@ -17,18 +17,33 @@ def settings_table() -> dict[str, tuple[Setting, ...]]:
     return {**table, "campaigns": CAMPAIGN_SETTINGS, "scoring": SCORING_SETTINGS}
 
 
-def setting_help(dotted: str) -> str:
-    """The help line of a setting named as in a run's recorded config (``detectors.near_duplicate.threshold``,
-    ``scoring.fdr``), or ``""``."""
+SEED_HELP = "seed of every randomised step (or botwatch detect --seed)"
+
+
+def config_name(dotted: str) -> tuple[str, str] | None:
+    """Where a key of a run's recorded config is set in a ``--config`` file, as ``(section, name)``:
+    ``detectors.near_duplicate.threshold`` is ``("near_duplicate", "threshold")``, ``scoring.fdr`` is
+    ``("scoring", "fdr")`` and ``seed`` (top level) is ``("", "seed")``; ``None`` for what a run records but
+    nobody sets (detector summaries, versions)."""
     parts = dotted.split(".")
-    if parts and parts[0] == "detectors":
+    if parts == ["seed"]:
+        return "", "seed"
+    if parts[0] == "detectors":
         parts = parts[1:]
-    if len(parts) != 2:
-        return ""
-    for s in settings_table().get(parts[0], ()):
-        if s.name == parts[1]:
+    elif parts[0] not in ("campaigns", "scoring"):
+        return None
+    return (parts[0], parts[1]) if len(parts) == 2 else None
+
+
+def setting_help(section: str, name: str, table: dict | None = None) -> str:
+    """The help line of setting ``name`` of config ``section`` (``""`` for the top level), or ``""``.
+    ``table`` is :func:`settings_table`'s answer, when the caller already has it."""
+    if (section, name) == ("", "seed"):
+        return SEED_HELP
+    for s in (table if table is not None else settings_table()).get(section, ()):
+        if s.name == name:
             return s.help
     return ""
 
 
-__all__ = ["setting_help", "settings_table"]
+__all__ = ["config_name", "setting_help", "settings_table"]

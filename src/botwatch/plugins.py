@@ -1,6 +1,6 @@
 """One plugin mechanism: Python entry points.
 
-botwatch's own adapters and detectors are registered exactly as a third-party package registers its own: as
+botwatch's own adapters, detectors and report sections are registered exactly as a third-party package registers its own: as
 entry points in the groups below, declared in the package's ``pyproject.toml``::
 
     [project.entry-points."botwatch.detectors"]
@@ -9,8 +9,11 @@ entry points in the groups below, declared in the package's ``pyproject.toml``::
     [project.entry-points."botwatch.adapters"]
     my-format = "my_package.ingest:MyFormatAdapter"
 
+    [project.entry-points."botwatch.report_sections"]
+    same_minute = "my_package.report:SameMinuteSection"
+
 Once the package is installed (``pip install my-package``), ``botwatch --help``, ``botwatch ingest --format``
-and ``botwatch detect`` see it; nothing in botwatch is edited. A plugin that fails to import is reported in one
+``botwatch detect`` and ``botwatch report`` see it; nothing in botwatch is edited. A plugin that fails to import is reported in one
 line naming the package, not with a traceback. ``register_adapter`` / ``register_detector`` add classes at run
 time (for tests and notebooks).
 
@@ -24,12 +27,16 @@ from importlib.metadata import EntryPoint, entry_points
 
 from botwatch.errors import BotwatchError
 
-GROUPS = {"adapters": "botwatch.adapters", "detectors": "botwatch.detectors"}
+GROUPS = {
+    "adapters": "botwatch.adapters",
+    "detectors": "botwatch.detectors",
+    "report_sections": "botwatch.report_sections",
+}
 
 
 @functools.cache
 def plugin_entry_points(kind: str) -> dict[str, EntryPoint]:
-    """The installed entry points of one kind (``"adapters"`` or ``"detectors"``), by name, sorted by name. When
+    """The installed entry points of one kind (``"adapters"``, ``"detectors"`` or ``"report_sections"``), by name, sorted by name. When
     two distributions declare the same name, botwatch's own wins, then the first distribution by name."""
     group = GROUPS[kind]
     found: dict[str, EntryPoint] = {}

@@ -42,22 +42,10 @@ from botwatch.report.data import (
     make_scoring_tables,
 )
 from botwatch.report.identity import Identities
-from botwatch.report.render import (
-    EXPLORE_HTML,
-    Links,
-    account_html,
-    campaign_html,
-    capped_note,
-    impact_html,
-    items_html,
-    leads_html,
-    methods_html,
-    network_html,
-    overview_html,
-    show,
-)
+from botwatch.report.render import Links, environment
+from botwatch.report.sections import Section, collect_sections, explore_data, render_sections
 
-__all__ = ["ReportLimits", "build_report", "collect_report_data", "embed_json", "write_report"]
+__all__ = ["ReportLimits", "Section", "build_report", "collect_report_data", "embed_json", "write_report"]
 
 DEFAULT_SEED = 0
 
@@ -99,8 +87,14 @@ def _search_dirs(con, case_path: Path | None) -> list[Path]:
 def collect_report_data(
     con, *, pseudonymizer=None, limits: ReportLimits | None = None, case_path=None
 ) -> ReportData:
-    """Everything the page shows, read from an open case connection (temp tables are created on it)."""
-    limits = limits or ReportLimits()
+    """Everything the page shows, read from an open case connection (temp tables are created on it): the data
+    the built-in sections share, then each section's own data step (:mod:`botwatch.report.sections`)."""
+    data = _collect_shared(con, pseudonymizer, limits or ReportLimits(), case_path)
+    data.sections = collect_sections(con, data)
+    return data
+
+
+def _collect_shared(con, pseudonymizer, limits: ReportLimits, case_path) -> ReportData:
     ids = Identities(pseudonymizer)
     overview = load_overview(con, limits)
     run = load_run(con)
@@ -111,6 +105,8 @@ def collect_report_data(
             "pseudonymized": pseudonymizer is not None,
             "limits": limits,
             "case_name": case_path.name if case_path and pseudonymizer is None else "case",
+            "ids": ids,
+            "sectioned": set(),
         },
         overview=overview,
         run=run,
@@ -150,17 +146,15 @@ def collect_report_data(
     data.items = load_items(con, collector, limits, ids)
     data.items_omitted = len(collector.refused)
     data.explore = load_explore(con, limits, ids, sectioned, collector)
-    data.meta["ids"] = ids
     data.meta["sectioned"] = sectioned
     return data
 
 
 def build_report(data: ReportData) -> str:
-    """The complete HTML page for ``data``."""
+    """The complete HTML page for ``data``: the page template around each section's template."""
     ids = data.meta.get("ids") or Identities()
     campaign_anchors = {c["campaign_id"]: c["anchor"] for c in data.campaigns}
     links = Links(ids, data.meta.get("sectioned", set()), data.items, campaign_anchors)
-    timezone = data.overview["timezone"]
     css = _asset("report.css")
     scripts = [_asset("cytoscape.min.js"), _asset("report.js")]
     csp = (
@@ -169,65 +163,19 @@ def build_report(data: ReportData) -> str:
         f"style-src {_csp_hash(css)}; img-src data:; font-src data:; connect-src 'none'; media-src 'none'; "
         "object-src 'none'; frame-src 'none'; worker-src 'none'; base-uri 'none'; form-action 'none'"
     )
-    explore = data.explore or {"accounts": [], "comments": [], "accounts_total": 0, "comments_total": 0}
     network = data.network or {"nodes": [], "edges": [], "nodes_total": 0, "edges_total": 0}
-    sections = [overview_html(data, links), methods_html(data)]
-    nav = [("overview", "Overview"), ("methods", "Methods")]
-    if data.run is not None:
-        sections.append(network_html(network, data.campaigns))
-        sections.append(
-            '<section id="campaigns"><h2>Campaigns</h2>'
-            + "".join(campaign_html(c, links, timezone) for c in data.campaigns)
-            + ("<p>No campaigns were found.</p>" if not data.campaigns else "")
-            + "</section>"
-        )
-        sections.append(leads_html(data.leads, links))
-        sections.append(impact_html(data.impact, links))
-        sections.append(
-            EXPLORE_HTML.format(
-                n_com=len(explore["comments"]),
-                n_com_total=explore["comments_total"],
-                n_acc=len(explore["accounts"]),
-                n_acc_total=explore["accounts_total"],
-            )
-        )
-        sections.append(
-            '<section id="accounts"><h2>Accounts and their evidence</h2>'
-            + capped_note(data.accounts, "accounts")
-            + "".join(account_html(a, links) for a in data.accounts.rows)
-            + "</section>"
-        )
-        sections.append(items_html(data, links))
-        nav += [
-            ("network", "Network"),
-            ("campaigns", "Campaigns"),
-            ("leads", "Leads (not flagged)"),
-            ("impact", "Impact"),
-            ("explore", "Search"),
-            ("accounts", "Accounts"),
-            ("items", "Evidence items"),
-        ]
-    title = f"botwatch report: {data.meta['case_name']}"
-    nav_html = "".join(f'<a href="#{a}">{t}</a>' for a, t in nav)
-    badge = ' <span class="flag">pseudonymised</span>' if data.meta["pseudonymized"] else ""
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{csp}">
-<meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{show(title).replace("<bdi>", "").replace("</bdi>", "")}</title>
-<style id="__________cytoscape_stylesheet">{css}</style>
-</head><body>
-<header><h1>{show(title)}{badge}</h1><nav>{nav_html}</nav></header>
-<main>{"".join(sections)}</main>
-<footer><p>Made with botwatch {show(data.meta["version"])}. Includes Cytoscape.js (MIT License, Copyright (c)
-2016-2026 The Cytoscape Consortium).</p></footer>
-<script type="application/json" id="bw-network-data">{embed_json(network)}</script>
-<script type="application/json" id="bw-explore-data">{embed_json(explore)}</script>
-<script>{scripts[0]}</script>
-<script>{scripts[1]}</script>
-</body></html>
-"""
+    env = environment(tuple(sorted({section.package for section, _ in data.sections})))
+    page = env.get_template("botwatch/page.html.j2").render(
+        report=data,
+        title=f"botwatch report: {data.meta['case_name']}",
+        sections=render_sections(data, links, env),
+        csp=csp,
+        css=css,
+        scripts=scripts,
+        network_json=embed_json(network),
+        explore_json=embed_json(explore_data(data)),
+    )
+    return page + "\n"  # the template loader drops a file's last newline
 
 
 def write_report(

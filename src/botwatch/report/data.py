@@ -65,6 +65,7 @@ class ReportData:
     network: dict = field(default_factory=dict)
     impact: dict = field(default_factory=dict)
     explore: dict = field(default_factory=dict)
+    sections: list = field(default_factory=list)  # (Section, what its data step returned), in page order
 
 
 def rows(con, sql: str, params=None) -> list[dict]:
