@@ -15,13 +15,19 @@ DOC = ROOT / "docs" / "architecture.md"
 
 
 def _install_example(where: Path) -> None:
-    """Write the example module and a ``.dist-info`` with its entry points (what pip would install)."""
+    """Write the example package (its module and its template) and a ``.dist-info`` with its entry points (what
+    pip would install)."""
     doc = DOC.read_text(encoding="utf-8")
-    code = re.search(r"```python\n(# botwatch_example_plugin\.py\n.*?)```", doc, re.S).group(1)
+    code = re.search(r"```python\n(# botwatch_example_plugin/__init__\.py\n.*?)```", doc, re.S).group(1)
+    name, template = re.search(
+        r"```html\+jinja\n\{# (botwatch_example_plugin/templates/[\w.]+) #\}\n(.*?)```", doc, re.S
+    ).groups()
     project = tomllib.loads(
         re.search(r"```toml\n(# pyproject\.toml of the plugin package\n.*?)```", doc, re.S).group(1)
     )
-    (where / "botwatch_example_plugin.py").write_text(code, encoding="utf-8")
+    (where / name).parent.mkdir(parents=True)
+    (where / name).write_text(template, encoding="utf-8")
+    (where / "botwatch_example_plugin" / "__init__.py").write_text(code, encoding="utf-8")
     info = where / "botwatch_example_plugin-0.1.dist-info"
     info.mkdir()
     meta = project["project"]
@@ -29,7 +35,7 @@ def _install_example(where: Path) -> None:
         f"Metadata-Version: 2.1\nName: {meta['name']}\nVersion: {meta['version']}\n"
     )
     lines = []
-    for group, eps in meta["entry-points"].items():
+    for group, eps in meta["entry-points"].items():  # a package's templates/ travel as its package data
         lines.append(f"[{group}]")
         lines += [f"{name} = {target}" for name, target in eps.items()]
     (info / "entry_points.txt").write_text("\n".join(lines) + "\n")
@@ -69,6 +75,25 @@ def test_an_installed_plugin_is_seen_and_runs(tmp_path):
     assert detect.returncode == 0, detect.stderr
     assert "same_minute: edges=1" in detect.stdout
     assert "accounts flagged: 0" in detect.stdout  # a timing-only layer never flags alone
+
+    # its report section: after the leads, before the impact tables, with the one pair it found
+    out = tmp_path / "report.html"
+    report = _botwatch(["report", str(case), "--out", str(out)], plugin)
+    assert report.returncode == 0, report.stderr
+    page = out.read_text("utf-8")
+    assert '<a href="#same_minute">Same minute</a>' in page
+    section = page[page.index('<section id="same_minute">') :]
+    section = section[: section.index("</section>")]
+    assert "<td>u1</td><td>u2</td><td>3</td>" in section and "u3" not in section
+    assert page.index('<section id="leads"') < page.index('<section id="same_minute">')
+    assert page.index('<section id="same_minute">') < page.index('<section id="impact">')
+    # pseudonymised, it names the pair by their pseudonyms only
+    pseudo = tmp_path / "pseudo.html"
+    report = _botwatch(["report", str(case), "--out", str(pseudo), "--pseudonymize"], plugin)
+    assert report.returncode == 0, report.stderr
+    section = pseudo.read_text("utf-8").split('<section id="same_minute">', 1)[1].split("</section>", 1)[0]
+    assert re.search(r"<td>acct_\w+</td><td>acct_\w+</td><td>3</td>", section), section
+    assert "u1" not in section and "u2" not in section
 
 
 @pytest.mark.slow

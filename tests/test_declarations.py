@@ -105,18 +105,51 @@ def test_config_sections_and_values_are_checked(make_case):
         detect_case(case, config={"campaigns": 3})
 
 
-def test_the_report_explains_each_setting_of_the_run(tmp_path):
+def test_the_report_shows_each_setting_as_a_config_file_names_it(tmp_path):
+    import html as html_lib
+    import json
+    import re
+
     from botwatch.detectors.near_duplicate import NearDuplicateDetector
     from botwatch.report import write_report
 
     rows = [comment(f"i{i}", f"u{i}", "p1", 60 * i, text=f"words of my own number {i}") for i in range(3)]
+    config = tmp_path / "mine.toml"
+    config.write_text(
+        "seed = 3\n[near_duplicate]\nthreshold = 0.7\n[scoring]\nlocal_timezone = 'Asia/Almaty'\n"
+    )
     with Case(tmp_path / "c.duckdb") as case:
         insert_items(case, rows)
-        detect_case(case, seed=1)
-    html = write_report(tmp_path / "c.duckdb", tmp_path / "r.html").read_text("utf-8")
+        detect_case(case, config=str(config))
+    page = write_report(tmp_path / "c.duckdb", tmp_path / "r.html").read_text("utf-8")
     threshold = next(s for s in NearDuplicateDetector.settings if s.name == "threshold")
-    row = html[html.index("detectors.near_duplicate.threshold") :][:400]
-    assert "what it does" in html and threshold.help in row
+    row = "<td><code>[near_duplicate]</code></td><td><code>threshold</code></td><td><code>0.7</code></td>"
+    assert f"{row}<td>{threshold.help}</td>" in page
+    assert "<td></td><td><code>seed</code></td><td><code>3</code></td>" in page
+    assert "detectors.near_duplicate" not in page  # the run's internal key is not what a user types
+    assert "versions.duckdb" in page  # recorded facts stay, in their own table
+    # the table, typed into a config file as it reads, is accepted and reproduces the run's settings
+    table = page[page.index('<table class="config">') :]
+    table = table[: table.index("</table>")]
+    lines, current = [], None
+    for section, name, value in re.findall(
+        r"<tr><td>(?:<code>\[(\w+)\]</code>)?</td><td><code>(\w+)</code></td><td><code>(.*?)</code></td>",
+        table,
+    ):
+        if section and section != current:
+            lines.append(f"[{section}]")
+            current = section
+        lines.append(f"{name} = {html_lib.unescape(value)}")
+    assert lines[0] == "seed = 3" and "[scoring]" in lines
+    again = tmp_path / "again.toml"
+    again.write_text("\n".join(lines) + "\n")
+    with Case(tmp_path / "c.duckdb") as case:
+        detect_case(case, config=str(again))
+        first, second = (
+            {k: v for k, v in json.loads(c).items() if k not in ("summaries", "versions")}
+            for (c,) in case.con.execute("SELECT config FROM runs ORDER BY run_id").fetchall()
+        )
+    assert first == second and first["detectors"]["near_duplicate"]["threshold"] == 0.7
 
 
 def test_detect_keeps_a_memory_limit_the_case_was_opened_with(make_case):
