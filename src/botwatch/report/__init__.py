@@ -6,6 +6,10 @@ script and its style are inline, data is embedded as JSON, and a Content-Securit
 exact inline scripts and style (by SHA-256 hash) and ``data:`` images, so the page makes no network request and
 runs no other script even if a value escaped its escaping. Everything from the case is treated as hostile.
 
+The page is rendered from Jinja2 templates (``report/templates/``, autoescaped, see :mod:`.render`), one per
+section; sections are plugins (:mod:`.sections`, entry-point group ``botwatch.report_sections``), so an
+installed package can add one.
+
 Example::
 
     from botwatch.report import write_report

@@ -4,13 +4,16 @@ Templates live in ``report/templates/`` (package data) and in the ``templates/``
 a report section (:mod:`botwatch.report.sections`); each is named ``PACKAGE/FILE``, so botwatch's own are
 ``botwatch/page.html.j2``, ``botwatch/macros.html.j2`` and so on. The environment escapes by default
 (``autoescape=True``), refuses undefined names (``StrictUndefined``) and passes every printed value through
-:func:`show` first (``finalize``): case values are escaped, right-to-left text is isolated in ``<bdi>``, bidi
-controls are made visible and numbers and times are formatted, whether or not a template remembers to ask.
-The helpers below return :class:`markupsafe.Markup` built with ``Markup.format``, which escapes what it is given;
-only ``http``/``https`` URLs become links, and then with ``rel="noopener noreferrer"``. Anchors come from
-:class:`~botwatch.report.identity.Identities` and contain only ``[A-Za-z0-9_.-]``. ``|safe`` is used only on
-markup botwatch builds itself: the SVG charts (numbers and escaped labels), its own script and style, and JSON
-escaped for a script element (:func:`botwatch.report.embed_json`)."""
+:func:`printable` first (``finalize``): bidi controls are made visible, right-to-left text is isolated in
+``<bdi>``, numbers and times are formatted, and then autoescape escapes it, whether or not a template remembers
+to ask. ``row.name`` reads a dict's key first (:class:`ReportEnvironment`).
+
+The helpers return :class:`markupsafe.Markup` whose every value from the case went through :func:`show`
+(``printable``, then escaped); only ``http``/``https`` URLs become links, and then with ``rel="noopener
+noreferrer"``. Anchors come from :class:`~botwatch.report.identity.Identities` and contain only
+``[A-Za-z0-9_.-]`` (escaped all the same). ``|safe`` is used only on markup botwatch builds itself: the SVG
+charts (numbers and escaped labels), its own script and style, and JSON escaped for a script element
+(:func:`botwatch.report.embed_json`); ``tests/test_report_sections.py`` holds that list."""
 
 from __future__ import annotations
 
@@ -38,24 +41,33 @@ def visible_controls(text: str) -> str:
     return BIDI_CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
 
 
-def show(value) -> Markup:
-    """Any value as escaped HTML text ('' for None), right-to-left text isolated in ``<bdi>``. Markup that
-    botwatch built is passed through as it is."""
+def printable(value) -> str:
+    """What a template prints for ``value``, before autoescape escapes it: '' for None, numbers with thousands
+    separators, times as ``YYYY-MM-DD HH:MM``, bidi controls made visible, right-to-left text isolated in
+    ``<bdi>`` (then escaped here, as markup). The environment's ``finalize``."""
+    if type(value) is str:  # most values: the fast path, escaped by the template's autoescape
+        if BIDI_CONTROLS.search(value):
+            value = visible_controls(value)
+        # right-to-left text is isolated so it cannot reorder what surrounds it
+        return Markup(f"<bdi>{escape(value)}</bdi>") if RTL.search(value) else value
     if isinstance(value, Markup):
         return value
     if value is None:
-        return Markup("")
+        return ""
     if isinstance(value, datetime):
-        return Markup(value.strftime("%Y-%m-%d %H:%M"))
+        return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, float):
-        return Markup(f"{value:.3g}")
+        return f"{value:.3g}"
     if isinstance(value, bool):
-        return Markup(str(value).lower())
+        return str(value).lower()
     if isinstance(value, int):
-        return Markup(f"{value:,}")
-    text = escape(visible_controls(str(value)))
-    # right-to-left text is isolated so it cannot reorder what surrounds it
-    return Markup("<bdi>{}</bdi>").format(text) if RTL.search(text) else text
+        return f"{value:,}"
+    return printable(str(value))
+
+
+def show(value) -> Markup:
+    """Any value as escaped HTML text, as a template prints it (:func:`printable`, then escaped)."""
+    return escape(printable(value))
 
 
 def plain(value) -> Markup:
@@ -79,17 +91,23 @@ def safe_url(url) -> str | None:
 def url_html(url) -> Markup:
     ok = safe_url(url)
     if ok is None:
-        return Markup('<span class="url">{}</span>').format(show(url)) if url else Markup("")
-    return Markup('<a class="url" href="{}" rel="noopener noreferrer" target="_blank">{}</a>').format(
-        ok, show(ok)
+        return Markup('<span class="url">%s</span>') % show(url) if url else Markup("")
+    return Markup('<a class="url" href="%s" rel="noopener noreferrer" target="_blank">%s</a>') % (
+        ok,
+        show(ok),
     )
+
+
+def url_list(urls, limit: int = 5) -> Markup:
+    """The first ``limit`` URLs through :func:`url_html`, separated by spaces."""
+    return Markup(" ".join([url_html(u) for u in (urls or [])[:limit]]))
 
 
 def swatch(colour: str) -> Markup:
     return Markup(
         '<svg class="swatch" width="12" height="12" aria-hidden="true"><rect width="12" height="12" '
-        'fill="{}"/></svg>'
-    ).format(colour)
+        f'fill="{escape(colour)}"/></svg>'
+    )
 
 
 def pct(part, whole) -> str:
@@ -101,7 +119,7 @@ def pct(part, whole) -> str:
 def meter(part, whole) -> Markup:
     if not whole:
         return Markup("")
-    return Markup('<meter min="0" max="1" value="{}"></meter>').format(f"{part / whole:.4f}")
+    return Markup(f'<meter min="0" max="1" value="{part / whole:.4f}"></meter>')
 
 
 def q_text(q) -> str:
@@ -120,7 +138,7 @@ def template_html(template: str | None) -> Markup:
     out, pos = [], 0
     for m in SLOT.finditer(template):
         out.append(show(template[pos : m.start()]))
-        out.append(Markup('<mark class="slot">{}</mark>').format(show(m.group())))
+        out.append(Markup('<mark class="slot">%s</mark>') % show(m.group()))
         pos = m.end()
     out.append(show(template[pos:]))
     return Markup("").join(out)
@@ -141,15 +159,18 @@ class Links:
             return Markup("")
         text = show(label or self.ids.account_label(platform, account_id))
         if (platform, account_id) in self.sectioned:
-            return Markup('<a href="#{}">{}</a>').format(self.ids.account_anchor(platform, account_id), text)
+            return _link(self.ids.account_anchor(platform, account_id), text)
         return text
 
     def item(self, platform, item_id, linked: bool = True) -> Markup:
         text = show(self.ids.item_label(platform, item_id))
         if linked and (platform, item_id) in self.items:
-            anchor = self.ids.item_anchor(platform, item_id)
-            return Markup('<a class="item-link" href="#{}">{}</a>').format(anchor, text)
-        return Markup('<span class="unlinked" title="not included in this report">{}</span>').format(text)
+            return _link(self.ids.item_anchor(platform, item_id), text, ' class="item-link"')
+        return Markup(f'<span class="unlinked" title="not included in this report">{text}</span>')
+
+    def cited(self, cited) -> Markup:
+        """``item`` for each ``(platform, item_id, linked)`` of ``cited``, separated by spaces."""
+        return Markup(" ".join([self.item(p, i, ok) for p, i, ok in cited]))
 
     def post(self, platform, post_id) -> Markup:
         """A post's id as plain text (under pseudonymisation its item pseudonym)."""
@@ -161,9 +182,25 @@ class Links:
         if not campaign_id:
             return Markup("")
         anchor = self.campaigns.get(campaign_id)
-        return (
-            Markup('<a href="#{}">{}</a>').format(anchor, show(campaign_id)) if anchor else show(campaign_id)
-        )
+        return _link(anchor, show(campaign_id)) if anchor else show(campaign_id)
+
+
+def _link(anchor: str, text: Markup, cls: str = "") -> Markup:
+    """A link to ``#anchor`` (anchors hold only ``[A-Za-z0-9_.-]``, escaped all the same) around ``text``."""
+    return Markup(f'<a{cls} href="#{escape(anchor)}">{text}</a>')
+
+
+class ReportEnvironment(jinja2.Environment):
+    """``row.name`` reads a dict's key before any attribute of the same name (``ev.items`` is the evidence's
+    items, not ``dict.items``), and without raising an exception per lookup in the large tables' loops."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
 
 
 @functools.cache
@@ -180,14 +217,19 @@ def environment(packages: tuple[str, ...] = ("botwatch",)) -> jinja2.Environment
             raise BotwatchError(
                 f"package {package!r} adds a report section but has no templates/ folder; reinstall or uninstall it"
             ) from None
-    env = jinja2.Environment(
+    env = ReportEnvironment(
         loader=jinja2.PrefixLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        finalize=show,
+        finalize=printable,
     )
     env.filters.update(
-        plain=plain, json_text=json_text, q_text=q_text, template_html=template_html, url_html=url_html
+        plain=plain,
+        json_text=json_text,
+        q_text=q_text,
+        template_html=template_html,
+        url_html=url_html,
+        url_list=url_list,
     )
     env.globals.update(
         pct=pct,
