@@ -23,6 +23,7 @@ step, scoped to ``report.run["run_id"]`` and bounded by ``report.meta["limits"]`
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from dataclasses import asdict
 
 from markupsafe import Markup
@@ -90,22 +91,20 @@ def collect_sections(con, report: ReportData) -> list[tuple[Section, dict]]:
     return chosen
 
 
-class guarded:
+@contextmanager
+def guarded(section: Section, step: str):
     """A failure inside a plugin's section is one line naming the section and its package; a failure in a
     built-in section is a bug in botwatch and keeps its traceback."""
-
-    def __init__(self, section: Section, step: str):
-        self.section, self.step = section, step
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, exc, tb):
-        if exc is None or self.section.package == "botwatch" or isinstance(exc, BotwatchError):
-            return False
+    try:
+        yield
+    except BotwatchError:
+        raise
+    except Exception as exc:
+        if section.package == "botwatch":
+            raise
         raise BotwatchError(
-            f"report section {self.section.name!r} from package {self.section.package!r} failed in its "
-            f"{self.step}: {type(exc).__name__}: {exc}; fix or uninstall that package"
+            f"report section {section.name!r} from package {section.package!r} failed in its {step}: "
+            f"{type(exc).__name__}: {exc}; fix or uninstall that package"
         ) from None
 
 
