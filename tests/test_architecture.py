@@ -55,6 +55,9 @@ def test_an_installed_plugin_is_seen_and_runs(tmp_path):
     help_text = _botwatch(["--help"], plugin).stdout
     assert "pipelog (botwatch-example-plugin)" in help_text
     assert "same_minute (botwatch-example-plugin)" in help_text
+    assert (
+        help_text.count("same_minute (botwatch-example-plugin)") == 2
+    )  # the detector and the report section
     assert "near_duplicate" in help_text and "telegram-desktop" in help_text
 
     data = tmp_path / "comments.pipelog"

@@ -43,13 +43,17 @@ def _options(fmt, timezone, platform, mapping) -> IngestOptions:
 
 class _Group(click.Group):
     """Turns BotwatchError (and a full disk, an unwritable folder or DuckDB out of memory) into a one-line
-    message and exit code 1; the help ends with the installed formats and detectors (plugins included)."""
+    message and exit code 1; the help ends with the installed formats, detectors and report sections (plugins included)."""
 
     def format_epilog(self, ctx, formatter):
         from botwatch.plugins import plugin_entry_points
 
         rows = []
-        for kind, label in (("adapters", "Formats"), ("detectors", "Detectors")):
+        for kind, label in (
+            ("adapters", "Formats"),
+            ("detectors", "Detectors"),
+            ("report_sections", "Report sections"),
+        ):
             try:
                 eps = plugin_entry_points(kind)
             except BotwatchError as exc:
