@@ -85,7 +85,8 @@ def section_package(tmp_path, monkeypatch):
     text = '<script>alert(1)</script> "q" \u202e שלום'
     (package / "__init__.py").write_text(f"TEXT = {text!r}\n" + SECTION_MODULE, encoding="utf-8")
     (package / "templates" / "echo.html.j2").write_text(
-        '<section id="echo"><h2>Echo</h2><p id="echo-text">{{ data.text }}</p><p>{{ data.comments }}</p></section>'
+        '<section id="echo"><h2>Echo</h2><p id="echo-text">{{ data.text }}</p><p>{{ data.comments }}</p>'
+        '<p id="echo-account">{{ links.account("vk", "bot1") }}</p></section>'
     )
     (package / "templates" / "typo.html.j2").write_text('<section id="typo">{{ data.txet }}</section>')
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
@@ -118,6 +119,17 @@ def test_a_third_party_section_is_escaped_by_default_and_placed_by_its_order(
         < page.index('<section id="impact">')
     )
     assert '<a href="#echo">Echo</a>' in page
+    assert '<p id="echo-account"><a href="#account-bot1">bot1</a></p>' in page
+
+
+def test_a_third_party_section_prints_pseudonyms_through_links(case_path, tmp_path, section_package):
+    from botwatch.privacy import Pseudonymizer
+
+    section_package("Echo")
+    page = write_report(case_path, tmp_path / "p.html", pseudonymize=True, salt="s").read_text("utf-8")
+    token = Pseudonymizer("s").account("vk", "bot1")
+    shown = re.search(r'<p id="echo-account">(.*?)</p>', page).group(1)
+    assert re.fullmatch(rf'<a href="#account-[\w.-]+">{token}</a>', shown) and "bot1" not in shown
 
 
 @pytest.mark.parametrize(
