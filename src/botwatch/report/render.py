@@ -33,7 +33,11 @@ BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 SLOT = re.compile(r"\{[^{}]*\}")
 _URL_BAD = re.compile(r"[\s\x00-\x1f\x7f<>\"'`\\]")
-LEAD_KIND_NAMES = {"account_group": "account group", "text_cluster": "text cluster"}
+LEAD_KIND_NAMES = {
+    "account_group": "account group",
+    "campaign_writers": "campaign's other writers",
+    "text_cluster": "text cluster",
+}
 
 
 def visible_controls(text: str) -> str:
