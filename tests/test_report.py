@@ -407,3 +407,24 @@ def test_lead_payloads_stay_text(tmp_path, html):
     leads = _part(text, '<section id="leads" class="leads">', '<section id="impact">')
     assert leads.count('<section class="lead"') == len(PAYLOADS)
     assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in leads and "<script" not in leads
+
+
+def test_campaign_template_rows_say_whether_each_writer_is_flagged_or_a_member(tmp_path):
+    from leads_case import FLAGGED, build_leads_case, score_by_hand
+
+    from botwatch.campaigns import assemble_campaigns
+    from botwatch.campaigns.leads import extract_leads
+
+    case = build_leads_case(tmp_path / "c.duckdb")
+    # h9, outside the campaign, also writes C1's template T2; a5 is a member of C1 but not flagged
+    case.con.execute("INSERT INTO cluster_items VALUES (1, 'T2', 'vk', 'i-h9-1', 'h9', 0.9)")
+    assemble_campaigns(case.con, 1, seed=7)
+    score_by_hand(case.con, flagged=FLAGGED - {"a5"})
+    extract_leads(case.con, 1)
+    case.close()
+    html = write_report(tmp_path / "c.duckdb", tmp_path / "r.html").read_text("utf-8")
+    c1 = _campaign_sections(html)["C1"]
+    rows = re.findall(r"<tr><td>[^<]*</td><td>(?:<a [^>]*>)?(\w+)(?:</a>)?</td><td>([^<]*)</td>", c1)
+    writers = dict(rows)
+    assert writers["a0"] == "flagged" and writers["a5"] == "member, not flagged"
+    assert writers["h9"] == "not in the campaign"

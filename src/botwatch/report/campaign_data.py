@@ -150,11 +150,18 @@ def _templates(
         matches = rows(
             con,
             """SELECT ci.platform, ci.item_id, coalesce(i.account_id, ci.account_id) AS account_id, i.created_at,
-                      i.text, ci.similarity, i.channel, count(*) OVER () AS total
+                      i.text, ci.similarity, i.channel, count(*) OVER () AS total,
+                      CASE WHEN f.account_id IS NOT NULL THEN 'flagged'
+                           WHEN m.account_id IS NOT NULL THEN 'member, not flagged'
+                           ELSE 'not in the campaign' END AS writer
                FROM cluster_items ci LEFT JOIN items i USING (platform, item_id)
+               LEFT JOIN rep_flagged f ON f.platform = ci.platform
+                 AND f.account_id = coalesce(i.account_id, ci.account_id)
+               LEFT JOIN (SELECT platform, account_id FROM rep_members WHERE campaign_id = ?) m
+                 ON m.platform = ci.platform AND m.account_id = coalesce(i.account_id, ci.account_id)
                WHERE ci.run_id = ? AND ci.cluster_id = ?
                ORDER BY i.created_at NULLS LAST, ci.item_id LIMIT ?""",
-            [run_id, cl["cluster_id"], limits.comments_per_template],
+            [campaign["campaign_id"], run_id, cl["cluster_id"], limits.comments_per_template],
         )
         for m in matches:
             m["text"] = clip(ids.text(m["text"]), limits.text_chars)
