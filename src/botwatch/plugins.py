@@ -24,7 +24,7 @@ from importlib.metadata import EntryPoint, entry_points
 
 from botwatch.errors import BotwatchError
 
-GROUPS = {"adapters": "botwatch.adapters", "detectors": "botwatch.detectors"}
+GROUPS = {"adapters": "botwatch.adapters", "detectors": "botwatch.detectors", "features": "botwatch.features"}
 
 
 @functools.cache
