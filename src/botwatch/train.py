@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from botwatch import __version__
+from botwatch._version import __version__
 from botwatch.errors import BotwatchError
 from botwatch.evaluate import read_labels
 from botwatch.pipeline import DEFAULT_SEED, _check_seed, _section, load_config

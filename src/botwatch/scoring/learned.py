@@ -204,21 +204,21 @@ def store_model(con, record: dict, model, replace: bool) -> str:
         con,
         "models",
         [
-            (
-                record["name"],
-                record["created_at"],
-                record["botwatch_version"],
-                record["sklearn_version"],
-                record["params"]["estimator"],
-                record["seed"],
-                json.dumps(record["features"]),
-                json.dumps(record["params"]),
-                json.dumps(record["training"]),
-                json.dumps(record["validation"]),
-                blob,
-                digest,
-                _sign(record["name"], digest),
-            )
+            {
+                "name": record["name"],
+                "created_at": record["created_at"],
+                "botwatch_version": record["botwatch_version"],
+                "sklearn_version": record["sklearn_version"],
+                "estimator": record["params"]["estimator"],
+                "seed": record["seed"],
+                "features": json.dumps(record["features"]),
+                "params": json.dumps(record["params"]),
+                "training": json.dumps(record["training"]),
+                "validation": json.dumps(record["validation"]),
+                "blob": blob,
+                "sha256": digest,
+                "signature": _sign(record["name"], digest),
+            }
         ],
     )
     return digest
@@ -306,19 +306,18 @@ def _reason_rows(run_id, name, keys, explain, contrib, X, baseline, feats, prob,
         for n, j in enumerate([j for j in np.argsort(-c)[:k] if c[j] >= MIN_REASON], 1):
             f = feats[j]
             rows.append(
-                (
-                    run_id,
-                    f"M-{platform}-{acct}-{n}",
-                    platform,
-                    acct,
-                    None,
-                    "model",
-                    f"model {name!r} (p = {prob[i]:.2f}): {f['name']} = {_fmt(X[i, j])} (typical "
+                {
+                    "run_id": run_id,
+                    "evidence_id": f"M-{platform}-{acct}-{n}",
+                    "platform": platform,
+                    "account_id": acct,
+                    "detector": "model",
+                    "description": f"model {name!r} (p = {prob[i]:.2f}): {f['name']} = {_fmt(X[i, j])} (typical "
                     f"{_fmt(baseline[j])}) raised p by {c[j]:.2f}{'' if f['flags'] else '; cannot flag on its own'}"
                     f" — {f['help']}",
-                    [],
-                    round(float(c[j]), 4),
-                )
+                    "item_ids": [],
+                    "weight": round(float(c[j]), 4),
+                }
             )
     return rows
 
@@ -331,7 +330,13 @@ def _write_scores(con, run_id, name, keys, prob, flagged, evidence, p) -> None:
     )
     rule = f"flags at p >= {float(p['flag_probability']):g} with a reason able to flag"
     rows = [
-        (a, b, round(float(x), 4), bool(f), f"model {name}: p = {x:.2f} ({rule})")
+        {
+            "platform": a,
+            "account_id": b,
+            "p": round(float(x), 4),
+            "f": bool(f),
+            "reason": f"model {name}: p = {x:.2f} ({rule})",
+        }
         for (a, b), x, f in zip(keys, prob, flagged)
     ]
     if rows:
