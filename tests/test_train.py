@@ -78,11 +78,8 @@ def _run(*args):
     return res
 
 
-FAST = {
-    "max_iter": 40,
-    "folds": 3,
-    "importance_repeats": 2,
-}  # small models: the tests check behaviour, not fit
+# small models, few folds: the tests check behaviour, not fit
+FAST = {"max_iter": 40, "folds": 2, "calibration_folds": 2, "importance_repeats": 1}
 
 
 @pytest.fixture(scope="module")
