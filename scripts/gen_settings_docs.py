@@ -39,7 +39,11 @@ def render() -> str:
         if ep.dist is not None and ep.dist.name == "botwatch"
     }
     for section, settings in settings_table().items():
-        if section not in own | {"campaigns", "scoring"}:  # an installed plugin documents its own settings
+        if section not in own | {
+            "campaigns",
+            "scoring",
+            "model",
+        }:  # an installed plugin documents its own settings
             continue
         rows = [f"## [{section}]\n", "| setting | default | allowed | what it does |", "|---|---|---|---|"]
         for s in settings:

@@ -135,6 +135,7 @@ FLOORS = {  # package or module -> floor; a module may import from its own floor
     "export": 6,
     "privacy": 2,
     "evaluate": 7,
+    "train": 7,
     "demo": 7,
     "pipeline": 7,
     "catalog": 5,

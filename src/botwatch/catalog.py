@@ -1,20 +1,21 @@
 """What is installed, in one place: every setting by config section (detectors found through their entry points,
-then campaigns and scoring). The config check, the report's settings table and ``docs/settings.md`` read it."""
+then campaigns, scoring and the learned model). The config check, the report's settings table and ``docs/settings.md`` read it."""
 
 from __future__ import annotations
 
 from botwatch.campaigns.assemble import CAMPAIGN_SETTINGS
 from botwatch.detectors import loadable_detectors, run_order
+from botwatch.scoring.learned import MODEL_SETTINGS
 from botwatch.scoring.score import SCORING_SETTINGS
 from botwatch.settings import Setting
 
 
 def settings_table() -> dict[str, tuple[Setting, ...]]:
-    """Every setting, by config section: each registered detector (in run order), then ``campaigns`` and
-    ``scoring``."""
+    """Every setting, by config section: each registered detector (in run order), then ``campaigns``,
+    ``scoring`` and ``model`` (the learned scorer: ``botwatch train`` and ``detect --model``)."""
     loaded = {cls.name: cls for cls in loadable_detectors()}
     table = {name: loaded[name].settings for name in run_order(list(loaded))}
-    return {**table, "campaigns": CAMPAIGN_SETTINGS, "scoring": SCORING_SETTINGS}
+    return {**table, "campaigns": CAMPAIGN_SETTINGS, "scoring": SCORING_SETTINGS, "model": MODEL_SETTINGS}
 
 
 SEED_HELP = "seed of every randomised step (or botwatch detect --seed)"

@@ -171,13 +171,18 @@ def info(case, as_json):
 @click.option(
     "--seed", type=int, default=None, help="Seed for every randomised step (recorded with the run)."
 )
-def detect(case, config, only, seed):
+@click.option(
+    "--model",
+    default=None,
+    help="Score with this stored model (botwatch train) instead of the hand-set scorer.",
+)
+def detect(case, config, only, seed, model):
     """Run the detectors, assemble campaigns and score accounts."""
     from botwatch.pipeline import detect_case
     from botwatch.store.case import check_case_path
 
     check_case_path(Path(case), must_exist=True)  # detect never creates a case
-    result = detect_case(case, config=config, only=only or None, seed=seed)
+    result = detect_case(case, config=config, only=only or None, seed=seed, model=model)
     click.echo(result.summary_text())
 
 
@@ -228,16 +233,48 @@ def export_cmd(case, what, fmt, out, pseudonymize, salt):
     help="CSV with account_id,label[,group]; label 1/0 or bot/human.",
 )
 @click.option("--json", "as_json", is_flag=True)
-def evaluate(case, labels, as_json):
-    """Precision, recall, F1, PR-AUC and campaign purity against labels."""
-    from botwatch.evaluate import evaluate_case
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write an HTML page with a reliability diagram.",
+)
+def evaluate(case, labels, as_json, out):
+    """Precision, recall, F1, PR-AUC, precision at fixed recall, reliability and campaign purity against labels."""
+    from botwatch.evaluate import evaluate_case, evaluation_text, write_evaluation
 
     result = evaluate_case(case, labels)
-    if as_json:
-        click.echo(json.dumps(result, indent=2))
-    else:
-        for k, v in result.items():
-            click.echo(f"{k}: {v}")
+    if out:
+        write_evaluation(result, out)
+    click.echo(json.dumps(result, indent=2) if as_json else evaluation_text(result))
+    if out and not as_json:
+        click.echo(f"wrote {out}")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(dir_okay=False))
+@click.option(
+    "--labels",
+    type=click.Path(exists=True, dir_okay=False),
+    required=True,
+    help="CSV with account_id,label[,group][,platform]; label 1/0 or bot/human (as evaluate reads).",
+)
+@click.option("--name", default="default", show_default=True, help="Name of the model in the case.")
+@click.option("--seed", type=int, default=None, help="Seed of the folds and the model (recorded with it).")
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False),
+    help="TOML or JSON file; its [model] table applies.",
+)
+@click.option("--replace", is_flag=True, help="Replace a stored model of the same name.")
+@click.option("--json", "as_json", is_flag=True, help="Print the stored record as JSON.")
+def train(case, labels, name, seed, config, replace, as_json):
+    """Fit a calibrated scorer on labelled accounts of the latest run, cross-validate it by account and store it
+    in the CASE; use it with botwatch detect CASE --model NAME."""
+    from botwatch.train import summary_text, train_case
+
+    record = train_case(case, labels, name=name, seed=seed, config=config, replace=replace)
+    click.echo(json.dumps(record, indent=2, default=str) if as_json else summary_text(record))
 
 
 @cli.command()

@@ -1,12 +1,20 @@
-"""Evaluate flagged accounts and campaigns against labels: ``account_id,label[,group][,platform]``."""
+"""Evaluate flagged accounts and campaigns against labels: ``account_id,label[,group][,platform]``.
+
+Besides precision, recall and F1 of the flags: PR-AUC, precision at recall 0.5/0.8/0.9, the Brier score and
+reliability bins of the scores (:mod:`botwatch.scoring.metrics`; the Brier score and the reliability diagram
+mean something only for a model's calibrated probabilities, not for the hand-set score, which ranks)."""
 
 from __future__ import annotations
 
 import csv
+import html
+import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
 from botwatch.errors import BotwatchError
+from botwatch.export.atomic import write_text_atomic
+from botwatch.scoring.metrics import reliability_svg, reliability_table, score_metrics
 from botwatch.store.case import Case
 
 POSITIVE = {"1", "bot", "true", "yes", "fake", "troll", "suspicious", "coordinated"}
@@ -73,6 +81,9 @@ def evaluate_case(case_path, labels_path) -> dict:
         run = case.con.execute("SELECT max(run_id) FROM runs").fetchone()[0]
         if run is None:
             raise BotwatchError(f"{case_path} has no detection run; run 'botwatch detect {case_path}' first")
+        config = json.loads(
+            case.con.execute("SELECT config FROM runs WHERE run_id = ?", [run]).fetchone()[0] or "{}"
+        )
         rows = case.con.execute(
             "SELECT platform, account_id, score, flagged, campaign_id FROM account_scores WHERE run_id = ?",
             [run],
@@ -118,8 +129,50 @@ def evaluate_case(case_path, labels_path) -> dict:
         "recall": round(recall, 4),
         "f1": round(f1, 4),
         "pr_auc": round(average_precision(y, s), 4) if sum(y) else None,
+        **_score_metrics(y, s),
+        "scorer": f"model {config['model']['model']}" if "model" in config else "hand-set",
         "campaigns_with_labelled_members": len(campaign_groups),
         "campaign_purity": round(purity, 4) if purity is not None else None,
         "groups": len(groups),
         "groups_recovered": recovered,
     }
+
+
+def _score_metrics(y: list[int], s: list[float]) -> dict:
+    m = score_metrics(y, s)
+    if m.get("pr_auc") is None:
+        return {}
+    return {k: m[k] for k in ("base_rate", "precision_at_recall", "brier", "reliability")}
+
+
+def evaluation_text(result: dict) -> str:
+    """The evaluation as text: one ``key: value`` line each, the reliability diagram as a table."""
+    lines = [f"{k}: {v}" for k, v in result.items() if k != "reliability"]
+    if result.get("reliability"):
+        lines += ["reliability (scores in equal-width bins):", reliability_table(result["reliability"])]
+    return "\n".join(lines)
+
+
+def write_evaluation(result: dict, out) -> Path:
+    """A small self-contained HTML page: the metrics table and the reliability diagram (SVG)."""
+    cells = "".join(
+        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(json.dumps(v, default=str))}</td></tr>"
+        for k, v in result.items()
+        if k != "reliability"
+    )
+    bins = result.get("reliability") or []
+    rows = "".join(
+        f"<tr><td>{b['lower']:.1f}-{b['upper']:.1f}</td><td>{b['n']}</td><td>{b['mean_predicted']:.3f}</td>"
+        f"<td>{b['observed']:.3f}</td></tr>"
+        for b in bins
+    )
+    page = (
+        '<!doctype html><html><head><meta charset="utf-8"><title>botwatch evaluation</title></head><body>'
+        f"<h1>Evaluation ({html.escape(str(result.get('scorer', '')))})</h1><table>{cells}</table>"
+        "<h2>Reliability</h2>"
+        + (reliability_svg(bins) if bins else "<p>no scores to bin</p>")
+        + "<table><tr><th>predicted</th><th>n</th><th>mean p</th><th>observed</th></tr>"
+        + rows
+        + "</table></body></html>\n"
+    )
+    return write_text_atomic(Path(out), page)

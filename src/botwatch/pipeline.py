@@ -19,6 +19,7 @@ from botwatch.detectors import RunContext, declared_tables, detector_names, get_
 from botwatch.errors import BotwatchError
 from botwatch.ingest import IngestOptions, IngestSummary, ingest
 from botwatch.parallel import release_memory
+from botwatch.scoring.learned import MODEL_SETTINGS, apply_model, load_model
 from botwatch.scoring.score import SCORING_SETTINGS, SCORING_TABLES, score_accounts
 from botwatch.settings import resolve
 from botwatch.store.case import Case, check_case_path
@@ -49,7 +50,7 @@ def _check_seed(seed) -> int:
 
 
 def _check_sections(cfg: dict, detectors: list[str]) -> None:
-    known = {"seed", "campaigns", "scoring", *detectors}
+    known = {"seed", "campaigns", "scoring", "model", *detectors}
     unknown = sorted(set(cfg) - known)
     if unknown:
         raise BotwatchError(
@@ -96,24 +97,36 @@ class DetectResult:
                 f"{c.get('campaign_writers_leads', 0)} campaigns' other writers, "
                 f"{c.get('text_cluster_leads', 0)} templates)"
             )
+        if "model" in self.scores:
+            m = self.scores["model"]
+            lines.append(
+                f"  model {m['model']} (sha256 {m['sha256'][:12]}): {m['flagged']} of {m['scored']} accounts flagged"
+                f" (hand-set rules: {self.scores.get('flagged', 0)})"
+            )
+            return "\n".join(lines)
         lines.append(
             f"  accounts flagged: {self.scores.get('flagged', 0)} of {self.scores.get('scored', 0)} with any signal"
         )
         return "\n".join(lines)
 
 
-def detect_case(case, config=None, only=None, seed: int | None = None) -> DetectResult:
-    """Run the detectors (each after those it requires), assemble campaigns and score accounts; record the run.
+def detect_case(
+    case, config=None, only=None, seed: int | None = None, model: str | None = None
+) -> DetectResult:
+    """Run the detectors (each after those it requires), assemble campaigns and score accounts (with the stored
+    model ``model`` when given, see :mod:`botwatch.scoring.learned`); record the run.
 
     ``only`` names the detectors to run; the detectors they ``require`` run too (their tables are written per
     run, so an earlier run's cannot serve), and the result says so (``DetectResult.required``)."""
-    plan = _plan(config, only, seed)
+    plan = _plan(config, only, seed, model)
     own = not isinstance(case, Case)
     if own:
         check_case_path(Path(case), must_exist=True)  # never create an empty case to detect on
     c = Case(case) if own else case
     try:
         con = c.con
+        if model is not None:
+            load_model(con, model)  # a missing or untrusted model stops the run before the detectors start
         run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
         result = DetectResult(run_id=run_id, seed=plan.seed, required=plan.required)
         if not c.memory_limit_chosen:
@@ -144,9 +157,11 @@ class _Plan:
     required: dict[str, list[str]]
     campaign_params: dict
     scoring_params: dict
+    model: str | None = None
+    model_params: dict = field(default_factory=dict)
 
 
-def _plan(config, only, seed) -> _Plan:
+def _plan(config, only, seed, model=None) -> _Plan:
     """Read and check the config, seed and detector choice; instantiate and validate the detectors."""
     cfg = config if isinstance(config, dict) else load_config(config)
     seed = _check_seed(seed if seed is not None else cfg.get("seed", DEFAULT_SEED))
@@ -170,6 +185,8 @@ def _plan(config, only, seed) -> _Plan:
         required=required,
         campaign_params=resolve("campaigns", CAMPAIGN_SETTINGS, _section(cfg, "campaigns")),
         scoring_params=resolve("scoring", SCORING_SETTINGS, _section(cfg, "scoring")),
+        model=model,
+        model_params=resolve("model", MODEL_SETTINGS, _section(cfg, "model")),
     )
 
 
@@ -208,6 +225,8 @@ def _run_plan(con, plan: _Plan, result: DetectResult) -> None:
     campaign_params, scoring_params = plan.campaign_params, plan.scoring_params
     result.campaigns = assemble_campaigns(con, run_id, seed, **campaign_params)
     result.scores = score_accounts(con, run_id, scoring_params)
+    if plan.model is not None:
+        result.scores["model"] = apply_model(con, run_id, plan.model, plan.model_params)
     result.campaigns.update(
         extract_leads(
             con,
@@ -230,6 +249,7 @@ def _record_run(con, plan: _Plan, result: DetectResult, started: dt.datetime) ->
         "detectors": {d.name: d.get_params() for d in plan.detectors},
         "campaigns": plan.campaign_params,
         "scoring": plan.scoring_params,
+        **({"model": {**result.scores["model"], **plan.model_params}} if plan.model is not None else {}),
         "summaries": result.detectors,
         "versions": _versions(),
     }
@@ -254,6 +274,7 @@ def _versions() -> dict:
     import leidenalg
     import numpy
     import pyarrow
+    import sklearn
 
     return {
         "botwatch": __version__,
@@ -262,6 +283,7 @@ def _versions() -> dict:
         "numpy": numpy.__version__,
         "igraph": igraph.__version__,
         "leidenalg": leidenalg.version,
+        "scikit-learn": sklearn.__version__,
     }
 
 

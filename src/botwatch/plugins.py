@@ -31,6 +31,7 @@ GROUPS = {
     "adapters": "botwatch.adapters",
     "detectors": "botwatch.detectors",
     "report_sections": "botwatch.report_sections",
+    "features": "botwatch.features",
 }
 
 

@@ -149,5 +149,16 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        4,
+        "models: scorers learned from labels, with their features, training data and validation",
+        """
+        CREATE TABLE models (
+            name VARCHAR PRIMARY KEY, created_at TIMESTAMP, botwatch_version VARCHAR, sklearn_version VARCHAR,
+            estimator VARCHAR, seed BIGINT, features JSON, params JSON, training JSON, validation JSON,
+            blob BLOB, sha256 VARCHAR, signature VARCHAR
+        );
+        """,
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
