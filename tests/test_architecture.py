@@ -128,6 +128,7 @@ FLOORS = {  # package or module -> floor; a module may import from its own floor
     "store": 1,
     "ingest": 2,
     "text": 2,
+    "images": 2,
     "detectors": 3,
     "campaigns": 4,
     "scoring": 5,

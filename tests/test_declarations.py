@@ -31,7 +31,7 @@ def test_builtin_declarations():
     layers = declared_layers()
     assert {n for n, layer in layers.items() if layer.timing_only} == {"co_reply"}
     assert layers["co_text"].targets == "templates" and not layers["co_avatar"].tested
-    assert set(declared_tables()) == {"edges", "text_clusters", "cluster_items"}
+    assert set(declared_tables()) == {"edges", "text_clusters", "cluster_items", "gallery_matches"}
     assert run_order(["coaction", "text_coordination", "near_duplicate"]) == [
         "near_duplicate",
         "text_coordination",

@@ -118,21 +118,79 @@ def _print_summaries(summaries) -> None:
 
 @cli.command()
 @click.argument("case", type=click.Path(dir_okay=False))
-@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.argument("inputs", nargs=-1, type=click.Path())
 @_ingest_options
+@click.option(
+    "--avatars",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder of profile pictures named <account_id>.<ext>, or listed in its map.csv (account_id,file); "
+    "their perceptual hashes are stored, never the images.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the per-file summaries as JSON.")
-def ingest(case, inputs, fmt, timezone, platform, mapping, as_json):
+def ingest(case, inputs, fmt, timezone, platform, mapping, avatars, as_json):
     """Ingest INPUT files into the CASE database (created when missing). An INPUT may be '-' (standard input)
-    or a pipe; it is read once into a temporary file beside the case."""
+    or a pipe; it is read once into a temporary file beside the case. --avatars hashes the pictures of the
+    accounts in the case (after the INPUTs)."""
+    from botwatch.images.avatars import hash_avatar_dir
     from botwatch.ingest import ingest as ingest_files
     from botwatch.store.case import Case
 
+    if not inputs and not avatars:
+        raise click.UsageError("give at least one INPUT file, or --avatars DIR")
     with Case(case) as c:
-        summaries = ingest_files(c, inputs, _options(fmt, timezone, platform, mapping))
+        summaries = ingest_files(c, inputs, _options(fmt, timezone, platform, mapping)) if inputs else []
+        counts = hash_avatar_dir(c.con, avatars) if avatars else None
     if as_json:
         click.echo(json.dumps([s.as_dict() for s in summaries], indent=2, default=str))
     else:
         _print_summaries(summaries)
+    if counts is not None:
+        click.echo(
+            f"{avatars}: pictures hashed {counts['hashed']}, refused {counts['refused']} "
+            f"(see avatar_hashes.reason), no such account in the case {counts['no_account']}",
+            err=as_json,
+        )
+
+
+@cli.group()
+def gallery():
+    """Reference galleries: hashes (never the images) of photos known to be stolen or generated."""
+
+
+@gallery.command("add")
+@click.argument("case", type=click.Path(dir_okay=False))
+@click.argument("folder", type=click.Path())
+@click.option(
+    "--name", required=True, help="Name of the gallery, cited in the evidence of matching accounts."
+)
+def gallery_add(case, folder, name):
+    """Hash every picture in FOLDER (and below) into gallery NAME of CASE (a gallery of that name is
+    replaced); accounts whose profile picture matches one are flagged at the next detect. FOLDER may instead be
+    a .parquet file from 'botwatch export --what galleries' (another newsroom's hashes)."""
+    from botwatch.images.avatars import add_gallery
+    from botwatch.store.case import Case
+
+    with Case(case) as c:
+        counts = add_gallery(c.con, folder, name)
+    click.echo(f"gallery {name}: {counts['hashed']} picture(s) hashed, {counts['refused']} refused")
+
+
+@gallery.command("list")
+@click.argument("case", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def gallery_list(case, as_json):
+    """The galleries of CASE with their numbers of pictures."""
+    from botwatch.images.avatars import list_galleries
+    from botwatch.store.case import Case, check_case_path
+
+    check_case_path(Path(case), must_exist=True)
+    with Case(case) as c:
+        rows = list_galleries(c.con)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+    for r in [] if as_json else rows:
+        click.echo(f"{r['gallery']}: {r['hashed']} hashed, {r['refused']} refused, added {r['added_at']}")
 
 
 @cli.command()
@@ -190,9 +248,10 @@ def detect(case, config, only, seed, model):
 @click.argument("case", type=click.Path(dir_okay=False))
 @click.option(
     "--what",
-    type=click.Choice(["accounts", "edges", "campaigns", "evidence", "items", "leads"]),
+    type=click.Choice(["accounts", "edges", "campaigns", "evidence", "items", "leads", "galleries"]),
     required=True,
-    help="The table; leads are groups and templates below the threshold, never flags. GEXF takes edges.",
+    help="The table; leads are groups and templates below the threshold, never flags; galleries are the "
+    "hashes of reference photos. GEXF takes edges.",
 )
 @click.option(
     "--format",
@@ -214,7 +273,7 @@ def detect(case, config, only, seed, model):
     "--salt", default=None, help="Salt for --pseudonymize (default: a random salt stored in the case)."
 )
 def export_cmd(case, what, fmt, out, pseudonymize, salt):
-    """Write accounts, edges, campaigns, evidence, items or leads to a file."""
+    """Write accounts, edges, campaigns, evidence, items, leads or galleries to a file."""
     from botwatch.export import export
 
     if out == "-":  # the bytes go to standard output, and nothing else does

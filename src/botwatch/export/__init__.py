@@ -1,7 +1,7 @@
 """Exports of a case's results: CSV, JSON Lines, Parquet, GEXF (Gephi) and SQLite (Datasette).
 
 ``export(case, what, fmt, out)`` writes one table (``accounts``, ``edges``, ``campaigns``, ``evidence``,
-``items`` or ``leads``) as CSV, JSONL or Parquet; the account network as GEXF (``what`` = ``edges``); or the
+``items``, ``leads`` or ``galleries``) as CSV, JSONL or Parquet; the account network as GEXF (``what`` = ``edges``); or the
 whole case as one SQLite file (any ``what``). ``out="-"`` writes one table or network to standard output. Results always come from the latest run. With
 ``pseudonymize=True`` every id, handle and name becomes a salted token (see :mod:`botwatch.privacy`), so a file
 can be shared without the people in it. Columns and attributes are listed in ``docs/exports.md``.
@@ -26,7 +26,7 @@ from botwatch.export.sqlite import write_sqlite
 from botwatch.export.tables import EDGES, FLAT_TABLES, NETWORK_NODES, latest_run, read_batches, require_run
 from botwatch.privacy import Pseudonymizer, open_case
 
-WHATS = ("accounts", "edges", "campaigns", "evidence", "items", "leads")
+WHATS = ("accounts", "edges", "campaigns", "evidence", "items", "leads", "galleries")
 FORMATS = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet", "gexf": ".gexf", "sqlite": ".db"}
 FLAT_WRITERS = {"csv": write_csv, "jsonl": write_jsonl, "parquet": write_parquet}
 GEXF_WHATS = ("edges",)  # GEXF holds the account network: its edges, with the accounts as nodes
@@ -57,7 +57,7 @@ def export(
 
     Parameters
     ----------
-    what : {"accounts", "edges", "campaigns", "evidence", "items", "leads"}
+    what : {"accounts", "edges", "campaigns", "evidence", "items", "leads", "galleries"}
         The table. GEXF takes ``edges`` and writes the network; SQLite writes every table.
     fmt : {"csv", "jsonl", "parquet", "gexf", "sqlite"}
     out : path or "-"

@@ -103,6 +103,7 @@ LAYOUTS: dict[str, Layout] = {
         facets=("kind", "platform"),
         label_column="description",
     ),
+    "galleries": Layout(indexes=("phash",), facets=("gallery",)),
 }
 
 VIEWS = {

@@ -198,7 +198,17 @@ LEADS = TableSpec(
     "flagged account, ranked (rank 1 = most suspicious), with why each is a lead and why it is not flagged.",
 )
 
-FLAT_TABLES = {t.name: t for t in (ACCOUNTS, EDGES, CAMPAIGNS, EVIDENCE, ITEMS, LEADS)}
+GALLERIES = TableSpec(
+    "galleries",
+    """SELECT gallery, sha256, hash_kind, phash, mirror, windows, width, height, added_at{private}
+       FROM galleries WHERE status = 'hashed' ORDER BY gallery, sha256""",
+    private=", file_name",
+    needs_run=False,
+    description="Reference galleries: perceptual hashes (never the images) of photos known to be stolen or "
+    "generated, so that another newsroom can check its own accounts against them (botwatch gallery add).",
+)
+
+FLAT_TABLES = {t.name: t for t in (ACCOUNTS, EDGES, CAMPAIGNS, EVIDENCE, ITEMS, LEADS, GALLERIES)}
 ALL_TABLES = {
     t.name: t
     for t in (
@@ -212,6 +222,7 @@ ALL_TABLES = {
         EDGES,
         EVIDENCE,
         LEADS,
+        GALLERIES,
     )
 }
 

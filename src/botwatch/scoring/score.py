@@ -16,6 +16,8 @@ evidence is more than timing:
 
 Edges of a layer its detector declares untested (``Layer.tested`` false, the rule-based ``co_avatar``) and edges
 without a q-value never flag alone: only together with a shared informative template.
+A profile picture found in one of the investigator's reference galleries flags (``gallery_flags``): that
+reference is the investigator's own evidence, not a pattern among accounts.
 So every flag cites at least one pair discovered at the layer's stated false-discovery rate (1 % by default),
 directly or through the template its discovered writers own.
 Timing alone, campaign membership, creation batches and office hours never flag an account
@@ -104,6 +106,13 @@ SCORING_SETTINGS = (
         Interval(float, 0, 1),
         "family-wise level of the recurrence test of templates (0: off)",
     ),
+    Setting(
+        "gallery_match",
+        0.9,
+        Interval(float, 0, 1),
+        "score strength of a picture found in a reference gallery",
+    ),
+    Setting("gallery_flags", True, IsBool(), "let a reference-gallery match flag the account on its own"),
 )
 SCORING_PARAMETERS = defaults_of(SCORING_SETTINGS)
 SCORING_CONSTRAINTS = constraints_of(SCORING_SETTINGS)
@@ -140,6 +149,7 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
     _edge_signals(con, run_id, p, signals)
     _template_signals(con, run_id, p, signals)
     flag_basis, member = _flags_and_membership(con, run_id, p, signals)
+    _gallery_signals(con, run_id, p, signals, flag_basis)
     _behavioural_signals(con, p, signals)
 
     # combine
@@ -487,6 +497,23 @@ def _flag_basis(con, run_id: int, p: dict) -> set[tuple[str, str]]:
                   UNION SELECT * FROM rule_pair)
         SELECT platform, account_a FROM basis UNION SELECT platform, account_b FROM basis""").fetchall()
     return {(platform, acct) for platform, acct in rows}
+
+
+def _gallery_signals(con, run_id: int, p: dict, signals, flag_basis: set) -> None:
+    """A profile picture found in a reference gallery (``gallery_matches``, written by ``shared_avatar``): the
+    investigator's own list of stolen or generated photos, so it flags when ``gallery_flags`` is on."""
+    for platform, acct, gallery, file_name, distance, how in con.execute(
+        """SELECT platform, account_id, gallery, file_name, distance, how FROM gallery_matches
+           WHERE run_id = ? ORDER BY 1, 2, distance, 3, 4""",
+        [run_id],
+    ).fetchall():
+        text = (
+            f"profile picture matches photo {file_name!r} of reference gallery {gallery!r} "
+            f"({how}, distance {distance} of 64 bits)"
+        )
+        signals[(platform, acct)].append(("gallery", float(p["gallery_match"]), text, []))
+        if p["gallery_flags"]:
+            flag_basis.add((platform, acct))
 
 
 def _behavioural_signals(con, p, signals) -> None:

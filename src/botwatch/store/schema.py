@@ -160,5 +160,24 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        5,
+        "perceptual hashes of profile pictures, reference galleries and their matches (never the images)",
+        """
+        CREATE TABLE avatar_hashes (
+            platform VARCHAR, account_id VARCHAR, origin VARCHAR, path VARCHAR, sha256 VARCHAR,
+            size_bytes BIGINT, width INTEGER, height INTEGER, hash_kind VARCHAR, phash VARCHAR, mirror VARCHAR,
+            windows VARCHAR[], status VARCHAR, reason VARCHAR, hashed_at TIMESTAMP
+        );
+        CREATE TABLE galleries (
+            gallery VARCHAR, file_name VARCHAR, sha256 VARCHAR, width INTEGER, height INTEGER, hash_kind VARCHAR,
+            phash VARCHAR, mirror VARCHAR, windows VARCHAR[], status VARCHAR, reason VARCHAR, added_at TIMESTAMP
+        );
+        CREATE TABLE gallery_matches (
+            run_id INTEGER, platform VARCHAR, account_id VARCHAR, gallery VARCHAR, file_name VARCHAR,
+            sha256 VARCHAR, distance INTEGER, how VARCHAR
+        );
+        """,
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
