@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -206,3 +207,25 @@ def test_read_only_folder_and_full_disk_are_one_line(tmp_path):
     assert "Read-only file system" in sections["ingest-ro"]
     leftovers = subprocess.run(["ls", "-a", str(full)], capture_output=True, text=True).stdout
     assert ".partial" not in leftovers
+
+
+def test_a_case_of_an_older_botwatch_is_upgraded_when_opened_read_only(tmp_path):
+    """report, export and info open read-only; a case made before the newest migrations used to stop them with
+    "needs a schema upgrade; open it once without read-only", which no command did."""
+    from botwatch.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+    path = tmp_path / "old.duckdb"
+    with Case(path) as c:
+        c.con.execute(
+            "INSERT INTO items (platform, item_id, account_id, kind, created_at) "
+            "VALUES ('vk', 'i1', 'a1', 'post', TIMESTAMP '2024-01-01 10:00:00')"
+        )
+        # as an older botwatch left it: the last migration's tables and row are not there
+        newest = MIGRATIONS[-1]
+        for table in re.findall(r"CREATE TABLE (\w+)", newest[2]):
+            c.con.execute(f"DROP TABLE {table}")
+        c.con.execute("DELETE FROM schema_migrations WHERE version = ?", [newest[0]])
+    with Case(path, read_only=True) as c:
+        versions = {r[0] for r in c.con.execute("SELECT version FROM schema_migrations").fetchall()}
+        assert max(versions) == SCHEMA_VERSION
+        assert c.con.execute("SELECT count(*) FROM items").fetchall()[0][0] == 1

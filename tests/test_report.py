@@ -428,3 +428,12 @@ def test_campaign_template_rows_say_whether_each_writer_is_flagged_or_a_member(t
     writers = dict(rows)
     assert writers["a0"] == "flagged" and writers["a5"] == "member, not flagged"
     assert writers["h9"] == "not in the campaign"
+
+
+def test_shared_avatars_section_groups_accounts_by_picture(led_html):
+    part = _part(led_html, '<section id="avatars">', "</section>")
+    # v0-v2 share one picture (co_avatar edges): one group of three, none of its pictures loaded from afar
+    assert "<h3>3 accounts, one picture</h3>" in part
+    assert all(f'href="#account-v{i}"' in part or f">v{i}<" in part for i in range(3))
+    assert "<img" not in part  # the case holds no picture files
+    assert 'href="#avatars"' in led_html  # in the page's navigation

@@ -127,8 +127,9 @@ def _collect_shared(con, pseudonymizer, limits: ReportLimits, case_path) -> Repo
     collector = ItemCollector(limits.evidence_items)
     data.accounts = load_accounts(con, run_id, limits, ids, collector)
     sectioned = {(a["platform"], a["account_id"]) for a in data.accounts.rows}
+    data.meta["search_dirs"] = _search_dirs(con, case_path)
     campaigns, data.campaigns_total = load_campaigns(
-        con, run_id, limits, ids, collector, overview["timezone"], _search_dirs(con, case_path)
+        con, run_id, limits, ids, collector, overview["timezone"], data.meta["search_dirs"]
     )
     all_ids = [
         r[0]

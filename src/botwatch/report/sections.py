@@ -150,6 +150,26 @@ class CampaignsSection(Section):
     name, title, order, template = "campaigns", "Campaigns", 40, "campaigns.html.j2"
 
 
+class AvatarsSection(Section):
+    """Accounts grouped by matching profile picture (``co_avatar`` edges: the same file, a CDN variant of one
+    URL, or a perceptual match), with reference-gallery hits; pictures embedded only when the case holds the
+    file and the report is not pseudonymised."""
+
+    name, title, order, template = "avatars", "Shared avatars", 45, "avatars.html.j2"
+
+    def data(self, con, report):
+        from botwatch.report.avatar_data import load_avatar_groups
+
+        groups = load_avatar_groups(
+            con,
+            report.run["run_id"],
+            report.meta["ids"],
+            report.meta.get("search_dirs", []),
+            report.meta["limits"],
+        )
+        return {"groups": groups} if groups else None
+
+
 class LeadsSection(Section):
     name, title, order, template = "leads", "Leads (not flagged)", 50, "leads.html.j2"
 

@@ -67,6 +67,10 @@ def _make_parent(path: Path) -> None:
         raise BotwatchError(f"cannot create the folder of case {path} ({exc.strerror})") from None
 
 
+class _NeedsUpgrade(Exception):
+    """A case opened read-only has migrations pending (it was made by an older botwatch)."""
+
+
 class Case:
     """An investigation's database file. Use as a context manager, or call :meth:`close`."""
 
@@ -92,6 +96,10 @@ class Case:
             self._configure(read_only, self.memory_limit)
             self._refuse_foreign()
             self._migrate(read_only)
+        except _NeedsUpgrade:
+            self.con.close()
+            self._upgrade_then_reopen(memory_limit)
+            return
         except duckdb.Error as exc:
             self.con.close()
             raise BotwatchError(f"cannot open case {self.path}: {_first_line(exc)}") from None
@@ -137,6 +145,23 @@ class Case:
                 f"{', '.join(columns)}); it is not a botwatch case and was left unchanged; pass a new path"
             )
 
+    def _upgrade_then_reopen(self, memory_limit: str | None) -> None:
+        """A case made by an older botwatch, opened read-only (report, export, info): apply the pending
+        migrations once (in one transaction, as any write open does), then open it read-only again."""
+        try:
+            Case(self.path, memory_limit=memory_limit).close()
+        except BotwatchError as exc:
+            raise BotwatchError(
+                f"{self.path} was made by an older botwatch and needs a schema upgrade, which could not be "
+                f"written ({exc}); copy the case to a folder you can write to"
+            ) from None
+        fresh = Case(self.path, read_only=True, memory_limit=memory_limit)
+        self.con, self.memory_limit, self.memory_limit_chosen = (
+            fresh.con,
+            fresh.memory_limit,
+            fresh.memory_limit_chosen,
+        )
+
     # -- lifecycle -------------------------------------------------------------------------------------------
     def __enter__(self) -> Case:
         return self
@@ -165,7 +190,7 @@ class Case:
         if not pending:
             return
         if read_only:
-            raise BotwatchError(f"{self.path} needs a schema upgrade; open it once without read-only")
+            raise _NeedsUpgrade()
         con.execute("BEGIN")
         if not has:
             con.execute(
