@@ -17,7 +17,18 @@ from botwatch.report import write_report
 from botwatch.report.sections import report_sections
 
 TEMPLATES = Path(sections_module.__file__).parent / "templates"
-BUILTIN = ["overview", "methods", "network", "campaigns", "leads", "impact", "explore", "accounts", "items"]
+BUILTIN = [
+    "overview",
+    "methods",
+    "network",
+    "campaigns",
+    "avatars",
+    "leads",
+    "impact",
+    "explore",
+    "accounts",
+    "items",
+]
 
 
 @pytest.fixture(scope="module")

@@ -83,7 +83,9 @@ def load_avatar_groups(con, run_id: int, ids, search_dirs: list[Path], limits: R
                     "data_uri": embed_avatar(paths.get(key), search_dirs, limits.avatar_bytes),
                 }
             )
-        target = g["target"] if not ids.pseudonymized or g["target"].startswith("photo:") else "a shared URL"
+        target = g["target"] or ""
+        if ids.pseudonymized and not target.startswith("photo:"):
+            target = "a shared URL"
         out.append(
             {
                 "platform": g["platform"],
