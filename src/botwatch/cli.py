@@ -171,13 +171,19 @@ def info(case, as_json):
 @click.option(
     "--seed", type=int, default=None, help="Seed for every randomised step (recorded with the run)."
 )
-def detect(case, config, only, seed):
+@click.option(
+    "--timezone",
+    default=None,
+    help="Local time zone of the case (IANA name, e.g. Asia/Almaty) for office hours and weekdays; default: "
+    "each source's ingest --timezone, or those signals are off.",
+)
+def detect(case, config, only, seed, timezone):
     """Run the detectors, assemble campaigns and score accounts."""
     from botwatch.pipeline import detect_case
     from botwatch.store.case import check_case_path
 
     check_case_path(Path(case), must_exist=True)  # detect never creates a case
-    result = detect_case(case, config=config, only=only or None, seed=seed)
+    result = detect_case(case, config=config, only=only or None, seed=seed, timezone=timezone)
     click.echo(result.summary_text())
 
 
