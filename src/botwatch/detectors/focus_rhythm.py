@@ -15,8 +15,8 @@ least ``min_items`` items), with Benjamini-Hochberg q-values over the accounts:
   is assumed.
 * ``regular_intervals``: Moran's statistic ``M = m ln(mean g) - sum ln g`` over the ``m`` gaps ``g`` (seconds + 1)
   between consecutive items; it is 0 for a metronome and grows with burstiness. Under a Poisson process (gaps
-  exponential) ``E[M] = m (gamma + psi(m) - ln m)`` and ``Var[M] ~ m (pi^2 / 6 - 1)``; the p-value is the
-  normal lower tail.
+  exponential) ``E[M] = m (gamma + psi(m) - ln m)`` and ``Var[M] = m pi^2 / 6 - m^2 psi'(m)``; the p-value is the
+  lower tail of the gamma distribution with that mean and variance.
 * ``short_lifetime``: the span between its first and last item, measured on the platform's item-time scale
   ``u`` (the share of the platform's items before a time, so that collection gaps do not count). For ``n`` items
   placed like the platform's, the chance that all fall within a span ``r`` is ``n r^(n-1) - (n-1) r^n`` (the range
@@ -42,11 +42,13 @@ SIGNALS = ("page_focus", "office_hours", "weekday_share", "regular_intervals", "
 
 
 def moran_pvalue(m: np.ndarray, stat: np.ndarray) -> np.ndarray:
-    """Lower-tail p-value of Moran's statistic for ``m`` gaps under exponential gaps (normal approximation)."""
+    """Lower-tail p-value of Moran's statistic for ``m`` exponential gaps: a gamma distribution with its exact
+    mean ``m (gamma + psi(m) - ln m)`` and variance ``m pi^2 / 6 - m^2 psi'(m)`` (the statistic is positive and
+    right-skewed; a normal approximation halves the rate of small p-values at 30 gaps)."""
     m = np.asarray(m, dtype=np.float64)
     mean = m * (np.euler_gamma + scipy.special.digamma(m) - np.log(m))
-    sd = np.sqrt(m * (math.pi**2 / 6 - 1))
-    return scipy.stats.norm.cdf((np.asarray(stat) - mean) / sd)
+    var = m * math.pi**2 / 6 - m * m * scipy.special.polygamma(1, m)
+    return scipy.stats.gamma.cdf(np.asarray(stat, dtype=np.float64), mean * mean / var, scale=var / mean)
 
 
 def range_pvalue(n: np.ndarray, r: np.ndarray) -> np.ndarray:

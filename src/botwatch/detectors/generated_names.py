@@ -8,7 +8,8 @@ sharing one shape, when the shape is rare in the case, is a trace of the tool th
 transliteration and folding of spelling variants (:mod:`botwatch.text.translit`, Russian and Kazakh in Cyrillic
 or Latin), which gives the kind (``first+last``, ``last+first``, ``initial+last``, ``first``, ``last`` or
 ``word`` when the letters are not the name), then the separators and the number of trailing digits:
-``first+last|_|d4``. Handles that contain the account id (``id123456``) are platform defaults and get no shape.
+``first+last|_|d4``. Handles that contain the account id (``id123456``, ids of five or more characters) are
+platform defaults and get no shape.
 
 **Shared pattern test.** An account's *peers* are the accounts it shares a significant edge with (any layer)
 and the members of its registration cohort (``registration_cohorts``). With ``m`` peers that have a shape, ``k``
@@ -48,7 +49,7 @@ def handle_shape(
     if not handle:
         return None
     h = handle.strip().lstrip("@")
-    if not h or account_id in h or h.isdigit():
+    if not h or h.isdigit() or (len(account_id) >= 5 and account_id in h):
         return None
     tokens = _TOKENS.findall(h)
     letters = skeleton("".join(t for t in tokens if t[0].isalpha()))

@@ -34,8 +34,8 @@ def account_feature_table(con, run_id: int | None = None) -> pa.Table:
         cols.append(f"max(s.value) FILTER (WHERE s.signal = {lit}) AS {_ident(name)}")
         if decl.tested:
             cols.append(
-                f"coalesce(least(300.0, max(-log10(greatest(s.p_value, 1e-300))) FILTER (WHERE s.signal = {lit})), "
-                f"0.0) AS {_ident(name + '_log10p')}"
+                f"coalesce(max(CASE WHEN s.p_value IS NOT NULL THEN least(300.0, -log10(greatest(s.p_value, 1e-300))) "
+                f"END) FILTER (WHERE s.signal = {lit}), 0.0) AS {_ident(name + '_log10p')}"
             )
     select = ", ".join(["a.platform", "a.account_id", *cols])
     return con.execute(
@@ -43,4 +43,4 @@ def account_feature_table(con, run_id: int | None = None) -> pa.Table:
             ON s.platform = a.platform AND s.account_id = a.account_id AND s.run_id = ?
             GROUP BY a.platform, a.account_id ORDER BY a.platform, a.account_id""",
         [int(run_id)],
-    ).arrow()
+    ).to_arrow_table()
