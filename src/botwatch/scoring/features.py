@@ -27,7 +27,7 @@ def _ident(name: str) -> str:
 def account_feature_table(con, run_id: int | None = None) -> pa.Table:
     """The feature table of ``run_id`` (default: the latest run with account signals) as an Arrow table."""
     if run_id is None:
-        run_id = con.execute("SELECT max(run_id) FROM account_signals").fetchone()[0] or 0
+        run_id = con.execute("SELECT max(run_id) FROM account_signals").fetchall()[0][0] or 0
     cols = []
     for name, decl in declared_signals().items():
         lit = "'" + name.replace("'", "''") + "'"
@@ -38,9 +38,8 @@ def account_feature_table(con, run_id: int | None = None) -> pa.Table:
                 f"END) FILTER (WHERE s.signal = {lit}), 0.0) AS {_ident(name + '_log10p')}"
             )
     select = ", ".join(["a.platform", "a.account_id", *cols])
-    return con.execute(
+    return con.sql(
         f"""SELECT {select} FROM accounts a LEFT JOIN account_signals s
-            ON s.platform = a.platform AND s.account_id = a.account_id AND s.run_id = ?
-            GROUP BY a.platform, a.account_id ORDER BY a.platform, a.account_id""",
-        [int(run_id)],
+            ON s.platform = a.platform AND s.account_id = a.account_id AND s.run_id = {int(run_id)}
+            GROUP BY a.platform, a.account_id ORDER BY a.platform, a.account_id"""
     ).to_arrow_table()
