@@ -191,7 +191,7 @@ def detect(case, config, only, seed, timezone):
 @click.argument("case", type=click.Path(dir_okay=False))
 @click.option(
     "--what",
-    type=click.Choice(["accounts", "edges", "campaigns", "evidence", "items", "leads"]),
+    type=click.Choice(["accounts", "edges", "campaigns", "evidence", "items", "leads", "signals"]),
     required=True,
     help="The table; leads are groups and templates below the threshold, never flags. GEXF takes edges.",
 )

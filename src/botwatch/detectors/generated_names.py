@@ -188,7 +188,7 @@ class GeneratedNameDetector(Detector):
             for acct, d in sorted(members):
                 if str(int(d)) in hits:
                     text = (
-                        f"its handle is one of {c} on the stem '{stem}' with {width}-digit numbers, {pairs} pair(s) of "
+                        f"its handle is one of {c} with the same letters and {width}-digit numbers, {pairs} pair(s) of "
                         f"which are consecutive where chance gives {lam:.2g} (p = {format_p(p)})"
                     )
                     rows.add(platform, acct, pairs, lam, p, f"{stem}#{width}", text)
