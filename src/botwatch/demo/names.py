@@ -62,7 +62,7 @@ class HandleMaker:
         rng = self.rng
         f, surname = _latin(first, int(rng.integers(2))), _latin(last, int(rng.integers(2)))
         sep = ("", "_", ".")[int(rng.integers(3))]
-        form = int(rng.integers(4))
+        form = int(rng.choice(4, p=[0.2, 0.5, 0.15, 0.15]))  # name + surname is the most common
         if form == 0:
             base = f"{f}{sep}{surname[:1]}"
         elif form == 1:
@@ -71,5 +71,7 @@ class HandleMaker:
             base = f"{surname}{sep}{f[:1]}"
         else:
             base = f
-        digits = ("07", "95", "1995", "2001", "777", "13", "88", "1987")[int(rng.integers(8))]
-        return f"{base}{sep if rng.random() < 0.5 else ''}{digits}"
+        digits = ("07", "95", "1995", "2001", "777", "13", "88", "1987", "1979", "2004")[
+            int(rng.integers(10))
+        ]
+        return f"{base}{sep if rng.random() < 0.3 else ''}{digits}"

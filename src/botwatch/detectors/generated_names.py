@@ -8,8 +8,8 @@ sharing one shape, when the shape is rare in the case, is a trace of the tool th
 transliteration and folding of spelling variants (:mod:`botwatch.text.translit`, Russian and Kazakh in Cyrillic
 or Latin), which gives the kind (``first+last``, ``last+first``, ``initial+last``, ``first``, ``last`` or
 ``word`` when the letters are not the name), then the separators and the number of trailing digits:
-``first+last|_|d4``. Handles that contain the account id (``id123456``, ids of five or more characters) are
-platform defaults and get no shape.
+``first+last|_|d4``. Handles that contain a longer account id (``id123456``, ids of five or more characters) are
+platform defaults and get no shape; a handle that is the account id itself (a Reddit username) keeps its shape.
 
 **Shared pattern test.** An account's *peers* are the accounts it shares a significant edge with (any layer)
 and the members of its registration cohort (``registration_cohorts``). With ``m`` peers that have a shape, ``k``
@@ -36,7 +36,7 @@ import scipy.stats
 from botwatch.detectors.account_signals import SignalRows, format_p, write_signal_rows
 from botwatch.detectors.base import Detector, Interval, RunContext, Setting, Signal
 from botwatch.detectors.significance import poisson_sf
-from botwatch.text.translit import skeleton
+from botwatch.text.translit import skeleton, to_latin
 
 _TOKENS = re.compile(r"[^\W\d_]+|\d+|[\W_]+")
 
@@ -49,25 +49,28 @@ def handle_shape(
     if not handle:
         return None
     h = handle.strip().lstrip("@")
-    if not h or h.isdigit() or (len(account_id) >= 5 and account_id in h):
+    if not h or h.isdigit() or (h != account_id and len(account_id) >= 5 and account_id in h):
         return None
     tokens = _TOKENS.findall(h)
     letters = skeleton("".join(t for t in tokens if t[0].isalpha()))
     digits = tokens[-1] if tokens[-1].isdigit() else ""
     seps = "".join(t for t in tokens if not t[0].isalnum())[:3]
-    parts = [skeleton(w) for w in re.findall(r"[^\W\d_]{2,}", display_name or "")]
-    parts = [w for w in parts if w]
+    words = [w for w in re.findall(r"[^\W\d_]{2,}", display_name or "") if skeleton(w)]
     kind = "word"
-    if parts:
-        first, last = parts[0], parts[-1]
+    if words:
+        first, last = words[0], words[-1]
         named = {
-            first + last: "first+last",
-            last + first: "last+first",
-            first[:1] + last: "initial+last",
-            first: "first",
-            last: "last",
+            skeleton(first + last): "first+last",
+            skeleton(last + first): "last+first",
+            skeleton(to_latin(first)[:1] + last): "initial+last",
+            skeleton(first): "first",
+            skeleton(last): "last",
         }
-        kind = named.get(letters, "word") if len(parts) > 1 else ("first" if letters == first else "word")
+        kind = (
+            named.get(letters, "word")
+            if len(words) > 1
+            else ("first" if letters == skeleton(first) else "word")
+        )
     if not letters:
         kind = "digits"
     return f"{kind}|{seps}|d{len(digits)}", f"{letters}|{seps}", digits

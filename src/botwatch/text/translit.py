@@ -4,7 +4,7 @@ A generated handle spells the display name in Latin letters, and operators (like
 systems: "Айгерим Нұрланқызы" becomes ``aigerim_nurlankyzy``, ``aygerim.nurlanqyzy`` or ``ajgerim_nurlankizi``.
 :func:`to_latin` transliterates one letter at a time with the table below (close to the Kazakh 2021 Latin
 alphabet and to passport-style Russian romanisation); :func:`skeleton` then folds the common variants (``q``/
-``k``, ``y``/``i``/``j``, ``kh``/``h``, ``zh``/``j``, ``w``/``v``, doubled letters, ``ts``/``c``...) so that all
+``k``, ``y``/``i``/``j``, ``kh``/``h``, ``zh``/``j``, ``w``/``v``, ``ya``/``ia``, doubled letters, ``ts``/``c``...) so that all
 of these spellings give the same string. Skeletons compare names; they are not meant to be read.
 """
 
@@ -26,7 +26,7 @@ CYRILLIC_TO_LATIN = {
 _FOLDS = (
     ("shch", "sh"), ("sch", "sh"), ("kh", "h"), ("zh", "j"), ("ch", "c"), ("ts", "c"), ("tz", "c"),
     ("ng", "n"), ("q", "k"), ("w", "v"), ("x", "ks"), ("yo", "o"), ("yu", "u"), ("ya", "a"), ("ye", "e"),
-    ("iy", "i"), ("ii", "i"), ("y", "i"), ("j", "i"), ("c", "k"),
+    ("iy", "i"), ("ii", "i"), ("y", "i"), ("j", "i"), ("c", "k"), ("ia", "a"), ("iu", "u"), ("io", "o"),
 )  # fmt: skip
 _DOUBLED = re.compile(r"(.)\1+")
 
