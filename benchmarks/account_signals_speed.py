@@ -49,7 +49,9 @@ def main() -> None:
         timeout_s=3600,
         log_prefix=folder / "detect",
     )
-    print(f"machine: {platform.node()}, {os.cpu_count()} cores, python {platform.python_version()}; load {os.getloadavg()}")
+    print(
+        f"machine: {platform.node()}, {os.cpu_count()} cores, python {platform.python_version()}; load {os.getloadavg()}"
+    )
     print(f"detect (account signals only), {args.n:,} comments: {m}")
     print((folder / "detect.out").read_text())
 
