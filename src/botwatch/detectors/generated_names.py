@@ -21,7 +21,8 @@ their shapes like the case's accounts do. q-values: Benjamini-Hochberg over acco
 stem; ``A`` counts pairs of its numbers that follow each other (``0142``, ``0143``). With ``c`` handles on the
 stem and numbers drawn independently, ``A`` is about Poisson with mean ``c (c - 1) / 10^d``; ``p = P(Poisson >=
 A)``. Accounts in such a pair carry the stem's p-value; q-values count every stem with two or more numbered
-handles as a test.
+handles as a test. A stem of more than ``max_stem_accounts`` handles (``name_34523`` for every account of an
+export) is a convention of the platform or the export and is not tested.
 
 Never flags an account alone: families, fan clubs and school classes name accounts alike.
 """
@@ -107,6 +108,12 @@ class GeneratedNameDetector(Detector):
         Setting(
             "fdr", 0.01, Interval(float, 0, 1), "false-discovery rate (Benjamini-Hochberg over accounts)"
         ),
+        Setting(
+            "max_stem_accounts",
+            1000,
+            Interval(int, 2, None),
+            "stems of more numbered handles are a platform's or an export's convention, not tested",
+        ),
     )
 
     def run(self, ctx: RunContext) -> dict:
@@ -171,8 +178,7 @@ class GeneratedNameDetector(Detector):
             rows.add(platform, key[1], k, m * f, p, mine[0], text)
         return rows
 
-    @staticmethod
-    def _sequences(shapes: dict) -> tuple[SignalRows, dict]:
+    def _sequences(self, shapes: dict) -> tuple[SignalRows, dict]:
         """Rows for accounts in consecutive pairs, and the number of stems tested per platform (every stem with
         two or more numbered handles: the multiplicity of the test)."""
         rows = SignalRows("sequential_handles")
@@ -180,6 +186,8 @@ class GeneratedNameDetector(Detector):
         for (platform, acct), (_, stem, d) in shapes.items():
             if d:
                 stems[(platform, stem, len(d))].append((acct, d))
+        cap = int(self.params["max_stem_accounts"])
+        stems = {k: v for k, v in stems.items() if len(v) <= cap}
         tested = Counter(platform for (platform, _, _), members in stems.items() if len(members) > 1)
         for (platform, stem, width), members in sorted(stems.items()):
             pairs, hits = _adjacent_pairs([d for _, d in members])
