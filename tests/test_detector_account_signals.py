@@ -20,6 +20,7 @@ from botwatch.detectors import RunContext
 from botwatch.detectors.focus_rhythm import FocusRhythmDetector, moran_pvalue, range_pvalue
 from botwatch.detectors.generated_names import GeneratedNameDetector, handle_shape
 from botwatch.detectors.registration import RegistrationCohortDetector, scan_windows
+from botwatch.pipeline import detect_case
 from botwatch.scoring.features import account_feature_table
 from botwatch.testing import check_detector
 from botwatch.text.translit import skeleton
@@ -246,3 +247,31 @@ def test_feature_table_has_a_row_per_account_even_without_signals(tmp_path):
         table = account_feature_table(case.con)
         assert table.num_rows == 2 and table.column("office_hours_log10p").to_pylist() == [0.0, 0.0]
         json.dumps(table.to_pylist())
+
+
+def test_on_the_demo_account_signals_change_no_flag_and_name_patterns_are_the_planted_ones(
+    demo_case, copy_case
+):
+    """The rule on a whole investigation: the flags with the account-signal detectors are the flags without them;
+    the generated-name evidence sits only on planted accounts."""
+    truth = {
+        (r["platform"], r["account_id"]): r["label"] == "1"
+        for r in csv.DictReader(open(demo_case.files.truth, encoding="utf-8"))
+    }
+    flags = {}
+    for name, only in (
+        ("with", None),
+        ("without", ["near_duplicate", "text_coordination", "coaction", "shared_avatar"]),
+    ):
+        path = copy_case(demo_case.path, f"{name}.duckdb")
+        with Case(path) as case:
+            detect_case(case, seed=5, only=only)
+            flags[name] = set(
+                case.con.execute("SELECT platform, account_id FROM account_scores WHERE flagged").fetchall()
+            )
+            if name == "with":
+                names = case.con.execute(
+                    "SELECT platform, account_id FROM evidence WHERE detector IN ('name_pattern', 'sequential_handles')"
+                ).fetchall()
+    assert flags["with"] == flags["without"] and flags["with"]
+    assert names and all(truth[k] for k in names)
