@@ -83,7 +83,7 @@ def write_signal_rows(
     )
     con.register("_signal_rows", table)
     try:
-        con.execute("INSERT INTO account_signals SELECT * FROM _signal_rows")
+        con.execute("INSERT INTO account_signals BY NAME SELECT * FROM _signal_rows")
     finally:
         con.unregister("_signal_rows")
     return int(sum(sig))
