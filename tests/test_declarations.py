@@ -174,7 +174,7 @@ def test_the_report_shows_each_setting_as_a_config_file_names_it(tmp_path):
     rows = [comment(f"i{i}", f"u{i}", "p1", 60 * i, text=f"words of my own number {i}") for i in range(3)]
     config = tmp_path / "mine.toml"
     config.write_text(
-        "seed = 3\n[near_duplicate]\nthreshold = 0.7\n[scoring]\nlocal_timezone = 'Asia/Almaty'\n"
+        "seed = 3\n[near_duplicate]\nthreshold = 0.7\n[focus_rhythm]\ntimezone = 'Asia/Almaty'\n"
     )
     with Case(tmp_path / "c.duckdb") as case:
         insert_items(case, rows)
