@@ -8,7 +8,9 @@ from botwatch.detectors import (
     Detector,
     Layer,
     Setting,
+    Signal,
     declared_layers,
+    declared_signals,
     declared_tables,
     register_detector,
     run_order,
@@ -31,7 +33,16 @@ def test_builtin_declarations():
     layers = declared_layers()
     assert {n for n, layer in layers.items() if layer.timing_only} == {"co_reply"}
     assert layers["co_text"].targets == "templates" and not layers["co_avatar"].tested
-    assert set(declared_tables()) == {"edges", "text_clusters", "cluster_items", "gallery_matches"}
+    assert set(declared_tables()) == {
+        "edges",
+        "text_clusters",
+        "cluster_items",
+        "account_signals",
+        "gallery_matches",
+    }
+    signals = declared_signals()
+    assert {"registration_cohort", "name_pattern", "office_hours", "page_focus"} <= set(signals)
+    assert not any(s.flags_alone for s in signals.values())
     assert run_order(["coaction", "text_coordination", "near_duplicate"]) == [
         "near_duplicate",
         "text_coordination",
@@ -93,6 +104,59 @@ def test_a_new_timing_only_layer_never_flags_alone(tmp_path, extra_detectors):
             assert flagged == expect, (timing_only, flagged)
 
 
+def test_account_signals_score_only_next_to_a_flagging_layer_unless_declared_to_flag(
+    tmp_path, extra_detectors
+):
+    """A plugin writes a significant per-account signal for u1..u3 and a non-timing edge u1-u2. Declared without
+    ``flags_alone``, the signal flags nobody, and adds evidence and score only to u1 and u2 (next to a flagging
+    layer), never to u3; declared ``flags_alone``, it flags all three."""
+
+    def make(flags_alone: bool):
+        class Cohort(Detector):
+            name = "test_cohort"
+            description = "test signal"
+            layers = (Layer("co_test", "did the same as"),)
+            signals = (Signal("test_wave", "in a test wave", flags_alone=flags_alone),)
+            tables = ("edges", "account_signals")
+
+            def run(self, ctx):
+                ctx.con.execute(
+                    "INSERT INTO edges (run_id, platform, account_a, account_b, layer, weight, q_value, p_value, "
+                    "significant, targets, evidence_item_ids) VALUES (?, 'test', 'u1', 'u2', 'co_test', 1, "
+                    "NULL, NULL, true, ['p1'], [])",
+                    [ctx.run_id],
+                )
+                for acct in ("u1", "u2", "u3"):
+                    ctx.con.execute(
+                        "INSERT INTO account_signals VALUES (?, 'test', ?, 'test_wave', 5, 0.1, 1e-9, 1e-8, true, "
+                        "'W1', 'created in wave W1', [])",
+                        [ctx.run_id, acct],
+                    )
+                return {}
+
+        return Cohort
+
+    rows = [comment(f"i{i}", f"u{i}", "p1", 3600 * i, text=f"words of my own number {i}") for i in (1, 2, 3)]
+    for flags_alone, expect in ((False, set()), (True, {"u1", "u2", "u3"})):
+        register_detector(make(flags_alone))
+        with Case(tmp_path / f"c{flags_alone}.duckdb") as case:
+            insert_items(case, rows)
+            run = detect_case(case, seed=1, only=["test_cohort"]).run_id
+            got = dict(
+                case.con.execute(
+                    "SELECT account_id, flagged FROM account_scores WHERE run_id = ? AND flagged", [run]
+                ).fetchall()
+            )
+            assert set(got) == expect
+            with_evidence = {
+                r[0]
+                for r in case.con.execute(
+                    "SELECT account_id FROM evidence WHERE run_id = ? AND detector = 'test_wave'", [run]
+                ).fetchall()
+            }
+            assert with_evidence == ({"u1", "u2", "u3"} if flags_alone else {"u1", "u2"})
+
+
 def test_config_sections_and_values_are_checked(make_case):
     case = make_case()
     with pytest.raises(BotwatchError, match="unknown section.*near_dupicate"):
@@ -116,7 +180,7 @@ def test_the_report_shows_each_setting_as_a_config_file_names_it(tmp_path):
     rows = [comment(f"i{i}", f"u{i}", "p1", 60 * i, text=f"words of my own number {i}") for i in range(3)]
     config = tmp_path / "mine.toml"
     config.write_text(
-        "seed = 3\n[near_duplicate]\nthreshold = 0.7\n[scoring]\nlocal_timezone = 'Asia/Almaty'\n"
+        "seed = 3\n[near_duplicate]\nthreshold = 0.7\n[focus_rhythm]\ntimezone = 'Asia/Almaty'\n"
     )
     with Case(tmp_path / "c.duckdb") as case:
         insert_items(case, rows)
@@ -161,10 +225,10 @@ def test_detect_keeps_a_memory_limit_the_case_was_opened_with(make_case):
 
 def test_a_bad_time_zone_is_refused_before_any_work(make_case):
     case = make_case()
-    with pytest.raises(
-        BotwatchError, match="'local_timezone' parameter of scoring must be an IANA time zone"
-    ):
-        detect_case(case, config={"scoring": {"local_timezone": "Mars/Olympus"}})
+    with pytest.raises(BotwatchError, match="'timezone' parameter of focus_rhythm must be an IANA time zone"):
+        detect_case(case, config={"focus_rhythm": {"timezone": "Mars/Olympus"}})
+    with pytest.raises(BotwatchError, match="'timezone' parameter of focus_rhythm"):
+        detect_case(case, timezone="Mars/Olympus")
 
 
 @pytest.mark.parametrize("seed", ["x", [1], 1.5, True, -1, 2**64])

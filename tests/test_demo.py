@@ -266,3 +266,31 @@ def test_demo_ingests_without_quarantine(demo_case):
         stored = set(case.con.execute("SELECT platform || ':' || account_id FROM accounts").fetchall())
     truth = {(f"{r['platform']}:{r['account_id']}",) for r in _truth(small.truth)}
     assert truth <= stored
+
+
+def test_vk_handles_come_from_a_generator_per_campaign_and_organic_users_have_digits_too(small):
+    from botwatch.detectors.generated_names import handle_shape
+
+    truth = {r["account_id"]: r["group"] for r in _truth(small.truth) if r["platform"] == "vk"}
+    users = [
+        u
+        for p in small.inputs
+        if p.name.startswith("users.get")
+        for r in _vk_responses(p)
+        for u in r["response"]
+    ]
+    shapes = defaultdict(Counter)
+    numbers = defaultdict(list)
+    for u in users:
+        name = f"{u['first_name']} {u['last_name']}"
+        shape = handle_shape(u["domain"], name, str(u["id"]))
+        shapes[truth[str(u["id"])]][shape[0] if shape else None] += 1
+        if truth[str(u["id"])] == "subtle-kk":
+            numbers["subtle-kk"].append(int(re.findall(r"\d+$", u["domain"])[0]))
+    assert shapes["vote-family"].most_common(1)[0] == ("first+last|_|d4", SPEC["vote-family"].n_accounts)
+    assert sorted(numbers["subtle-kk"]) == list(
+        range(min(numbers["subtle-kk"]), max(numbers["subtle-kk"]) + 1)
+    )
+    organic = shapes[""]
+    assert organic["first+last|_|d4"] >= 3  # look-alikes: real people write their name with a year
+    assert sum(n for s, n in organic.items() if s and s.endswith(("d2", "d3", "d4"))) > 100

@@ -234,13 +234,19 @@ def info(case, as_json):
     default=None,
     help="Score with this stored model (botwatch train) instead of the hand-set scorer.",
 )
-def detect(case, config, only, seed, model):
+@click.option(
+    "--timezone",
+    default=None,
+    help="Local time zone of the case (IANA name, e.g. Asia/Almaty) for office hours and weekdays; default: "
+    "each source's ingest --timezone, or those signals are off.",
+)
+def detect(case, config, only, seed, model, timezone):
     """Run the detectors, assemble campaigns and score accounts."""
     from botwatch.pipeline import detect_case
     from botwatch.store.case import check_case_path
 
     check_case_path(Path(case), must_exist=True)  # detect never creates a case
-    result = detect_case(case, config=config, only=only or None, seed=seed, model=model)
+    result = detect_case(case, config=config, only=only or None, seed=seed, model=model, timezone=timezone)
     click.echo(result.summary_text())
 
 
@@ -248,7 +254,9 @@ def detect(case, config, only, seed, model):
 @click.argument("case", type=click.Path(dir_okay=False))
 @click.option(
     "--what",
-    type=click.Choice(["accounts", "edges", "campaigns", "evidence", "items", "leads", "galleries"]),
+    type=click.Choice(
+        ["accounts", "edges", "campaigns", "evidence", "items", "leads", "galleries", "signals"]
+    ),
     required=True,
     help="The table; leads are groups and templates below the threshold, never flags; galleries are the "
     "hashes of reference photos. GEXF takes edges.",

@@ -111,14 +111,20 @@ class DetectResult:
 
 
 def detect_case(
-    case, config=None, only=None, seed: int | None = None, model: str | None = None
+    case,
+    config=None,
+    only=None,
+    seed: int | None = None,
+    model: str | None = None,
+    timezone: str | None = None,
 ) -> DetectResult:
     """Run the detectors (each after those it requires), assemble campaigns and score accounts (with the stored
-    model ``model`` when given, see :mod:`botwatch.scoring.learned`); record the run.
+    model ``model`` when given, see :mod:`botwatch.scoring.learned`); record the run. ``timezone`` (the case's
+    local zone) fills the ``timezone`` setting of every detector that declares one, unless the config sets it.
 
     ``only`` names the detectors to run; the detectors they ``require`` run too (their tables are written per
     run, so an earlier run's cannot serve), and the result says so (``DetectResult.required``)."""
-    plan = _plan(config, only, seed, model)
+    plan = _plan(config, only, seed, model, timezone)
     own = not isinstance(case, Case)
     if own:
         check_case_path(Path(case), must_exist=True)  # never create an empty case to detect on
@@ -161,8 +167,9 @@ class _Plan:
     model_params: dict = field(default_factory=dict)
 
 
-def _plan(config, only, seed, model=None) -> _Plan:
-    """Read and check the config, seed and detector choice; instantiate and validate the detectors."""
+def _plan(config, only, seed, model=None, timezone: str | None = None) -> _Plan:
+    """Read and check the config, seed and detector choice; instantiate and validate the detectors (``timezone``
+    fills the ``timezone`` setting of those that declare one, unless the config sets it)."""
     cfg = config if isinstance(config, dict) else load_config(config)
     seed = _check_seed(seed if seed is not None else cfg.get("seed", DEFAULT_SEED))
     names = detector_names()
@@ -176,7 +183,11 @@ def _plan(config, only, seed, model=None) -> _Plan:
         names = [n for n in names if n in only or n in required]
     detectors = []
     for name in run_order(names):
-        det = get_detector_class(name)(**_section(cfg, name))
+        cls = get_detector_class(name)
+        section = _section(cfg, name)
+        if timezone is not None and "timezone" in cls.parameters and "timezone" not in section:
+            section = {**section, "timezone": timezone}
+        det = cls(**section)
         det.validate_params()
         detectors.append(det)
     return _Plan(

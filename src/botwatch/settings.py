@@ -86,9 +86,14 @@ class IsText:
 
 @dataclass(frozen=True)
 class IsTimeZone:
-    """An IANA time zone name that this machine knows, e.g. ``Asia/Almaty``."""
+    """An IANA time zone name that this machine knows, e.g. ``Asia/Almaty``; with ``optional``, also ``""``
+    (no zone: what depends on it is off)."""
+
+    optional: bool = False
 
     def accepts(self, value: Any) -> bool:
+        if self.optional and value == "":
+            return True
         if not isinstance(value, str) or not value.strip():
             return False
         try:
@@ -98,7 +103,7 @@ class IsTimeZone:
         return True
 
     def describe(self) -> str:
-        return "an IANA time zone name such as 'Asia/Almaty'"
+        return "an IANA time zone name such as 'Asia/Almaty'" + (" or '' (off)" if self.optional else "")
 
 
 @dataclass(frozen=True)

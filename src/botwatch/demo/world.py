@@ -16,6 +16,7 @@ import numpy as np
 
 from botwatch.demo import phrases
 from botwatch.demo.campaigns import CAMPAIGNS, CampaignSpec, campaign_text
+from botwatch.demo.names import HandleMaker
 
 TIMEZONE = "Asia/Almaty"
 START_LOCAL = dt.datetime(2022, 10, 31)  # a Monday, three weeks before the 20 November 2022 election
@@ -224,6 +225,7 @@ class _Builder:
         self.end = start + self.cfg["days"] * 86400
         self.clock = _Clock(start, self.end)
         self.used_ids: set[str] = set()
+        self.handles = HandleMaker(seed)  # its own random stream: the rest of the world does not change
 
     # -- accounts --------------------------------------------------------------------------------------------
     def _new_id(self, platform: str, created: int, jitter: float) -> str:
@@ -281,6 +283,8 @@ class _Builder:
                     if nick
                     else f"id{acc.account_id}"
                 )
+                if not nick and self.handles.rng.random() < 0.3:  # real people put digits in handles too
+                    acc.domain = self.handles.organic(first, last)
                 if rng.random() < 0.15:
                     acc.avatar_url = "https://vk.com/images/camera_200.png"  # no photo: shared by design
                 else:
@@ -312,7 +316,7 @@ class _Builder:
                     followers=int(rng.integers(0, 12)),
                 )  # fmt: skip
                 if spec.platform == "vk":
-                    acc.domain = f"id{acc.account_id}"
+                    acc.domain = self.handles.planted(spec.name, first, last)
                     shared = avatars[int(rng.integers(len(avatars)))] if avatars else self._avatar_url()
                     if spec.avatar_mode == "same-name":  # same file, re-uploaded: other host, same name
                         shared = self._avatar_url(token=shared.split("/ig2/")[1].split(".jpg")[0])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 
-from botwatch.detectors.base import Detector, Interval, IsBool, Layer, OneOf, RunContext, Setting
+from botwatch.detectors.base import Detector, Interval, IsBool, Layer, OneOf, RunContext, Setting, Signal
 from botwatch.errors import BotwatchError
 from botwatch.plugins import load_plugin, plugin_entry_points
 
@@ -75,6 +75,11 @@ def declared_layers() -> dict[str, Layer]:
     return {layer.name: layer for cls in loadable_detectors() for layer in cls.layers}
 
 
+def declared_signals() -> dict[str, Signal]:
+    """Every per-account signal the registered detectors declare, by name (registry order)."""
+    return {signal.name: signal for cls in loadable_detectors() for signal in cls.signals}
+
+
 def declared_tables() -> tuple[str, ...]:
     """The result tables the registered detectors write per run (each once, in registry order)."""
     out: list[str] = []
@@ -91,7 +96,9 @@ __all__ = [
     "OneOf",
     "RunContext",
     "Setting",
+    "Signal",
     "declared_layers",
+    "declared_signals",
     "declared_tables",
     "loadable_detectors",
     "detector_names",

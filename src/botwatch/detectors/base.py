@@ -52,10 +52,26 @@ class Layer:
     tested: bool = True
 
 
+@dataclass(frozen=True)
+class Signal:
+    """A per-account signal a detector writes into ``account_signals`` (one row per account it could measure:
+    the feature ``value``, and for a tested signal its ``expected`` value, ``p_value``, ``q_value`` and
+    ``significant``), declared so that scoring and the feature table need not know it by name.
+
+    ``flags_alone``: a significant row flags the account on its own. No built-in account signal does: they add
+    evidence and score only to accounts that a flagging layer (one not declared ``timing_only``) already links;
+    ``tested``: rows carry a p-value (otherwise the value is a feature for a learned scorer only)."""
+
+    name: str
+    help: str
+    flags_alone: bool = False
+    tested: bool = True
+
+
 class Detector:
     """Base class. Subclasses set ``name``, ``description``, ``settings`` (:class:`~botwatch.settings.Setting`
     declarations, from which ``parameters`` (name -> default) and ``constraints`` are derived), what they
-    produce — ``layers`` (edge layers, :class:`Layer`) and ``tables`` (result tables they write for a run) — and
+    produce — ``layers`` (edge layers, :class:`Layer`), ``signals`` (per-account signals, :class:`Signal`) and ``tables`` (result tables they write for a run) — and
     ``requires`` (detectors whose results they read: the pipeline runs those first), and implement :meth:`run`."""
 
     name: ClassVar[str]
@@ -64,6 +80,7 @@ class Detector:
     parameters: ClassVar[dict[str, Any]] = {}
     constraints: ClassVar[dict[str, Any]] = {}
     layers: ClassVar[tuple[Layer, ...]] = ()
+    signals: ClassVar[tuple[Signal, ...]] = ()
     tables: ClassVar[tuple[str, ...]] = ()
     requires: ClassVar[tuple[str, ...]] = ()
 

@@ -26,7 +26,7 @@ from botwatch.export.sqlite import write_sqlite
 from botwatch.export.tables import EDGES, FLAT_TABLES, NETWORK_NODES, latest_run, read_batches, require_run
 from botwatch.privacy import Pseudonymizer, open_case
 
-WHATS = ("accounts", "edges", "campaigns", "evidence", "items", "leads", "galleries")
+WHATS = ("accounts", "edges", "campaigns", "evidence", "items", "leads", "galleries", "signals")
 FORMATS = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet", "gexf": ".gexf", "sqlite": ".db"}
 FLAT_WRITERS = {"csv": write_csv, "jsonl": write_jsonl, "parquet": write_parquet}
 GEXF_WHATS = ("edges",)  # GEXF holds the account network: its edges, with the accounts as nodes
@@ -57,8 +57,9 @@ def export(
 
     Parameters
     ----------
-    what : {"accounts", "edges", "campaigns", "evidence", "items", "leads", "galleries"}
-        The table. GEXF takes ``edges`` and writes the network; SQLite writes every table.
+    what : {"accounts", "edges", "campaigns", "evidence", "items", "leads", "galleries", "signals"}
+        The table (``signals``: the per-account signals, one row per account and signal; ``galleries``: the
+        reference galleries' hashes). GEXF takes ``edges`` and writes the network; SQLite writes every table.
     fmt : {"csv", "jsonl", "parquet", "gexf", "sqlite"}
     out : path or "-"
         ``"-"`` writes the file's bytes to ``stream`` (standard output by default) instead and returns

@@ -208,7 +208,20 @@ GALLERIES = TableSpec(
     "generated, so that another newsroom can check its own accounts against them (botwatch gallery add).",
 )
 
-FLAT_TABLES = {t.name: t for t in (ACCOUNTS, EDGES, CAMPAIGNS, EVIDENCE, ITEMS, LEADS, GALLERIES)}
+SIGNALS = TableSpec(
+    "signals",
+    """SELECT s.platform, s.account_id, a.handle, s.signal, s.value, s.expected, s.p_value, s.q_value,
+         s.significant, s.description, s.item_ids{private}
+       FROM account_signals s LEFT JOIN accounts a USING (platform, account_id)
+       WHERE s.run_id = {run}
+       ORDER BY s.platform, s.account_id, s.signal""",
+    {"account_id": ACCOUNT_ID, "handle": NAME, "description": TEXT, "item_ids": ITEM_ID},
+    private=", s.group_id",
+    description="One row per account and per-account signal (registration cohort, generated name, focus and "
+    "rhythm): its value, what the background predicts, p, q, and whether it is significant.",
+)
+
+FLAT_TABLES = {t.name: t for t in (ACCOUNTS, EDGES, CAMPAIGNS, EVIDENCE, ITEMS, LEADS, GALLERIES, SIGNALS)}
 ALL_TABLES = {
     t.name: t
     for t in (

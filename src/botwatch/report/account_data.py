@@ -36,8 +36,9 @@ def campaign_colours(campaign_ids: list[str]) -> dict[str, str]:
 
 
 def load_accounts(con, run_id: int, limits: ReportLimits, ids, collector: ItemCollector) -> Capped:
-    """Accounts with an evidence section, each with its reasons, features and evidence (items accepted into
-    ``collector`` are linkable)."""
+    """Accounts with an evidence section, each with its reasons, features, evidence (items accepted into
+    ``collector`` are linkable) and ``signals``: its significant per-account signals (registration cohort,
+    generated name, focus and rhythm) with value, expected value, p and q."""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE rep_sel AS
            SELECT platform, account_id FROM rep_flagged UNION SELECT platform, account_id FROM rep_members"""
@@ -71,6 +72,16 @@ def load_accounts(con, run_id: int, limits: ReportLimits, ids, collector: ItemCo
                                       ORDER BY e.weight DESC NULLS LAST, e.evidence_id) <= ?""",
         [run_id, limits.evidence_per_account],
     )
+    signals: dict[tuple[str, str], list[dict]] = {}
+    for sg in rows(
+        con,
+        """SELECT s.platform, s.account_id, s.signal, s.value, s.expected, s.p_value, s.q_value, s.description
+           FROM account_signals s SEMI JOIN rep_sectioned r ON s.platform = r.platform AND s.account_id = r.account_id
+           WHERE s.run_id = ? AND s.significant ORDER BY s.q_value, s.signal""",
+        [run_id],
+    ):
+        sg["description"] = ids.text(sg["description"])
+        signals.setdefault((sg.pop("platform"), sg.pop("account_id")), []).append(sg)
     by_account: dict[tuple[str, str], list[dict]] = {}
     for ev in sorted(evidence, key=lambda e: (-(e["weight"] or 0), str(e["evidence_id"]))):
         by_account.setdefault((ev["platform"], ev["account_id"]), []).append(ev)
@@ -96,6 +107,7 @@ def load_accounts(con, run_id: int, limits: ReportLimits, ids, collector: ItemCo
         for ev in evs:
             link_evidence(ev, ids, collector, limits)
         r["evidence"] = evs
+        r["signals"] = signals.get(key, [])  # significant per-account signals (shown or not next to a flag)
     return Capped(got, total)
 
 

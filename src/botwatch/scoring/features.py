@@ -23,8 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 
-from botwatch.detectors import declared_layers
+from botwatch.detectors import declared_layers, declared_signals
 from botwatch.errors import BotwatchError
 from botwatch.plugins import load_plugin, plugin_entry_points
 from botwatch.store.schema import ITEM_KINDS
@@ -355,3 +356,60 @@ __all__ = [
     "feature_sources",
     "register_feature_source",
 ]
+
+
+class AccountSignalSource(FeatureSource):
+    """The per-account signals (``account_signals``: registration cohorts, generated names, focus and rhythm,
+    any plugin's): each signal's value, and ``-log10 p`` for a tested one. A signal not declared ``flags_alone``
+    never flags."""
+
+    name = "account_signals"
+    description = "per-account signals: value and -log10 p of each declared signal"
+
+    def features(self, con, run_id):
+        out = []
+        for name, decl in declared_signals().items():
+            out.append(
+                Feature(name, f"value of the {name} signal (NaN: not measured)", decl.flags_alone, NAN)
+            )
+            if decl.tested:
+                out.append(
+                    Feature(
+                        f"{name}_log10p", f"-log10 p of the {name} signal (0: untested)", decl.flags_alone
+                    )
+                )
+        return tuple(out)
+
+    def sql(self, con, run_id, features):
+        return _signal_columns_sql(int(run_id), "account_signals s", "s.platform, s.account_id")
+
+
+def _signal_columns_sql(run_id: int, source: str, keys: str) -> str:
+    """One column per declared signal (its value) and per tested signal (``<signal>_log10p``), grouped by
+    ``keys`` over ``source`` (which names ``account_signals`` as ``s``)."""
+    cols = []
+    for name, decl in declared_signals().items():
+        lit = "'" + name.replace("'", "''") + "'"
+        cols.append(f"max(s.value) FILTER (WHERE s.signal = {lit}) AS {_q(name)}")
+        if decl.tested:
+            cols.append(
+                f"coalesce(max(CASE WHEN s.p_value IS NOT NULL THEN least({LOG_CAP}, -log10(greatest(s.p_value, "
+                f"1e-300))) END) FILTER (WHERE s.signal = {lit}), 0.0) AS {_q(name + '_log10p')}"
+            )
+    where = f"WHERE s.run_id = {run_id}" if source.startswith("account_signals") else ""
+    return f"SELECT {keys}, {', '.join(cols) or 'NULL AS none'} FROM {source} {where} GROUP BY {keys}"
+
+
+def account_feature_table(con, run_id: int | None = None) -> pa.Table:
+    """The per-account signal table of ``run_id`` (default: the latest run with account signals): one row per
+    account of the case, ``platform``, ``account_id``, then one column per declared signal (its value; NULL when
+    not measured) and ``<signal>_log10p`` per tested signal (0 when untested for that account, capped at 300).
+    Columns come from the signals the registered detectors declare, so a plugin's signals appear too."""
+    if run_id is None:
+        run_id = con.execute("SELECT max(run_id) FROM account_signals").fetchall()[0][0] or 0
+    source = (
+        f"accounts a LEFT JOIN account_signals s ON s.platform = a.platform AND s.account_id = a.account_id "
+        f"AND s.run_id = {int(run_id)}"
+    )
+    sql = _signal_columns_sql(int(run_id), source, "a.platform, a.account_id")
+    return con.sql(f"{sql} ORDER BY a.platform, a.account_id").to_arrow_table()

@@ -20,13 +20,15 @@ A profile picture found in one of the investigator's reference galleries flags (
 reference is the investigator's own evidence, not a pattern among accounts.
 So every flag cites at least one pair discovered at the layer's stated false-discovery rate (1 % by default),
 directly or through the template its discovered writers own.
-Timing alone, campaign membership, creation batches and office hours never flag an account
-(``timing_alone_flags`` lifts the first rule for investigations that want it).
+Timing alone, campaign membership and the per-account signals (registration cohorts, generated names, focus
+and rhythm: every :class:`~botwatch.detectors.Signal` not declared ``flags_alone``) never flag an account
+(``timing_alone_flags`` lifts the first rule for investigations that want it); the per-account signals add
+evidence and score only next to a flagging layer.
 
 **The score** orders accounts (flagged ones and leads) in [0, 1]: the noisy-OR ``1 - prod(1 - s_i)`` of the
 strengths of the account's signals. An edge layer's strength is ``1 - q`` of the account's most significant edge
-in it; a template share, campaign membership, a creation batch and office hours add the small fixed strengths
-below. The score explains and ranks; it does not decide the flag. Every signal is written as an ``evidence``
+in it; a template share and campaign membership add the small fixed strengths below, a significant per-account
+signal ``account_signal_strength * (1 - q)``. The score explains and ranks; it does not decide the flag. Every signal is written as an ``evidence``
 row whose sentence cites the items behind it.
 """
 
@@ -35,9 +37,9 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from botwatch.detectors import Layer, declared_layers
+from botwatch.detectors import Layer, declared_layers, declared_signals
 from botwatch.detectors.significance import poisson_sf
-from botwatch.settings import Interval, IsBool, IsTimeZone, Setting, constraints_of, defaults_of
+from botwatch.settings import Interval, IsBool, Setting, constraints_of, defaults_of
 from botwatch.store.rows import insert_rows
 from botwatch.store.sql import distinct_words_expr
 
@@ -48,19 +50,11 @@ SCORING_SETTINGS = (
     Setting(
         "template_share", 0.2, Interval(float, 0, 1), "score strength of writing cross-account templates"
     ),
-    Setting("creation_batch", 0.1, Interval(float, 0, 1), "score strength of a creation batch (never flags)"),
     Setting(
-        "office_hours", 0.1, Interval(float, 0, 1), "score strength of posting in office hours (never flags)"
-    ),
-    Setting(
-        "batch_min_accounts", 5, Interval(int, 2, None), "accounts created in one hour that make a batch"
-    ),
-    Setting("local_timezone", "Asia/Almaty", IsTimeZone(), "time zone of office hours"),
-    Setting(
-        "office_hours_min_items",
-        10,
-        Interval(int, 1, None),
-        "items an account needs for the office-hours signal",
+        "account_signal_strength",
+        0.1,
+        Interval(float, 0, 1),
+        "score strength of a significant per-account signal, times 1 - q (next to a flagging layer only)",
     ),
     Setting(
         "template_max_accounts", 5000, Interval(int, 2, None), "clusters of more accounts are mass phrases"
@@ -150,7 +144,7 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
     _template_signals(con, run_id, p, signals)
     flag_basis, member = _flags_and_membership(con, run_id, p, signals)
     _gallery_signals(con, run_id, p, signals, flag_basis)
-    _behavioural_signals(con, p, signals)
+    _account_signals(con, run_id, p, signals, flag_basis)
 
     # combine
     score_rows, evidence_rows = [], []
@@ -516,34 +510,27 @@ def _gallery_signals(con, run_id: int, p: dict, signals, flag_basis: set) -> Non
             flag_basis.add((platform, acct))
 
 
-def _behavioural_signals(con, p, signals) -> None:
-    for platform, acct, n, hour in con.execute(
-        f"""WITH a AS (SELECT platform, account_id, date_trunc('hour', created_at) AS h FROM accounts
-                       WHERE created_at IS NOT NULL),
-            b AS (SELECT platform, h, count(*) AS n FROM a GROUP BY 1, 2 HAVING n >= {int(p["batch_min_accounts"])})
-            SELECT a.platform, a.account_id, b.n, strftime(b.h, '%Y-%m-%d %H:00Z') FROM a JOIN b USING (platform, h)"""
+def _account_signals(con, run_id: int, p: dict, signals, flag_basis: set) -> None:
+    """Significant rows of ``account_signals`` (registration cohorts, generated names, focus and rhythm) as
+    evidence with strength ``account_signal_strength * (1 - q)``. A signal declared ``flags_alone`` flags the
+    account; every other one is added only to an account that a flagging layer already links (flagged, or with a
+    significant edge in a layer not declared ``timing_only``), so that on its own it neither flags nor scores."""
+    declared = declared_signals()
+    layers = declared_layers()
+    linked = set(flag_basis)
+    for key, sigs in signals.items():
+        if any(kind in layers and not layers[kind].timing_only for kind, _, _, _ in sigs):
+            linked.add(key)
+    for platform, acct, name, q, text, ids in con.execute(
+        """SELECT platform, account_id, signal, q_value, description, item_ids FROM account_signals
+           WHERE run_id = ? AND significant ORDER BY 1, 2, 3""",
+        [run_id],
     ).fetchall():
-        signals[(platform, acct)].append(
-            (
-                "creation_batch",
-                p["creation_batch"],
-                f"created in a batch of {n} accounts within the hour {hour}",
-                [],
-            )
-        )
-    tz = str(p["local_timezone"]).replace("'", "")
-    for platform, acct, n, share in con.execute(
-        f"""WITH l AS (SELECT platform, account_id, CAST(timezone('{tz}', created_at::TIMESTAMPTZ) AS TIMESTAMP) AS t
-                       FROM items)
-            SELECT platform, account_id, count(*) AS n,
-                   avg(CASE WHEN isodow(t) <= 5 AND hour(t) BETWEEN 9 AND 17 THEN 1.0 ELSE 0.0 END) AS share
-            FROM l GROUP BY 1, 2 HAVING n >= {int(p["office_hours_min_items"])} AND share >= 0.9"""
-    ).fetchall():
-        signals[(platform, acct)].append(
-            (
-                "office_hours",
-                p["office_hours"],
-                f"{share:.0%} of its {n} items posted on weekdays 09-18 ({tz}), like a work shift",
-                [],
-            )
-        )
+        key = (platform, acct)
+        decl = declared.get(name)
+        if decl is not None and decl.flags_alone:
+            flag_basis.add(key)
+        elif key not in linked:
+            continue
+        strength = float(p["account_signal_strength"]) * (1.0 - float(q or 0.0))
+        signals[key].append((name, strength, text, list(ids or [])))

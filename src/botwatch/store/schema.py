@@ -179,5 +179,16 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        6,
+        "per-account signals: one row per account and signal, with its value and test",
+        """
+        CREATE TABLE account_signals (
+            run_id INTEGER, platform VARCHAR, account_id VARCHAR, signal VARCHAR, value DOUBLE,
+            expected DOUBLE, p_value DOUBLE, q_value DOUBLE, significant BOOLEAN, group_id VARCHAR,
+            description VARCHAR, item_ids VARCHAR[]
+        );
+        """,
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]

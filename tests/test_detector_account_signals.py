@@ -1,0 +1,277 @@
+"""Account signals on data with a known answer: registration cohorts, generated names, focus and rhythm."""
+
+import csv
+import datetime as dt
+import json
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from test_detector_coaction import (
+    T0,  # noqa: E402
+    comment,
+    insert_items,
+)
+
+from botwatch import Case
+from botwatch.cli import cli
+from botwatch.detectors import RunContext
+from botwatch.detectors.focus_rhythm import FocusRhythmDetector, moran_pvalue, range_pvalue
+from botwatch.detectors.generated_names import GeneratedNameDetector, handle_shape
+from botwatch.detectors.registration import RegistrationCohortDetector, scan_windows
+from botwatch.pipeline import detect_case
+from botwatch.scoring.features import account_feature_table
+from botwatch.testing import check_detector
+from botwatch.text.translit import skeleton
+
+
+@pytest.mark.parametrize("cls", [RegistrationCohortDetector, GeneratedNameDetector, FocusRhythmDetector])
+def test_conformance(cls):
+    check_detector(cls)
+
+
+def _signals(case, signal):
+    return {
+        r[0]: r[1:]
+        for r in case.con.execute(
+            "SELECT account_id, value, p_value, q_value, significant, group_id, description FROM account_signals "
+            "WHERE signal = ? ORDER BY 1",
+            [signal],
+        ).fetchall()
+    }
+
+
+def _cohort_csv(path, seed=3):
+    """300 organic accounts registered at random over two years, and a wave of 12 registered within 40 minutes,
+    whose members later comment in one minute under the same posts; one comment per account otherwise."""
+    rng = np.random.default_rng(seed)
+    start = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    rows = []
+    for i in range(300):
+        created = start + dt.timedelta(seconds=float(rng.uniform(0, 2 * 365 * 86400)))
+        rows.append((f"o{i}", created, f"p{i % 40}", 3600 * i))
+    wave = dt.datetime(2021, 5, 4, 14, 0, tzinfo=dt.UTC)
+    for i in range(12):
+        created = wave + dt.timedelta(seconds=float(rng.uniform(0, 2400)))
+        for post in range(5):
+            rows.append((f"w{i}", created, f"q{post}", 86400 * post + 5 * i))
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["item_id", "account_id", "created_at", "text", "parent_id", "account_created_at"])
+        for n, (acct, created, post, t) in enumerate(rows):
+            at = dt.datetime(2022, 3, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=t)
+            w.writerow([f"i{n}", acct, at.isoformat(), f"my own words number {n}", post, created.isoformat()])
+
+
+def test_a_registration_wave_is_found_end_to_end_and_never_flags_alone(tmp_path):
+    _cohort_csv(tmp_path / "c.csv")
+    case = tmp_path / "c.duckdb"
+    runner = CliRunner()
+    assert (
+        runner.invoke(cli, ["ingest", str(case), str(tmp_path / "c.csv"), "--platform", "x"]).exit_code == 0
+    )
+    res = runner.invoke(cli, ["detect", str(case), "--seed", "1"])
+    assert res.exit_code == 0, res.output
+    assert "registration_cohorts: accounts_with_dates=312, cohorts=1, accounts_in_cohorts=12" in res.output
+    with Case(case) as c:
+        rows = _signals(c, "registration_cohort")
+        assert {a for a, r in rows.items() if r[3]} == {f"w{i}" for i in range(12)}
+        assert len({rows[f"w{i}"][4] for i in range(12)}) == 1
+        assert "later act together (co_reply)" in rows["w0"][5]
+        # the wave acts together in time only (a timing-only layer): nobody is flagged, nothing scores
+        assert c.con.execute("SELECT count(*) FROM account_scores WHERE flagged").fetchone()[0] == 0
+        assert (
+            c.con.execute("SELECT count(*) FROM evidence WHERE detector = 'registration_cohort'").fetchone()[
+                0
+            ]
+            == 0
+        )
+
+
+def test_dates_without_time_widen_the_window_to_a_day():
+    t = np.sort(np.floor(np.random.default_rng(1).uniform(0, 400, 600)) * 86400)  # 600 accounts, dates only
+    k, lam = scan_windows(t, 86400.0, 30 * 86400.0)
+    assert np.median(k) > 1 and np.all(lam > 0.3)  # a day's registrations, against a day's background
+    det = RegistrationCohortDetector()
+    assert det.params["window_s"] == 3600
+
+
+def test_transliteration_folds_russian_and_kazakh_spellings():
+    spellings = ["Айгерим Нұрланқызы", "aigerim nurlanqyzy", "aygerim nurlankyzy", "Ajgerim Nurlankizi"]
+    assert len({skeleton(s) for s in spellings}) == 1
+    assert skeleton("Дмитрий Кузнецов") == skeleton("dmitriy kuznetsov") == skeleton("dmitrii kuznecov")
+    assert skeleton("Жанар") == skeleton("Zhanar") == skeleton("janar")
+    assert skeleton("Хасанов") == skeleton("Khasanov") == skeleton("hasanov")
+
+
+def test_handle_shapes():
+    assert handle_shape("aigerim_nurlanqyzy4471", "Айгерим Нұрланқызы", "70001")[0] == "first+last|_|d4"
+    assert handle_shape("nurlanov.daulet1988", "Даулет Нурланов", "70002")[0] == "last+first|.|d4"
+    assert handle_shape("qazaq_eli_142", "Асель Бекова", "70003")[:2] == ("word|__|d3", "kazakeli|__")
+    assert handle_shape("id123456", "Асель Бекова", "123456") is None  # the platform's default handle
+    assert handle_shape(None, "Асель", "70005") is None
+
+
+def _names_case(case):
+    """A linked group of 8 accounts whose handles are first+last+4 digits, 60 organic accounts with varied
+    handles (10 of them also first+last+4 digits), and 4 unlinked sequential handles."""
+    first = ["Асель", "Айгерим", "Даулет", "Нурлан", "Мадина", "Арман", "Жанар", "Ерлан"]
+    last = ["Бекова", "Сапарова", "Касымов", "Ахметов", "Тулегенова", "Садыков", "Нурланова", "Жумабаев"]
+    from botwatch.text.translit import to_latin
+
+    accounts = []
+    for i in range(8):
+        handle = f"{to_latin(first[i])}_{to_latin(last[i])}{4000 + 37 * i}"
+        accounts.append(("vk", f"b{i}", handle, f"{first[i]} {last[i]}"))
+    for i in range(60):
+        f, la = first[i % 8], last[(i * 3) % 8]
+        handle = (
+            f"{to_latin(f)}_{to_latin(la)}{1990 + i}"
+            if i < 10
+            else [f"{to_latin(f)}{i}", f"cool_{i}_cat", "dj.x"][i % 3]
+        )
+        accounts.append(("vk", f"o{i}", handle, f"{f} {la}"))
+    for i in range(4):
+        accounts.append(("vk", f"s{i}", f"nur_otan_{311 + i}", "Патриот"))
+    case.con.executemany(
+        "INSERT INTO accounts (platform, account_id, handle, display_name) VALUES (?, ?, ?, ?)", accounts
+    )
+    edges = [(1, "vk", f"b{i}", f"b{j}", "co_text", True) for i in range(8) for j in range(i + 1, 8)]
+    edges += [(1, "vk", "o11", "o12", "co_text", True), (1, "vk", "o0", "o20", "co_text", True)]
+    case.con.executemany(
+        "INSERT INTO edges (run_id, platform, account_a, account_b, layer, significant) VALUES (?, ?, ?, ?, ?, ?)",
+        edges,
+    )
+
+
+def test_generated_names_shared_pattern_and_sequences(tmp_path):
+    with Case(tmp_path / "c.duckdb") as case:
+        _names_case(case)
+        summary = GeneratedNameDetector().run(RunContext(case.con, run_id=1, seed=0))
+        pattern = _signals(case, "name_pattern")
+        assert {a for a, r in pattern.items() if r[3]} == {f"b{i}" for i in range(8)}
+        assert pattern["b0"][0] == 7 and "first+last|_|d4" in pattern["b0"][5]
+        assert not pattern["o0"][3]  # one organic partner with the same common shape is no pattern
+        seq = _signals(case, "sequential_handles")
+        assert {a for a, r in seq.items() if r[3]} == {"s0", "s1", "s2", "s3"}
+        assert summary["handles"] == 72
+
+
+def _rhythm_items():
+    """40 organic accounts posting at random hours every day under 4 pages; 'office' posts on weekdays 10-16
+    Almaty time under page A only; 'clock' posts every 3 h exactly; 'brief' posts 12 times in one night hour."""
+    rng = np.random.default_rng(5)
+    rows, n = [], 0
+    for a in range(40):
+        for t in np.sort(rng.uniform(0, 28 * 86400, 15)):
+            rows.append(comment(f"i{n}", f"u{a}", f"p{n % 50}", t, channel="ABCD"[int(rng.integers(4))]))
+            n += 1
+    almaty = ZoneInfo("Asia/Almaty")
+    for day in range(21):
+        local = dt.datetime(2024, 3, 1, 10, tzinfo=almaty) + dt.timedelta(
+            days=day, hours=float(rng.uniform(0, 6))
+        )
+        if local.isoweekday() <= 5:
+            t = (local.astimezone(dt.UTC).replace(tzinfo=None) - T0).total_seconds()
+            rows.append(comment(f"i{n}", "office", f"p{n % 50}", t, channel="A"))
+            n += 1
+    for k in range(15):
+        rows.append(comment(f"i{n}", "clock", f"p{n % 50}", 3 * 3600 * k + 7200, channel="ABCD"[k % 4]))
+        n += 1
+    for k, t in enumerate(np.sort(rng.uniform(0, 3600, 12))):
+        rows.append(
+            comment(
+                f"i{n}",
+                "brief",
+                f"p{n % 50}",
+                9 * 86400 + 14 * 3600 + t,
+                channel="ABCD"[k % 4],
+            )
+        )
+        n += 1
+    return rows
+
+
+def test_focus_and_rhythm_against_the_background(tmp_path):
+    with Case(tmp_path / "c.duckdb") as case:
+        insert_items(case, _rhythm_items())
+        case.con.execute(
+            "UPDATE items SET channel = CASE WHEN account_id = 'office' THEN 'A' ELSE chr(CAST(65 + hash(item_id) % 4 AS INTEGER)) END"
+        )
+        off = FocusRhythmDetector().run(RunContext(case.con, run_id=1, seed=0))
+        assert off["office_hours"].startswith("off: no time zone")
+        assert not _signals(case, "office_hours")
+        case.con.execute("DELETE FROM account_signals")
+        FocusRhythmDetector(timezone="Asia/Almaty").run(RunContext(case.con, run_id=1, seed=0))
+        case.con.execute(
+            "INSERT INTO accounts (platform, account_id) SELECT DISTINCT platform, account_id FROM items"
+        )
+        sig = {
+            s: {a for a, r in _signals(case, s).items() if r[3]}
+            for s in ("office_hours", "page_focus", "regular_intervals", "short_lifetime")
+        }
+        assert sig["office_hours"] == {"office"}
+        assert sig["page_focus"] == {"office"}
+        assert sig["regular_intervals"] == {"clock"}
+        assert sig["short_lifetime"] == {"brief", "clock"}
+        table = account_feature_table(case.con, 1)
+        assert {"office_hours", "office_hours_log10p", "page_focus", "handle_digits"} <= set(
+            table.column_names
+        )
+        row = {
+            c: table.column(c)[table.column("account_id").to_pylist().index("office")].as_py()
+            for c in table.column_names
+        }
+        assert (
+            row["office_hours"] == 1.0
+            and row["office_hours_log10p"] > 5
+            and row["registration_cohort"] is None
+        )
+
+
+def test_the_tests_are_calibrated():
+    rng = np.random.default_rng(0)
+    gaps = rng.exponential(1000.0, size=(4000, 30)) + 1
+    stat = 30 * np.log(gaps.mean(1)) - np.log(gaps).sum(1)
+    p = moran_pvalue(np.full(4000, 30), stat)
+    assert 0.03 < np.mean(p <= 0.05) < 0.07  # random pace: about 5 % below 0.05
+    u = rng.uniform(size=(4000, 10))
+    p = range_pvalue(np.full(4000, 10), u.max(1) - u.min(1))
+    assert 0.04 < np.mean(p <= 0.05) < 0.06
+
+
+def test_feature_table_has_a_row_per_account_even_without_signals(tmp_path):
+    with Case(tmp_path / "c.duckdb") as case:
+        case.con.execute("INSERT INTO accounts (platform, account_id) VALUES ('x', 'a'), ('x', 'b')")
+        table = account_feature_table(case.con)
+        assert table.num_rows == 2 and table.column("office_hours_log10p").to_pylist() == [0.0, 0.0]
+        json.dumps(table.to_pylist())
+
+
+def test_on_the_demo_account_signals_change_no_flag_and_name_patterns_are_the_planted_ones(
+    demo_case, copy_case
+):
+    """The rule on a whole investigation: the flags with the account-signal detectors are the flags without them;
+    the generated-name evidence sits only on planted accounts."""
+    truth = {
+        (r["platform"], r["account_id"]): r["label"] == "1"
+        for r in csv.DictReader(open(demo_case.files.truth, encoding="utf-8"))
+    }
+    flags = {}
+    for name, only in (
+        ("with", None),
+        ("without", ["near_duplicate", "text_coordination", "coaction", "shared_avatar"]),
+    ):
+        path = copy_case(demo_case.path, f"{name}.duckdb")
+        with Case(path) as case:
+            detect_case(case, seed=5, only=only)
+            flags[name] = set(
+                case.con.execute("SELECT platform, account_id FROM account_scores WHERE flagged").fetchall()
+            )
+            if name == "with":
+                names = case.con.execute(
+                    "SELECT platform, account_id FROM evidence WHERE detector IN ('name_pattern', 'sequential_handles')"
+                ).fetchall()
+    assert flags["with"] == flags["without"] and flags["with"]
+    assert names and all(truth[k] for k in names)
