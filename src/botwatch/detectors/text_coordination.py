@@ -42,8 +42,11 @@ from botwatch.store.sql import distinct_words_expr
 
 LAYER = "co_text"
 EVIDENCE_TEMPLATES = 3  # shared clusters per edge that its evidence items and lead/lag are drawn from
+EDGE_PAIRS_PER_PASS = (
+    25_000  # pairs whose edge rows are built in one pass (memory at 1M: the DuckDB limit is 1 GB)
+)
 
-_TEMP_TABLES = ("_tc_occ", "_tc_acc", "_tc_cells", "_tc_clusters", "_tc_pairs", "_tc_ev")
+_TEMP_TABLES = ("_tc_occ", "_tc_acc", "_tc_cells", "_tc_clusters", "_tc_pairs", "_tc_ev", "_tc_first")
 
 
 def _groups_sql(run_id: int, use_clusters: bool, min_chars: int) -> str:
@@ -312,20 +315,33 @@ class TextCoordinationDetector(Detector):
         evidence = both accounts' items in them (interleaved, capped); lead/lag from the posts both answered.
         Evidence and lead/lag come from the pair's ``EVIDENCE_TEMPLATES`` most significant shared clusters, each
         account contributing its earliest ``max_evidence_items / 2`` items per cluster: that bounds the work for
-        prolific accounts sharing many templates (32k pairs x 18 templates at 1M)."""
-        max_t, max_e = int(self.params["max_targets"]), int(self.params["max_evidence_items"])
+        prolific accounts sharing many templates (32k pairs x 18 templates at 1M). Built in passes of about
+        ``EDGE_PAIRS_PER_PASS`` pairs (by a hash of the pair), so memory stays bounded whatever the number of pairs
+        (113k significant pairs at 1M in a scenario cell ran out of the 1 GB DuckDB limit in one pass)."""
+        max_e = int(self.params["max_evidence_items"])
         per_side = -(-max_e // 2)
         con.execute(f"""
+            CREATE TEMP TABLE _tc_first AS SELECT * FROM _tc_ev QUALIFY row_number() OVER (
+              PARTITION BY platform, cluster_id, account_id ORDER BY t, item_id) <= {per_side}""")
+        n_pairs = con.execute("SELECT count(*) FROM _tc_pairs").fetchall()[0][0]
+        passes = max(1, -(-int(n_pairs) // EDGE_PAIRS_PER_PASS))
+        for c in range(passes):
+            only = f"WHERE hash(platform, account_a, account_b) % {passes} = {c}" if passes > 1 else ""
+            self._write_edge_pass(con, run_id, only)
+        con.execute("DROP TABLE _tc_first")
+
+    def _write_edge_pass(self, con, run_id: int, only: str) -> None:
+        """The edge rows of the pairs of ``_tc_pairs`` that ``only`` (a WHERE clause, or empty) keeps."""
+        max_t, max_e = int(self.params["max_targets"]), int(self.params["max_evidence_items"])
+        con.execute(f"""
             INSERT INTO edges BY NAME
-            WITH pr AS (SELECT * FROM _tc_pairs),
+            WITH pr AS (SELECT * FROM _tc_pairs {only}),
             sc AS (SELECT platform, account_a, account_b, unnest(list_slice(clusters, 1, {EVIDENCE_TEMPLATES})) AS cluster_id
                    FROM pr),
             side AS (SELECT platform, account_a, account_b, cluster_id, account_a AS account_id FROM sc
                      UNION ALL SELECT platform, account_a, account_b, cluster_id, account_b FROM sc),
-            first_items AS (SELECT * FROM _tc_ev QUALIFY row_number() OVER (
-                              PARTITION BY platform, cluster_id, account_id ORDER BY t, item_id) <= {per_side}),
             ev AS (SELECT s.platform, s.account_a, s.account_b, e.account_id, e.item_id, e.post, e.t
-                   FROM side s JOIN first_items e ON e.platform = s.platform AND e.cluster_id = s.cluster_id
+                   FROM side s JOIN _tc_first e ON e.platform = s.platform AND e.cluster_id = s.cluster_id
                     AND e.account_id = s.account_id),
             firsts AS (SELECT platform, account_a, account_b, post,
                               min(t) FILTER (WHERE account_id = account_a) AS ta,
