@@ -48,6 +48,7 @@ def _botwatch(args: list[str], plugin_dir: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_an_installed_plugin_is_seen_and_runs(tmp_path):
     plugin = tmp_path / "site"
     plugin.mkdir()

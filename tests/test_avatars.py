@@ -9,6 +9,7 @@ import zlib
 
 import numpy as np
 import pyarrow.parquet as pq
+import pytest
 from click.testing import CliRunner
 
 from botwatch.cli import cli
@@ -161,6 +162,7 @@ def test_avatars_folder_with_map_csv_records_refusals(tmp_path):
     assert [r[0] for r in rows if r[1] == "hashed"] == ["a", "b", "c", "d"]
 
 
+@pytest.mark.slow
 def test_a_gallery_match_flags_with_its_name_and_travels_in_exports(tmp_path):
     case, _ = _case_with_avatars(tmp_path, use_map=False)
     gallery = tmp_path / "victim"

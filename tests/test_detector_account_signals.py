@@ -249,6 +249,7 @@ def test_feature_table_has_a_row_per_account_even_without_signals(tmp_path):
         json.dumps(table.to_pylist())
 
 
+@pytest.mark.slow
 def test_on_the_demo_account_signals_change_no_flag_and_name_patterns_are_the_planted_ones(
     demo_case, copy_case
 ):

@@ -254,6 +254,7 @@ def test_paraphrase_threshold_and_min_terms(paraphrase_case):
     assert not {i for items, _, _ in _members(paraphrase_case, 4).values() for i in items} & set(REWORDED)
 
 
+@pytest.mark.slow
 def test_paraphrase_results_do_not_depend_on_threads_or_seed(tmp_path, monkeypatch):
     from botwatch.text import minhash, normalize
 

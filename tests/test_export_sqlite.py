@@ -113,6 +113,7 @@ def _get_json(url: str, deadline: float):
             time.sleep(0.2)
 
 
+@pytest.mark.slow
 def test_datasette_serves_the_export(db_path):
     pytest.importorskip("datasette")
     port = _free_port()

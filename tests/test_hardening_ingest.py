@@ -179,6 +179,7 @@ def test_device_is_refused(tmp_path):
     assert result.exit_code == 1 and "is a device or socket, not a file" in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_process_substitution_and_dev_stdin(tmp_path):
     src = _jsonl(tmp_path)

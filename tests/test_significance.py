@@ -72,6 +72,7 @@ def analytic(tgt, acc, t, w, pair):
     return lam
 
 
+@pytest.mark.slow
 def test_analytic_pvalues_agree_with_permutation_monte_carlo():
     tgt, acc, t = small_world()
     w = 60.0

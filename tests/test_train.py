@@ -103,6 +103,7 @@ def fast_config(tmp_path):
     return path
 
 
+@pytest.mark.slow
 def test_train_detect_evaluate_end_to_end_from_the_cli(detected, tmp_path, fast_config):
     case = detected
     labels = _labels(tmp_path / "l.csv")
@@ -137,6 +138,7 @@ def test_train_detect_evaluate_end_to_end_from_the_cli(detected, tmp_path, fast_
     assert "raised p by" in exported.read_text()
 
 
+@pytest.mark.slow
 def test_model_round_trip_is_stored_with_its_data_and_validation(detected, tmp_path):
     labels = _labels(tmp_path / "l.csv")
     rec = train_case(detected, labels, name="rt", seed=4, config={"model": {**FAST, "estimator": "logistic"}})
