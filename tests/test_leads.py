@@ -234,7 +234,7 @@ def test_a_flagged_campaigns_other_writers_are_one_lead_ranked_first_among_ties(
     )
     assemble_campaigns(con, 1, seed=7)
     score_by_hand(con)
-    summary = extract_leads(con, 1)
+    summary = extract_leads(con, 1, min_accounts=2)  # T3 (h4, h5; score 0.1) becomes a lead too
     assert summary["campaign_writers_leads"] == 1
     rows = con.execute(
         "SELECT lead_id, kind, score, account_ids, cluster_ids, n_items, item_ids, description FROM leads "
@@ -245,6 +245,6 @@ def test_a_flagged_campaigns_other_writers_are_one_lead_ranked_first_among_ties(
     assert lead[7].startswith(
         "1 account(s) not flagged write the templates of campaign C1 (T2; 2 comments on"
     )
-    # h9's score (0.1) ties with other leads' mean scores: the campaign's other writers come first among them
+    # h9's score (0.1) ties with T3's lead of two accounts: the campaign's other writer comes first anyway
     tied = [r for r in rows if r[2] == lead[2]]
-    assert tied[0][1] == "campaign_writers"
+    assert len(tied) > 1 and tied[0][1] == "campaign_writers"

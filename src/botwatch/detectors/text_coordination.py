@@ -318,8 +318,7 @@ class TextCoordinationDetector(Detector):
         prolific accounts sharing many templates (32k pairs x 18 templates at 1M). Built in passes of about
         ``EDGE_PAIRS_PER_PASS`` pairs (by a hash of the pair), so memory stays bounded whatever the number of pairs
         (113k significant pairs at 1M in a scenario cell ran out of the 1 GB DuckDB limit in one pass)."""
-        max_e = int(self.params["max_evidence_items"])
-        per_side = -(-max_e // 2)
+        per_side = -(-int(self.params["max_evidence_items"]) // 2)
         con.execute(f"""
             CREATE TEMP TABLE _tc_first AS SELECT * FROM _tc_ev QUALIFY row_number() OVER (
               PARTITION BY platform, cluster_id, account_id ORDER BY t, item_id) <= {per_side}""")
