@@ -424,20 +424,34 @@ class CoActionDetector(Detector):
             JOIN {events} y ON y.tgt = x.tgt AND y.bkt = x.bkt + d.k
             WHERE y.eid > x.eid AND y.t - x.t <= {w} {only}"""
 
+    @staticmethod
+    def _account_pair_sql(events: str, w: float, chunk: int, n_chunks: int) -> str:
+        """Every item pair of a target within ``w`` seconds written by two *different* accounts, once (x's
+        account before y's), as rows (tgt, lo, hi), for the pairs whose lower account is in ``chunk``
+        (lo % n_chunks == chunk). The chunk filter is on x alone, so it is applied before the join and the
+        passes split the join's work instead of repeating it (filtering on least(acc) after the join made every
+        pass build every item pair)."""
+        only = f"WHERE x.acc % {n_chunks} = {chunk}" if n_chunks > 1 else ""
+        return f"""
+            SELECT x.tgt, x.acc AS lo, y.acc AS hi
+            FROM (SELECT * FROM {events} x {only}) x CROSS JOIN (VALUES (-1), (0), (1)) d(k)
+            JOIN {events} y ON y.tgt = x.tgt AND y.bkt = x.bkt + d.k
+            WHERE y.acc > x.acc AND abs(y.t - x.t) <= {w}"""
+
     def _meetings(self, con, w: float, min_weight: int, chunk: int, n_chunks: int) -> int:
         """One pass over the meetings of the account pairs in ``chunk``: adds to ``_ca_close`` (close item
         pairs per target; exchangeable null only), ``_ca_met`` (accounts met per target and account; for the
         account screen) and ``_ca_tested`` (pairs that met at ``min_weight`` targets or more). Returns the number
         of account pairs that met. Meetings are reduced to distinct (target, pair) rows at once; the item pairs
         themselves are only kept (in ``_ca_meet``) when the exchangeable null needs their count per target."""
-        meet = self._meeting_sql("_ca_ev", w, chunk, n_chunks)
-        if self._null == "exchangeable":
+        if self._null == "exchangeable":  # needs every close item pair per target, same-account ones included
+            meet = self._meeting_sql("_ca_ev", w, chunk, n_chunks)
             con.execute(f"CREATE TEMP TABLE _ca_meet AS {meet}")
             con.execute("INSERT INTO _ca_close SELECT tgt, count(*) FROM _ca_meet GROUP BY tgt")
-            meet = "SELECT * FROM _ca_meet"
-        con.execute(f"""
-            CREATE TEMP TABLE _ca_trip AS
-            SELECT DISTINCT tgt, least(ax, ay) AS lo, greatest(ax, ay) AS hi FROM ({meet}) WHERE ax <> ay""")
+            pairs = "SELECT tgt, least(ax, ay) AS lo, greatest(ax, ay) AS hi FROM _ca_meet WHERE ax <> ay"
+        else:
+            pairs = self._account_pair_sql("_ca_ev", w, chunk, n_chunks)
+        con.execute(f"CREATE TEMP TABLE _ca_trip AS SELECT DISTINCT tgt, lo, hi FROM ({pairs})")
         con.execute("DROP TABLE IF EXISTS _ca_meet")
         if self.params["screen"] == "accounts":
             con.execute("""

@@ -28,6 +28,7 @@ look Kazakh Latin take a per-word Python pass. Large inputs are cut into one sli
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -234,6 +235,13 @@ def _cyrillic_majority(letters: str, tie: bool | None) -> bool:
     return cyr > lat
 
 
+@functools.lru_cache(maxsize=1 << 17)
+def _kazakh_token(word: str, modern: bool) -> str:
+    """A word of a Kazakh Latin text: transliterated when it is all Latin, else unchanged (cached: words repeat
+    across texts)."""
+    return _kazakh_word(word, modern) if _ALL_LATIN.fullmatch(word) else word
+
+
 def _kazakh_word(word: str, modern: bool) -> str:
     """Transliterate one lower-case Kazakh Latin word to Cyrillic."""
     table = _KZ_2021_MAP if modern else _KZ_2018
@@ -256,10 +264,7 @@ def _fold_text(text: str, homoglyphs: bool, kazakh_latin: bool) -> str:
         markers = sum(1 for w in latin if _KZ_MARKER.search(w))
         if latin and markers and markers / len(latin) >= 0.4:
             modern = bool(_KZ_2021.search(text))
-            text = _WORD.sub(
-                lambda m: _kazakh_word(m.group(), modern) if _ALL_LATIN.fullmatch(m.group()) else m.group(),
-                text,
-            )
+            text = _WORD.sub(lambda m: _kazakh_token(m.group(), modern), text)
     if not homoglyphs:
         return text
     text_is_cyrillic = _cyrillic_majority(text, None)
