@@ -39,6 +39,7 @@ def test_builtin_declarations():
         "cluster_items",
         "account_signals",
         "gallery_matches",
+        "face_matches",
     }
     signals = declared_signals()
     assert {"registration_cohort", "name_pattern", "office_hours", "page_focus"} <= set(signals)

@@ -164,16 +164,39 @@ def gallery():
 @click.option(
     "--name", required=True, help="Name of the gallery, cited in the evidence of matching accounts."
 )
-def gallery_add(case, folder, name):
+@click.option(
+    "--faces",
+    is_flag=True,
+    help="Also store the face encodings (never the photos) of the faces in the photos, for detect --faces; "
+    "needs botwatch[faces]. Biometric data: read docs/methods/faces.md first.",
+)
+def gallery_add(case, folder, name, faces):
     """Hash every picture in FOLDER (and below) into gallery NAME of CASE (a gallery of that name is
     replaced); accounts whose profile picture matches one are flagged at the next detect. FOLDER may instead be
-    a .parquet file from 'botwatch export --what galleries' (another newsroom's hashes)."""
-    from botwatch.images.avatars import add_gallery
+    a .parquet file from 'botwatch export --what galleries' (another newsroom's hashes, and face encodings with
+    --faces)."""
+    from botwatch.images.avatars import IMAGE_LIMITS, add_gallery
     from botwatch.store.case import Case
 
+    if faces:
+        from botwatch.images.faces import add_gallery_faces, require_faces
+
+        require_faces()  # before anything is written
     with Case(case) as c:
-        counts = add_gallery(c.con, folder, name)
+        c.con.execute("BEGIN")
+        try:
+            counts = add_gallery(c.con, folder, name)
+            found = add_gallery_faces(c.con, folder, name, IMAGE_LIMITS) if faces else None
+            c.con.execute("COMMIT")
+        except BaseException:
+            c.con.execute("ROLLBACK")
+            raise
     click.echo(f"gallery {name}: {counts['hashed']} picture(s) hashed, {counts['refused']} refused")
+    if found is not None:
+        click.echo(
+            f"gallery {name}: {found['faces']} face(s) encoded in {found['with_face']} of {found['photos']} "
+            f"photo(s), {found['refused']} refused; matched only by detect --faces"
+        )
 
 
 @gallery.command("list")
@@ -190,7 +213,10 @@ def gallery_list(case, as_json):
     if as_json:
         click.echo(json.dumps(rows, indent=2))
     for r in [] if as_json else rows:
-        click.echo(f"{r['gallery']}: {r['hashed']} hashed, {r['refused']} refused, added {r['added_at']}")
+        click.echo(
+            f"{r['gallery']}: {r['hashed']} hashed, {r['refused']} refused, {r['faces']} face encoding(s), "
+            f"added {r['added_at']}"
+        )
 
 
 @cli.command()
@@ -240,13 +266,21 @@ def info(case, as_json):
     help="Local time zone of the case (IANA name, e.g. Asia/Almaty) for office hours and weekdays; default: "
     "each source's ingest --timezone, or those signals are off.",
 )
-def detect(case, config, only, seed, model, timezone):
+@click.option(
+    "--faces",
+    is_flag=True,
+    help="Also search profile pictures for the faces of galleries added with --faces (off by default; "
+    "evidence only, never a flag; docs/methods/faces.md).",
+)
+def detect(case, config, only, seed, model, timezone, faces):
     """Run the detectors, assemble campaigns and score accounts."""
     from botwatch.pipeline import detect_case
     from botwatch.store.case import check_case_path
 
     check_case_path(Path(case), must_exist=True)  # detect never creates a case
-    result = detect_case(case, config=config, only=only or None, seed=seed, model=model, timezone=timezone)
+    result = detect_case(
+        case, config=config, only=only or None, seed=seed, model=model, timezone=timezone, faces=faces
+    )
     click.echo(result.summary_text())
 
 

@@ -117,14 +117,17 @@ def detect_case(
     seed: int | None = None,
     model: str | None = None,
     timezone: str | None = None,
+    faces: bool = False,
 ) -> DetectResult:
     """Run the detectors (each after those it requires), assemble campaigns and score accounts (with the stored
     model ``model`` when given, see :mod:`botwatch.scoring.learned`); record the run. ``timezone`` (the case's
-    local zone) fills the ``timezone`` setting of every detector that declares one, unless the config sets it.
+    local zone) fills the ``timezone`` setting of every detector that declares one, unless the config sets it;
+    ``faces`` switches on the ``faces`` setting of every detector that declares one (face matching against the
+    reference galleries, off by default).
 
     ``only`` names the detectors to run; the detectors they ``require`` run too (their tables are written per
     run, so an earlier run's cannot serve), and the result says so (``DetectResult.required``)."""
-    plan = _plan(config, only, seed, model, timezone)
+    plan = _plan(config, only, seed, model, timezone, faces)
     own = not isinstance(case, Case)
     if own:
         check_case_path(Path(case), must_exist=True)  # never create an empty case to detect on
@@ -167,9 +170,10 @@ class _Plan:
     model_params: dict = field(default_factory=dict)
 
 
-def _plan(config, only, seed, model=None, timezone: str | None = None) -> _Plan:
+def _plan(config, only, seed, model=None, timezone: str | None = None, faces: bool = False) -> _Plan:
     """Read and check the config, seed and detector choice; instantiate and validate the detectors (``timezone``
-    fills the ``timezone`` setting of those that declare one, unless the config sets it)."""
+    fills the ``timezone`` setting of those that declare one, unless the config sets it; ``faces`` sets their
+    ``faces`` setting to true)."""
     cfg = config if isinstance(config, dict) else load_config(config)
     seed = _check_seed(seed if seed is not None else cfg.get("seed", DEFAULT_SEED))
     names = detector_names()
@@ -187,9 +191,13 @@ def _plan(config, only, seed, model=None, timezone: str | None = None) -> _Plan:
         section = _section(cfg, name)
         if timezone is not None and "timezone" in cls.parameters and "timezone" not in section:
             section = {**section, "timezone": timezone}
+        if faces and "faces" in cls.parameters:
+            section = {**section, "faces": True}
         det = cls(**section)
         det.validate_params()
         detectors.append(det)
+    if faces and not any("faces" in d.parameters for d in detectors):
+        raise BotwatchError("--faces: none of the chosen detectors matches faces; add --only face_gallery")
     return _Plan(
         seed=seed,
         detectors=detectors,

@@ -200,12 +200,16 @@ LEADS = TableSpec(
 
 GALLERIES = TableSpec(
     "galleries",
-    """SELECT gallery, sha256, hash_kind, phash, mirror, windows, width, height, added_at{private}
-       FROM galleries WHERE status = 'hashed' ORDER BY gallery, sha256""",
-    private=", file_name",
+    """SELECT g.gallery, g.sha256, g.hash_kind, g.phash, g.mirror, g.windows, g.width, g.height, g.added_at{private}
+       FROM galleries g LEFT JOIN (
+         SELECT gallery, file_name, any_value(model) AS face_model, list(encoding ORDER BY face) AS face_encodings
+         FROM gallery_faces GROUP BY 1, 2) f ON f.gallery = g.gallery AND f.file_name = g.file_name
+       WHERE g.status = 'hashed' ORDER BY g.gallery, g.sha256""",
+    private=", g.file_name, f.face_model, f.face_encodings",
     needs_run=False,
     description="Reference galleries: perceptual hashes (never the images) of photos known to be stolen or "
-    "generated, so that another newsroom can check its own accounts against them (botwatch gallery add).",
+    "generated, so that another newsroom can check its own accounts against them (botwatch gallery add); "
+    "with the face encodings of galleries added with --faces (biometric data: left out by --pseudonymize).",
 )
 
 SIGNALS = TableSpec(

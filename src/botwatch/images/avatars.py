@@ -211,6 +211,9 @@ def add_gallery(con, source, name: str, limits: dict | None = None) -> dict:
             f"{source}: not a folder of photos nor a .parquet file from 'botwatch export --what galleries'"
         )
     con.execute("DELETE FROM galleries WHERE gallery = ?", [name])
+    con.execute(
+        "DELETE FROM gallery_faces WHERE gallery = ?", [name]
+    )  # gallery add --faces encodes them anew
     insert_rows(con, "galleries", [dict(zip(_GALLERY_COLUMNS, r)) for r in rows])
     con.execute("UPDATE galleries SET added_at = now()::TIMESTAMP WHERE added_at IS NULL")
     hashed = sum(1 for r in rows if r[9] == "hashed")
@@ -267,12 +270,15 @@ def _is_hash(value) -> bool:
 
 
 def list_galleries(con) -> list[dict]:
-    """Each gallery with its pictures hashed and refused and when it was added."""
+    """Each gallery with its pictures hashed and refused, its face encodings and when it was added."""
     rows = con.execute(
         """SELECT gallery, count(*) FILTER (WHERE status = 'hashed'), count(*) FILTER (WHERE status <> 'hashed'),
-                  max(added_at) FROM galleries GROUP BY 1 ORDER BY 1"""
+                  (SELECT count(*) FROM gallery_faces f WHERE f.gallery = g.gallery), max(added_at)
+           FROM galleries g GROUP BY 1 ORDER BY 1"""
     ).fetchall()
-    return [{"gallery": g, "hashed": h, "refused": r, "added_at": str(t)} for g, h, r, t in rows]
+    return [
+        {"gallery": g, "hashed": h, "refused": r, "faces": f, "added_at": str(t)} for g, h, r, f, t in rows
+    ]
 
 
 def account_pictures(con) -> list[Picture]:

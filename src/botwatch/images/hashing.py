@@ -56,9 +56,9 @@ def _hex(img: Image.Image) -> str:
     return np.packbits(imagehash.phash(img.resize((THUMB, THUMB), Image.Resampling.BOX)).hash).tobytes().hex()
 
 
-def decode(data: bytes, max_pixels: int, draft: int = WORK_SIZE) -> Image.Image:
-    """The first frame of ``data`` as a grey image (a JPEG decoded at the smallest scale that keeps it at least
-    ``draft`` px wide), or ImageRefused."""
+def decode(data: bytes, max_pixels: int, draft: int = WORK_SIZE, mode: str = "L") -> Image.Image:
+    """The first frame of ``data`` as a grey image (``mode`` "RGB": in colour; a JPEG decoded at the smallest
+    scale that keeps it at least ``draft`` px wide), or ImageRefused."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -69,10 +69,10 @@ def decode(data: bytes, max_pixels: int, draft: int = WORK_SIZE) -> Image.Image:
                     f"image of {w} x {h} pixels is over max_pixels {max_pixels} (a decompression bomb?)"
                 )
             if img.format == "JPEG":
-                img.draft("L", (draft, draft))
+                img.draft(mode, (draft, draft))
             img.seek(0)
             img.load()
-            return img.convert("L")
+            return img.convert(mode)
     except ImageRefused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

@@ -66,6 +66,15 @@ def load_avatar_groups(con, run_id: int, ids, search_dirs: list[Path], limits: R
     ).fetchall():
         where = "a photo" if ids.pseudonymized else f"photo {f!r}"
         gallery.setdefault((p, a), []).append(f"matches {where} of gallery {g!r} ({how}, distance {d})")
+    for p, a, g, f, d in con.execute(
+        """SELECT platform, account_id, gallery, arg_min(file_name, distance), min(distance) FROM face_matches
+           WHERE run_id = ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""",
+        [run_id],
+    ).fetchall():
+        where = "a photo" if ids.pseudonymized else f"photo {f!r}"
+        gallery.setdefault((p, a), []).append(
+            f"face resembles {where} of gallery {g!r} (face distance {d:.2f}; not a flag)"
+        )
     out = []
     for g in groups[: limits.rows_per_table]:
         members = []

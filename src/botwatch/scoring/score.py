@@ -17,7 +17,8 @@ evidence is more than timing:
 Edges of a layer its detector declares untested (``Layer.tested`` false, the rule-based ``co_avatar``) and edges
 without a q-value never flag alone: only together with a shared informative template.
 A profile picture found in one of the investigator's reference galleries flags (``gallery_flags``): that
-reference is the investigator's own evidence, not a pattern among accounts.
+reference is the investigator's own evidence, not a pattern among accounts. A *face* resembling one of a gallery
+(``detect --faces``) is evidence only, never a flag.
 So every flag cites at least one pair discovered at the layer's stated false-discovery rate (1 % by default),
 directly or through the template its discovered writers own.
 Timing alone, campaign membership and the per-account signals (registration cohorts, generated names, focus
@@ -107,6 +108,12 @@ SCORING_SETTINGS = (
         "score strength of a picture found in a reference gallery",
     ),
     Setting("gallery_flags", True, IsBool(), "let a reference-gallery match flag the account on its own"),
+    Setting(
+        "face_match",
+        0.3,
+        Interval(float, 0, 1),
+        "score strength of a face resembling one of a reference gallery (detect --faces; never flags)",
+    ),
 )
 SCORING_PARAMETERS = defaults_of(SCORING_SETTINGS)
 SCORING_CONSTRAINTS = constraints_of(SCORING_SETTINGS)
@@ -144,6 +151,7 @@ def score_accounts(con, run_id: int, params: dict | None = None) -> dict:
     _template_signals(con, run_id, p, signals)
     flag_basis, member = _flags_and_membership(con, run_id, p, signals)
     _gallery_signals(con, run_id, p, signals, flag_basis)
+    _face_signals(con, run_id, p, signals)
     _account_signals(con, run_id, p, signals, flag_basis)
 
     # combine
@@ -508,6 +516,31 @@ def _gallery_signals(con, run_id: int, p: dict, signals, flag_basis: set) -> Non
         signals[(platform, acct)].append(("gallery", float(p["gallery_match"]), text, []))
         if p["gallery_flags"]:
             flag_basis.add((platform, acct))
+
+
+def _face_signals(con, run_id: int, p: dict, signals) -> None:
+    """A face in the profile picture close to a face of a reference gallery (``face_matches``, written by
+    ``face_gallery`` when ``detect --faces`` asks): evidence of strength ``face_match`` for the closest face of
+    each gallery, never a flag (look-alikes, relatives and uneven accuracy across groups of people)."""
+    if not con.execute("SELECT 1 FROM face_matches WHERE run_id = ? LIMIT 1", [run_id]).fetchall():
+        return
+    for platform, acct, gallery, file_name, face, distance, limit, n_faces in con.execute(
+        """SELECT platform, account_id, gallery, arg_min(file_name, (distance, file_name, face)),
+                  arg_min(face, (distance, file_name, face)), min(distance), any_value(max_distance),
+                  any_value(faces_in_picture)
+           FROM face_matches WHERE run_id = ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 6, 3""",
+        [run_id],
+    ).fetchall():
+        among = (
+            f"one of {n_faces} faces in the profile picture"
+            if n_faces > 1
+            else "the face in the profile picture"
+        )
+        text = (
+            f"{among} resembles face {face + 1} of photo {file_name!r} of reference gallery {gallery!r} "
+            f"(face distance {distance:.2f}, threshold {limit:.2f}; a resemblance to check by eye, not a flag)"
+        )
+        signals[(platform, acct)].append(("gallery_face", float(p["face_match"]), text, []))
 
 
 def _account_signals(con, run_id: int, p: dict, signals, flag_basis: set) -> None:

@@ -190,5 +190,19 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        7,
+        "face encodings of reference-gallery photos (never the photos) and their matches with profile pictures",
+        """
+        CREATE TABLE gallery_faces (
+            gallery VARCHAR, file_name VARCHAR, sha256 VARCHAR, face INTEGER, box INTEGER[], model VARCHAR,
+            encoding DOUBLE[], added_at TIMESTAMP
+        );
+        CREATE TABLE face_matches (
+            run_id INTEGER, platform VARCHAR, account_id VARCHAR, gallery VARCHAR, file_name VARCHAR,
+            face INTEGER, distance DOUBLE, faces_in_picture INTEGER, max_distance DOUBLE
+        );
+        """,
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
