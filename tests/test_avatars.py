@@ -133,7 +133,10 @@ def _case_with_avatars(tmp_path, use_map: bool):
 
 def test_avatars_folder_by_file_name_gives_co_avatar_edges_that_do_not_flag_alone(tmp_path):
     case, out = _case_with_avatars(tmp_path, use_map=False)
-    assert "pictures hashed 4, refused 0" in out and "no such account in the case 2" in out  # e, bomb
+    assert (
+        "avatars folder: 6 pictures, 4 matched to accounts (4 hashed, 0 refused: see avatar_hashes.reason), "
+        "2 unmatched (2 no such account in the case)" in out  # e, bomb
+    )
     detect = _run(["detect", case])
     assert "accounts flagged: 0" in detect  # a shared photo alone never flags
     _run(["export", case, "--what", "edges", "--format", "csv", "--out", tmp_path / "edges.csv"])
@@ -149,7 +152,8 @@ def test_avatars_folder_by_file_name_gives_co_avatar_edges_that_do_not_flag_alon
 
 def test_avatars_folder_with_map_csv_records_refusals(tmp_path):
     case, out = _case_with_avatars(tmp_path, use_map=True)
-    assert "pictures hashed 4, refused 2" in out and "no such account in the case 1" in out
+    assert "7 pictures, 6 matched to accounts (4 hashed, 2 refused" in out
+    assert "1 unmatched (1 no such account in the case)" in out
     import duckdb
 
     con = duckdb.connect(str(case), read_only=True)

@@ -122,35 +122,36 @@ def _print_summaries(summaries) -> None:
 @_ingest_options
 @click.option(
     "--avatars",
-    type=click.Path(file_okay=False),
+    type=click.Path(exists=True),
     default=None,
-    help="Folder of profile pictures named <account_id>.<ext>, or listed in its map.csv (account_id,file); "
-    "their perceptual hashes are stored, never the images.",
+    help="Profile pictures: a folder of <account_id>.<ext> files or one with a map.csv (account_id,file), or "
+    "a 4CAT image download (its .zip or folder, with .metadata.json); their perceptual hashes are stored, "
+    "never the images.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the per-file summaries as JSON.")
 def ingest(case, inputs, fmt, timezone, platform, mapping, avatars, as_json):
     """Ingest INPUT files into the CASE database (created when missing). An INPUT may be '-' (standard input)
-    or a pipe; it is read once into a temporary file beside the case. --avatars hashes the pictures of the
-    accounts in the case (after the INPUTs)."""
-    from botwatch.images.avatars import hash_avatar_dir
-    from botwatch.ingest import ingest as ingest_files
+    or a pipe; it is read once into a temporary file beside the case. A Telegram Desktop export folder (or its
+    result.json) also gives the profile pictures it holds. --avatars hashes the pictures of the accounts in the
+    case (after the INPUTs). Pictures are counted: matched to accounts, and unmatched with the reason."""
+    from botwatch.images.avatars import hash_avatars
+    from botwatch.pipeline import ingest_inputs
     from botwatch.store.case import Case
 
     if not inputs and not avatars:
         raise click.UsageError("give at least one INPUT file, or --avatars DIR")
     with Case(case) as c:
-        summaries = ingest_files(c, inputs, _options(fmt, timezone, platform, mapping)) if inputs else []
-        counts = hash_avatar_dir(c.con, avatars) if avatars else None
+        summaries, pictures = (
+            ingest_inputs(c, inputs, _options(fmt, timezone, platform, mapping)) if inputs else ([], [])
+        )
+        if avatars:
+            pictures.append(hash_avatars(c.con, avatars))
     if as_json:
         click.echo(json.dumps([s.as_dict() for s in summaries], indent=2, default=str))
     else:
         _print_summaries(summaries)
-    if counts is not None:
-        click.echo(
-            f"{avatars}: pictures hashed {counts['hashed']}, refused {counts['refused']} "
-            f"(see avatar_hashes.reason), no such account in the case {counts['no_account']}",
-            err=as_json,
-        )
+    for report in pictures:
+        click.echo(report.line(), err=as_json)
 
 
 @cli.group()

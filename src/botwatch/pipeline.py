@@ -306,6 +306,36 @@ def _versions() -> dict:
     }
 
 
+def ingest_inputs(
+    case: Case, inputs, options: IngestOptions | None = None
+) -> tuple[list[IngestSummary], list]:
+    """Ingest ``inputs`` (a Telegram Desktop export folder counts as its ``result.json``) and hash the profile
+    pictures each Telegram Desktop export holds (:mod:`botwatch.images.telegram_export`); returns the ingest
+    summaries and one :class:`~botwatch.images.pictures.PictureReport` per export that names pictures."""
+    from botwatch.images.telegram_export import export_file, hash_export_pictures
+
+    paths = []
+    for raw in inputs:
+        path = Path(raw)
+        if str(raw) != "-" and path.is_dir():
+            result = export_file(path)
+            if result is None:
+                raise BotwatchError(
+                    f"{path} is a folder without result.json; pass the export files inside it, or a Telegram "
+                    "Desktop export folder (JSON format)"
+                )
+            path = result
+        paths.append(path)
+    summaries = ingest(case, paths, options or IngestOptions())
+    reports = []
+    for path, summary in zip(paths, summaries):
+        if summary.format == "telegram-desktop" and str(path) != "-" and path.is_file():
+            report = hash_export_pictures(case.con, path)
+            if report is not None:
+                reports.append(report)
+    return summaries, reports
+
+
 @dataclass
 class RunResult:
     case_path: Path
@@ -327,7 +357,8 @@ def run_pipeline(
     case_path = out / "case.duckdb"
     result = RunResult(case_path=case_path)
     with Case(case_path) as case:
-        result.ingest = ingest(case, inputs, options or IngestOptions())
+        result.ingest, pictures = ingest_inputs(case, inputs, options)
+        result.lines += [r.line() for r in pictures]
         info = case.info()
         result.lines.append(
             f"case: {case_path} ({info['items']} items, {info['accounts']} accounts, "

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from urllib.parse import urlsplit
 
 from botwatch.detectors.base import Detector, Interval, Layer, RunContext, Setting
 from botwatch.images.avatars import (
@@ -31,33 +30,8 @@ from botwatch.images.avatars import (
     hash_account_avatars,
     match_pictures,
 )
+from botwatch.images.urls import DEFAULT_MARKERS, avatar_key  # noqa: F401 (re-exported)
 from botwatch.store.rows import insert_rows
-
-DEFAULT_MARKERS = (
-    "camera_",
-    "deactivated",
-    "default",
-    "no_avatar",
-    "noavatar",
-    "blank",
-    "placeholder",
-    "default_profile",
-    "anonymous",
-)
-
-
-def avatar_key(url: str | None) -> str | None:
-    """The comparison key of an avatar URL, or None when it is missing or a default picture."""
-    if not url:
-        return None
-    low = url.lower()
-    if any(m in low for m in DEFAULT_MARKERS):
-        return None
-    parts = urlsplit(url.strip())
-    key = parts.path if parts.scheme in ("http", "https") else url.strip()
-    if len(key.strip("/")) < 12:  # too generic to identify an image
-        return None
-    return "path:" + key
 
 
 def _edge(run_id: int, platform: str, a: str, b: str, rule: str, target: str) -> dict:

@@ -1,8 +1,9 @@
 """Profile pictures in a case: hashing them into ``avatar_hashes``, reference galleries, and finding matches.
 
 Pictures come from a folder the investigator passes (:func:`hash_avatar_dir`: files named ``<account_id>.<ext>``
-or listed in a ``map.csv`` of ``account_id,file``; the platform is the account's in the case) and from the
-``avatar_path`` of accounts whose adapter saw a file (:func:`hash_account_avatars`). Only hashes, the file path
+or listed in a ``map.csv`` of ``account_id,file``; the platform is the account's in the case), a 4CAT image
+download (:mod:`botwatch.images.fourcat`), a Telegram Desktop export (:mod:`botwatch.images.telegram_export`)
+and the ``avatar_path`` of accounts whose adapter saw a file (:func:`hash_account_avatars`). Only hashes, the file path
 and its SHA-256 are stored, never the image. A picture that cannot be read safely is recorded with status
 ``refused`` and the reason. Galleries (:func:`add_gallery`) are named sets of hashes of photos known to be stolen
 or generated. :func:`match_pictures` finds matching pairs (see :mod:`botwatch.images.hashing` for the views and
@@ -21,12 +22,12 @@ from botwatch.errors import BotwatchError
 from botwatch.images.hashing import (
     HASH_KIND,
     ImageRefused,
-    hash_picture,
     orb_agreement,
     orb_features,
     read_bounded,
 )
 from botwatch.images.index import HashIndex, to_u64
+from botwatch.images.pictures import Found, PictureReport, case_accounts, hash_row, insert_hashes, store_found
 from botwatch.settings import Interval, Setting, defaults_of
 from botwatch.store.rows import insert_rows
 
@@ -66,31 +67,12 @@ class Match:
     how: str
 
 
-def _hash_row(path: Path, limits: dict) -> tuple:
-    """(sha256, size, width, height, kind, phash, mirror, windows, status, reason) of one file."""
-    try:
-        h = hash_picture(read_bounded(path, int(limits["max_file_bytes"])), int(limits["max_pixels"]))
-    except ImageRefused as exc:
-        return (None, None, None, None, HASH_KIND, None, None, None, "refused", str(exc))
-    return (
-        h.sha256,
-        h.size_bytes,
-        h.width,
-        h.height,
-        HASH_KIND,
-        h.phash,
-        h.mirror,
-        h.windows,
-        "hashed",
-        None,
-    )
-
-
 def _dir_entries(folder: Path) -> list[tuple[str, Path]]:
     """(account_id, file) pairs of an avatars folder: its ``map.csv`` when present, else ``<account_id>.<ext>``."""
     if not folder.is_dir():
         raise BotwatchError(
-            f"--avatars {folder}: not a folder; pass a folder of <account_id>.jpg files or map.csv"
+            f"--avatars {folder}: not a folder; pass a folder of <account_id>.jpg files or map.csv, "
+            "or a 4CAT image download (a folder or .zip with .metadata.json)"
         )
     mapping = folder / "map.csv"
     if not mapping.is_file():
@@ -107,50 +89,53 @@ def _dir_entries(folder: Path) -> list[tuple[str, Path]]:
         return entries
 
 
-def hash_avatar_dir(con, folder, limits: dict | None = None) -> dict:
-    """Hash the pictures of an ``--avatars`` folder into ``avatar_hashes`` (replacing the accounts' earlier
-    pictures from a folder) and return counts: hashed, refused and no account in the case."""
-    limits = {**IMAGE_LIMITS, **(limits or {})}
+def folder_pictures(con, folder: Path) -> list[Found]:
+    """The pictures of an ``--avatars`` folder with their owners: every account of the case with that id (on
+    any platform), or the reason there is none."""
     folder = Path(folder)
     entries = _dir_entries(folder)
     platforms: dict[str, list[str]] = {}
-    for platform, acct in con.execute("SELECT platform, account_id FROM accounts").fetchall():
+    for platform, acct in sorted(case_accounts(con)):
         platforms.setdefault(acct, []).append(platform)
-    rows, counts = [], {"hashed": 0, "refused": 0, "no_account": 0}
+    found = []
     for acct, path in entries:
         if acct not in platforms:
-            counts["no_account"] += 1
+            found.append(Found(str(path), unmatched="no such account in the case"))
             continue
+        refused = None
         if not path.resolve().is_relative_to(folder.resolve()):
-            row = (None,) * 4 + (HASH_KIND, None, None, None, "refused", "file outside the avatars folder")
+            refused = "file outside the avatars folder"
         elif not path.is_file():  # missing, a folder, or a FIFO that would block the read
-            row = (None,) * 4 + (HASH_KIND, None, None, None, "refused", "not a regular file")
-        else:
-            row = _hash_row(path, limits)
-        counts[row[8]] += 1
-        for platform in platforms[acct]:
-            rows.append((platform, acct, "avatars-dir", str(path), *row))
-    if rows:
-        con.execute(
-            "DELETE FROM avatar_hashes WHERE origin = 'avatars-dir' AND account_id IN (SELECT unnest(?))",
-            [sorted({r[1] for r in rows})],
+            refused = "not a regular file"
+        owners = tuple((p, acct) for p in platforms[acct])
+        found.append(Found(str(path), owners, "by file name" if refused is None else "", refused=refused))
+    return found
+
+
+def hash_avatar_dir(con, folder, limits: dict | None = None) -> PictureReport:
+    """Hash the pictures of an ``--avatars`` folder (``<account_id>.<ext>`` or ``map.csv``) into
+    ``avatar_hashes``, replacing the accounts' earlier pictures from a folder, and count them."""
+    limits = {**IMAGE_LIMITS, **(limits or {})}
+    report = PictureReport(str(folder), "avatars folder")
+    return store_found(con, folder_pictures(con, Path(folder)), "avatars-dir", report, limits)
+
+
+def hash_avatars(con, path, limits: dict | None = None) -> PictureReport:
+    """``ingest --avatars PATH``: a 4CAT image download (a folder or zip with ``.metadata.json``,
+    :mod:`botwatch.images.fourcat`) or a folder of ``<account_id>.<ext>`` / ``map.csv``."""
+    from botwatch.images.fourcat import hash_fourcat_download, is_fourcat_download
+
+    path = Path(path)
+    if is_fourcat_download(path):
+        return hash_fourcat_download(con, path, limits)
+    if path.is_file() and path.suffix.lower() == ".zip":
+        raise BotwatchError(
+            f"--avatars {path}: a zip without .metadata.json at its top; only 4CAT image downloads are read "
+            "from a zip (unzip other pictures into a folder named by account id, or list them in map.csv)"
         )
-        _insert_hashes(con, rows)
-    return counts
+    return hash_avatar_dir(con, path, limits)
 
 
-_HASH_COLUMNS = (
-    "platform",
-    "account_id",
-    "origin",
-    "path",
-    "sha256",
-    "size_bytes",
-    "width",
-    "height",
-    "hash_kind",
-)
-_HASH_COLUMNS += ("phash", "mirror", "windows", "status", "reason")
 _GALLERY_COLUMNS = (
     "gallery",
     "file_name",
@@ -165,11 +150,6 @@ _GALLERY_COLUMNS = (
 _GALLERY_COLUMNS += ("status", "reason")
 
 
-def _insert_hashes(con, rows: list[tuple]) -> None:
-    insert_rows(con, "avatar_hashes", [dict(zip(_HASH_COLUMNS, r)) for r in rows])
-    con.execute("UPDATE avatar_hashes SET hashed_at = now()::TIMESTAMP WHERE hashed_at IS NULL")
-
-
 def hash_account_avatars(con, limits: dict | None = None) -> int:
     """Hash the ``avatar_path`` files of accounts not hashed yet (by path); returns how many were read."""
     limits = {**IMAGE_LIMITS, **(limits or {})}
@@ -180,11 +160,9 @@ def hash_account_avatars(con, limits: dict | None = None) -> int:
              AND h.path = a.avatar_path)
            ORDER BY 1, 2"""
     ).fetchall()
-    rows = [
-        (platform, acct, "account", path, *_hash_row(Path(path), limits)) for platform, acct, path in todo
-    ]
+    rows = [(platform, acct, "account", path, *hash_row(Path(path), limits)) for platform, acct, path in todo]
     if rows:
-        _insert_hashes(con, rows)
+        insert_hashes(con, rows)
     return len(rows)
 
 
@@ -204,7 +182,7 @@ def add_gallery(con, source, name: str, limits: dict | None = None) -> dict:
             raise BotwatchError(f"{source}: no .jpg/.jpeg/.png/.gif/.webp/.bmp files to add")
         rows = []
         for p in files:
-            sha, _, w, h, kind, ph, mi, win, st, why = _hash_row(p, limits)
+            sha, _, w, h, kind, ph, mi, win, st, why = hash_row(p, limits)
             rows.append((name, str(p.relative_to(source)), sha, w, h, kind, ph, mi, win, st, why))
     else:
         raise BotwatchError(

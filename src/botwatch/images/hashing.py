@@ -82,12 +82,23 @@ def decode(data: bytes, max_pixels: int, draft: int = WORK_SIZE, mode: str = "L"
 
 
 def read_bounded(path, max_file_bytes: int) -> bytes:
-    """The bytes of ``path``, or ImageRefused when it is missing or larger than ``max_file_bytes``."""
+    """The bytes of ``path`` (a file, or a zip member's locator: :mod:`botwatch.images.archive`), or
+    ImageRefused when it is missing, unreadable or larger than ``max_file_bytes``."""
+    from botwatch.images.archive import ArchiveRefused, open_archive, read_member, split_locator
+
+    inside = split_locator(path)
     try:
-        with open(path, "rb") as f:
-            data = f.read(max_file_bytes + 1)
+        if inside is not None:
+            data = read_member(open_archive(inside[0]), inside[1], max_file_bytes)
+        else:
+            with open(path, "rb") as f:
+                data = f.read(max_file_bytes + 1)
+    except KeyError:
+        raise ImageRefused("no such member in the zip") from None
+    except ArchiveRefused as exc:
+        raise ImageRefused(str(exc)) from None
     except OSError as exc:
-        raise ImageRefused(f"cannot read the file ({exc.strerror or type(exc).__name__})") from None
+        raise ImageRefused(f"cannot read the file ({exc.strerror or exc})") from None
     if len(data) > max_file_bytes:
         raise ImageRefused(f"file is over max_file_bytes {max_file_bytes}")
     return data

@@ -42,6 +42,24 @@ def choose_bin(span: timedelta) -> tuple[str, timedelta]:
     return BIN_CHOICES[-1]
 
 
+def _read_picture(path: Path, max_bytes: int) -> bytes | None:
+    """The bytes of a picture file or of a zip member's locator (a 4CAT download), when at most ``max_bytes``."""
+    from botwatch.images.archive import split_locator
+    from botwatch.images.hashing import ImageRefused, read_bounded
+
+    if split_locator(path) is not None:
+        try:
+            return read_bounded(path, max_bytes)
+        except ImageRefused:
+            return None
+    try:
+        if not path.is_file() or path.stat().st_size > max_bytes:
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
 def embed_avatar(path_text: str | None, search_dirs: list[Path], max_bytes: int) -> str | None:
     """A ``data:`` URI for a local PNG/JPEG/GIF/WebP avatar of at most ``max_bytes``, else ``None``.
     Relative paths are tried against ``search_dirs``; the type comes from the file's magic bytes, never its
@@ -51,11 +69,8 @@ def embed_avatar(path_text: str | None, search_dirs: list[Path], max_bytes: int)
     candidate = Path(path_text)
     tries = [candidate] if candidate.is_absolute() else [d / candidate for d in search_dirs]
     for path in tries:
-        try:
-            if not path.is_file() or path.stat().st_size > max_bytes:
-                continue
-            data = path.read_bytes()
-        except OSError:
+        data = _read_picture(path, max_bytes)
+        if data is None:
             continue
         mime = next((m for magic, m in IMAGE_MAGIC.items() if data.startswith(magic)), None)
         if mime is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
