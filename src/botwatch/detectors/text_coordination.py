@@ -46,7 +46,20 @@ EDGE_PAIRS_PER_PASS = (
     25_000  # pairs whose edge rows are built in one pass (memory at 1M: the DuckDB limit is 1 GB)
 )
 
-_TEMP_TABLES = ("_tc_occ", "_tc_acc", "_tc_cells", "_tc_clusters", "_tc_pairs", "_tc_ev", "_tc_first")
+_TEMP_TABLES = (
+    "_tc_occ",
+    "_tc_acc",
+    "_tc_cells",
+    "_tc_clusters",
+    "_tc_pairs",
+    "_tc_ev",
+    "_tc_first",
+    "_tc_pi",
+    "_tc_pa",
+    "_tc_pc",
+    "_tc_aid",
+    "_tc_cid",
+)
 
 
 def _groups_sql(run_id: int, use_clusters: bool, min_chars: int) -> str:
@@ -315,45 +328,66 @@ class TextCoordinationDetector(Detector):
         evidence = both accounts' items in them (interleaved, capped); lead/lag from the posts both answered.
         Evidence and lead/lag come from the pair's ``EVIDENCE_TEMPLATES`` most significant shared clusters, each
         account contributing its earliest ``max_evidence_items / 2`` items per cluster: that bounds the work for
-        prolific accounts sharing many templates (32k pairs x 18 templates at 1M). Built in passes of about
-        ``EDGE_PAIRS_PER_PASS`` pairs (by a hash of the pair), so memory stays bounded whatever the number of pairs
-        (113k significant pairs at 1M in a scenario cell ran out of the 1 GB DuckDB limit in one pass)."""
+        prolific accounts sharing many templates (32k pairs x 18 templates at 1M). Accounts, clusters and pairs
+        are numbered first, so the joins and groupings run on integers, not on (platform, account, account)
+        strings. Built in passes of about ``EDGE_PAIRS_PER_PASS`` pairs, so memory stays bounded whatever the
+        number of pairs (113k significant pairs at 1M in a scenario cell ran out of the 1 GB DuckDB limit in one
+        pass)."""
         per_side = -(-int(self.params["max_evidence_items"]) // 2)
+        con.execute("""
+            CREATE TEMP TABLE _tc_aid AS SELECT platform, account_id, row_number() OVER (
+              ORDER BY platform, account_id) AS aid FROM (SELECT DISTINCT platform, account_id FROM _tc_ev)""")
+        con.execute("""
+            CREATE TEMP TABLE _tc_cid AS SELECT platform, cluster_id, row_number() OVER (
+              ORDER BY platform, cluster_id) AS cid FROM (SELECT DISTINCT platform, cluster_id FROM _tc_ev)""")
         con.execute(f"""
-            CREATE TEMP TABLE _tc_first AS SELECT * FROM _tc_ev QUALIFY row_number() OVER (
-              PARTITION BY platform, cluster_id, account_id ORDER BY t, item_id) <= {per_side}""")
-        n_pairs = con.execute("SELECT count(*) FROM _tc_pairs").fetchall()[0][0]
+            CREATE TEMP TABLE _tc_first AS
+            SELECT c.cid, a.aid, e.item_id, e.post, e.t
+            FROM _tc_ev e JOIN _tc_aid a USING (platform, account_id) JOIN _tc_cid c USING (platform, cluster_id)
+            QUALIFY row_number() OVER (PARTITION BY e.platform, e.cluster_id, e.account_id
+                                       ORDER BY e.t, e.item_id) <= {per_side}""")
+        n_aid = con.execute("SELECT count(*) FROM _tc_aid").fetchall()[0][0]
+        # one account per statement: joining both at once let DuckDB pair every two accounts of a platform first
+        con.execute("""
+            CREATE TEMP TABLE _tc_pa AS SELECT p.*, a.aid AS aa FROM _tc_pairs p
+            JOIN _tc_aid a ON a.platform = p.platform AND a.account_id = p.account_a""")
+        con.execute(f"""
+            CREATE TEMP TABLE _tc_pi AS SELECT p.aa * {int(n_aid) + 1} + b.aid AS pid, p.*, b.aid AS ab FROM _tc_pa p
+            JOIN _tc_aid b ON b.platform = p.platform AND b.account_id = p.account_b""")
+        con.execute("DROP TABLE _tc_pa")
+        con.execute(f"""
+            CREATE TEMP TABLE _tc_pc AS
+            SELECT s.pid, c.cid FROM (SELECT pid, platform,
+                                             unnest(list_slice(clusters, 1, {EVIDENCE_TEMPLATES})) AS cluster_id
+                                      FROM _tc_pi) s
+            JOIN _tc_cid c USING (platform, cluster_id)""")
+        n_pairs = con.execute("SELECT count(*) FROM _tc_pi").fetchall()[0][0]
         passes = max(1, -(-int(n_pairs) // EDGE_PAIRS_PER_PASS))
         for c in range(passes):
-            only = f"WHERE hash(platform, account_a, account_b) % {passes} = {c}" if passes > 1 else ""
-            self._write_edge_pass(con, run_id, only)
-        con.execute("DROP TABLE _tc_first")
+            self._write_edge_pass(con, run_id, f"pid % {passes} = {c}" if passes > 1 else "true")
+        for table in ("_tc_first", "_tc_pi", "_tc_pc", "_tc_aid", "_tc_cid"):
+            con.execute(f"DROP TABLE {table}")
 
     def _write_edge_pass(self, con, run_id: int, only: str) -> None:
-        """The edge rows of the pairs of ``_tc_pairs`` that ``only`` (a WHERE clause, or empty) keeps."""
+        """The edge rows of the numbered pairs (``_tc_pi``) that ``only`` (a condition on ``pid``) keeps; side 0
+        is account_a (the lower account id), side 1 account_b."""
         max_t, max_e = int(self.params["max_targets"]), int(self.params["max_evidence_items"])
         con.execute(f"""
             INSERT INTO edges BY NAME
-            WITH pr AS (SELECT * FROM _tc_pairs {only}),
-            sc AS (SELECT platform, account_a, account_b, unnest(list_slice(clusters, 1, {EVIDENCE_TEMPLATES})) AS cluster_id
-                   FROM pr),
-            side AS (SELECT platform, account_a, account_b, cluster_id, account_a AS account_id FROM sc
-                     UNION ALL SELECT platform, account_a, account_b, cluster_id, account_b FROM sc),
-            ev AS (SELECT s.platform, s.account_a, s.account_b, e.account_id, e.item_id, e.post, e.t
-                   FROM side s JOIN _tc_first e ON e.platform = s.platform AND e.cluster_id = s.cluster_id
-                    AND e.account_id = s.account_id),
-            firsts AS (SELECT platform, account_a, account_b, post,
-                              min(t) FILTER (WHERE account_id = account_a) AS ta,
-                              min(t) FILTER (WHERE account_id = account_b) AS tb
-                       FROM ev WHERE post IS NOT NULL GROUP BY 1, 2, 3, 4),
-            lags AS (SELECT platform, account_a, account_b, count_if(tb - ta > 0) AS a_leads,
-                            count_if(tb - ta < 0) AS b_leads, median(abs(tb - ta)) AS median_lag_s
-                     FROM firsts WHERE ta IS NOT NULL AND tb IS NOT NULL GROUP BY 1, 2, 3),
-            items AS (SELECT platform, account_a, account_b, min(t) AS first_t, max(t) AS last_t,
-                             list(item_id ORDER BY rk, account_id) AS item_ids
-                      FROM (SELECT *, row_number() OVER (PARTITION BY platform, account_a, account_b, account_id
-                                                         ORDER BY t, item_id) AS rk FROM ev)
-                      GROUP BY 1, 2, 3)
+            WITH side AS (SELECT pc.pid, pc.cid, pi.aa AS aid, 0 AS side FROM _tc_pc pc JOIN _tc_pi pi USING (pid)
+                          WHERE {only}
+                          UNION ALL
+                          SELECT pc.pid, pc.cid, pi.ab, 1 FROM _tc_pc pc JOIN _tc_pi pi USING (pid) WHERE {only}),
+            ev AS (SELECT s.pid, s.side, e.item_id, e.post, e.t
+                   FROM side s JOIN _tc_first e ON e.cid = s.cid AND e.aid = s.aid),
+            firsts AS (SELECT pid, post, min(t) FILTER (WHERE side = 0) AS ta, min(t) FILTER (WHERE side = 1) AS tb
+                       FROM ev WHERE post IS NOT NULL GROUP BY 1, 2),
+            lags AS (SELECT pid, count_if(tb - ta > 0) AS a_leads, count_if(tb - ta < 0) AS b_leads,
+                            median(abs(tb - ta)) AS median_lag_s
+                     FROM firsts WHERE ta IS NOT NULL AND tb IS NOT NULL GROUP BY 1),
+            items AS (SELECT pid, min(t) AS first_t, max(t) AS last_t, list(item_id ORDER BY rk, side) AS item_ids
+                      FROM (SELECT *, row_number() OVER (PARTITION BY pid, side ORDER BY t, item_id) AS rk FROM ev)
+                      GROUP BY 1)
             SELECT {int(run_id)} AS run_id, pr.platform, pr.account_a, pr.account_b, '{LAYER}' AS layer, pr.weight,
                    make_timestamp(CAST(i.first_t * 1e6 AS BIGINT)) AS first_at,
                    make_timestamp(CAST(i.last_t * 1e6 AS BIGINT)) AS last_at,
@@ -361,6 +395,7 @@ class TextCoordinationDetector(Detector):
                    pr.expected, pr.p_value, pr.q_value, pr.significant, pr.null_model,
                    list_slice(pr.clusters, 1, {max_t}) AS targets,
                    list_slice(i.item_ids, 1, {max_e}) AS evidence_item_ids
-            FROM pr JOIN items i USING (platform, account_a, account_b)
-            LEFT JOIN lags l USING (platform, account_a, account_b)
+            FROM _tc_pi pr JOIN items i USING (pid)
+            LEFT JOIN lags l USING (pid)
+            WHERE {only}
             ORDER BY pr.platform, pr.account_a, pr.account_b""")
