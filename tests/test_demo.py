@@ -71,7 +71,10 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
     c = generate_demo(tmp_path / "c", seed=12, size="tiny")
     names = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
     assert names == sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
-    assert len(names) == len(a.inputs) + 3  # ground truth, templates, manifest
+    side = [n for n in names if n.parts[0] not in ("avatars", "victims")]
+    assert len(side) == len(a.inputs) + 4  # ground truth, templates, manifest, photos.csv
+    pictures = [n for n in names if n.parts[0] == "avatars"]
+    assert len(pictures) == json.loads(a.manifest.read_text("utf-8"))["photos"]["pictures"] > 100
     for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     assert a.truth.read_bytes() != c.truth.read_bytes()

@@ -312,14 +312,24 @@ def run_pipeline(
     seed: int | None = None,
     config=None,
     report: bool = True,
+    avatars=None,
 ) -> RunResult:
-    """Ingest ``inputs`` into ``out/case.duckdb``, detect, and write the report into ``out``."""
+    """Ingest ``inputs`` into ``out/case.duckdb`` (and the profile pictures of the folder ``avatars``, as
+    ``ingest --avatars``), detect, and write the report into ``out``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     case_path = out / "case.duckdb"
     result = RunResult(case_path=case_path)
     with Case(case_path) as case:
         result.ingest = ingest(case, inputs, options or IngestOptions())
+        if avatars is not None:
+            from botwatch.images.avatars import hash_avatar_dir
+
+            counts = hash_avatar_dir(case.con, avatars)
+            result.lines.append(
+                f"{avatars}: pictures hashed {counts['hashed']}, refused {counts['refused']}, "
+                f"no such account in the case {counts['no_account']}"
+            )
         info = case.info()
         result.lines.append(
             f"case: {case_path} ({info['items']} items, {info['accounts']} accounts, "
