@@ -175,3 +175,13 @@ def test_botwatch_demo_with_pictures_keeps_its_floors_and_its_walkthrough_runs(t
     assert evaluation["groups_recovered"] == str(sorted(SPEC))
     edges = [e for e in _csv(out / "edges.csv") if e["layer"] == "co_avatar"]
     assert edges and all(e["targets"].startswith("photo:") for e in edges)
+
+
+def test_a_relative_avatars_folder_is_stored_absolute(demo_case, copy_case, tmp_path, monkeypatch):
+    """Detect (ORB checks of crops) and report read the pictures again, maybe from another working folder."""
+    case = copy_case(demo_case.path)
+    monkeypatch.chdir(demo_case.files.out_dir)
+    _run("ingest", case, "--avatars", "avatars")
+    with Case(case, read_only=True) as c:
+        paths = [Path(p) for (p,) in c.con.execute("SELECT path FROM avatar_hashes").fetchall()]
+    assert paths and all(p.is_absolute() and p.is_file() for p in paths)

@@ -109,9 +109,10 @@ def _dir_entries(folder: Path) -> list[tuple[str, Path]]:
 
 def hash_avatar_dir(con, folder, limits: dict | None = None) -> dict:
     """Hash the pictures of an ``--avatars`` folder into ``avatar_hashes`` (replacing the accounts' earlier
-    pictures from a folder) and return counts: hashed, refused and no account in the case."""
+    pictures from a folder) and return counts: hashed, refused and no account in the case. Paths are stored
+    absolute: ORB checks at ``detect`` and the report read the files again, from whatever folder they run in."""
     limits = {**IMAGE_LIMITS, **(limits or {})}
-    folder = Path(folder)
+    folder = Path(folder).absolute()
     entries = _dir_entries(folder)
     platforms: dict[str, list[str]] = {}
     for platform, acct in con.execute("SELECT platform, account_id FROM accounts").fetchall():
