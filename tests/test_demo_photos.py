@@ -165,7 +165,9 @@ def test_botwatch_demo_with_pictures_keeps_its_floors_and_its_walkthrough_runs(t
     every printed next step runs as printed."""
     out = tmp_path / "demo"
     printed = _run("demo", "--out", out)
-    assert "pictures hashed" in printed and "refused 0" in printed
+    with Case(out / "case.duckdb", read_only=True) as c:
+        status = dict(c.con.execute("SELECT status, count(*) FROM avatar_hashes GROUP BY 1").fetchall())
+    assert status == {"hashed": len(_csv(out / "data" / "photos.csv"))}  # every picture, none refused
     steps = printed.split("next steps:\n", 1)[1].splitlines()
     commands = [shlex.split(s, comments=True) for s in steps]  # as a shell reads them
     assert [c[1] for c in commands] == ["gallery", "detect", "report", "export", "evaluate"]
