@@ -103,11 +103,14 @@ class DemoCase:
 
 @pytest.fixture(scope="session")
 def demo_case(tmp_path_factory) -> DemoCase:
-    """The tiny synthetic demo (seed 5), generated and ingested once; not detected."""
+    """The tiny synthetic demo (seed 5), generated and ingested once with its profile pictures (``--avatars``);
+    not detected."""
     from botwatch.demo import generate_demo
+    from botwatch.images.avatars import hash_avatar_dir
 
     root = tmp_path_factory.mktemp("demo-case")
     files = generate_demo(root / "data", seed=5, size="tiny")
     with Case(root / "case.duckdb") as case:
         summaries = ingest(case, files.inputs, IngestOptions(timezone=files.timezone))
+        hash_avatar_dir(case.con, files.avatars)
     return DemoCase(path=root / "case.duckdb", files=files, summaries=summaries)

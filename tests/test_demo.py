@@ -29,7 +29,8 @@ UNDO_HOMOGLYPHS = {v: k for k, v in HOMOGLYPHS.items()} | {
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
-    return generate_demo(tmp_path_factory.mktemp("demo") / "data", seed=7, size="small")
+    # the pictures are tested in test_demo_photos.py (on the tiny demo); here they would only cost 5 s
+    return generate_demo(tmp_path_factory.mktemp("demo") / "data", seed=7, size="small", photos=False)
 
 
 def _truth(path: Path) -> list[dict]:
@@ -68,10 +69,13 @@ def _all_comments(files) -> list[dict]:
 def test_same_seed_gives_byte_identical_files(tmp_path):
     a = generate_demo(tmp_path / "a", seed=11, size="tiny")
     b = generate_demo(tmp_path / "b", seed=11, size="tiny")
-    c = generate_demo(tmp_path / "c", seed=12, size="tiny")
+    c = generate_demo(tmp_path / "c", seed=12, size="tiny", photos=False)
     names = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
     assert names == sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
-    assert len(names) == len(a.inputs) + 3  # ground truth, templates, manifest
+    side = [n for n in names if n.parts[0] not in ("avatars", "victims")]
+    assert len(side) == len(a.inputs) + 4  # ground truth, templates, manifest, photos.csv
+    pictures = [n for n in names if n.parts[0] == "avatars"]
+    assert len(pictures) == json.loads(a.manifest.read_text("utf-8"))["photos"]["pictures"] > 100
     for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     assert a.truth.read_bytes() != c.truth.read_bytes()

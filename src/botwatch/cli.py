@@ -401,12 +401,19 @@ def report(case, out, pseudonymize):
     "--out", type=click.Path(file_okay=False), required=True, help="Folder for case.duckdb and the report."
 )
 @_ingest_options
+@click.option(
+    "--avatars",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="Folder of profile pictures named <account_id>.<ext>, or listed in its map.csv (as ingest --avatars).",
+)
 @click.option("--seed", type=int, default=None)
-def run(inputs, out, fmt, timezone, platform, mapping, seed):
+def run(inputs, out, fmt, timezone, platform, mapping, avatars, seed):
     """The main job: ingest INPUTS into OUT/case.duckdb, detect, and write the report into OUT."""
     from botwatch.pipeline import run_pipeline
 
-    result = run_pipeline(inputs, out, _options(fmt, timezone, platform, mapping), seed=seed)
+    options = _options(fmt, timezone, platform, mapping)
+    result = run_pipeline(inputs, out, options, seed=seed, avatars=avatars)
     _print_summaries(result.ingest)
     for line in result.lines:
         click.echo(line)
@@ -417,17 +424,22 @@ def run(inputs, out, fmt, timezone, platform, mapping, seed):
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--size", type=click.Choice(["small", "medium"]), default="small", show_default=True)
 def demo(out, seed, size):
-    """Generate the synthetic demo investigation (with ground truth) and run it."""
-    from botwatch.demo import generate_demo
+    """Generate the synthetic demo investigation (with ground truth and profile pictures) and run it; then print
+    the next steps: the victims' gallery, detection again, the report, the edges and the evaluation."""
+    from botwatch.demo import generate_demo, walkthrough
     from botwatch.pipeline import run_pipeline
 
     out = Path(out)
     demo_files = generate_demo(out / "data", seed=seed, size=size)
     click.echo(f"demo data in {out / 'data'} (ground truth: {demo_files.truth})")
-    result = run_pipeline(demo_files.inputs, out, IngestOptions(timezone=demo_files.timezone), seed=seed)
+    options = IngestOptions(timezone=demo_files.timezone)
+    result = run_pipeline(demo_files.inputs, out, options, seed=seed, avatars=demo_files.avatars)
     _print_summaries(result.ingest)
     for line in result.lines:
         click.echo(line)
+    click.echo("\nnext steps:")
+    for line in walkthrough(demo_files, out / "case.duckdb", seed):
+        click.echo(f"  {line}")
 
 
 def _one_line(message: str) -> str:

@@ -350,8 +350,10 @@ def run_pipeline(
     seed: int | None = None,
     config=None,
     report: bool = True,
+    avatars=None,
 ) -> RunResult:
-    """Ingest ``inputs`` into ``out/case.duckdb``, detect, and write the report into ``out``."""
+    """Ingest ``inputs`` into ``out/case.duckdb`` (and the profile pictures of the folder ``avatars``, as
+    ``ingest --avatars``), detect, and write the report into ``out``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     case_path = out / "case.duckdb"
@@ -359,6 +361,10 @@ def run_pipeline(
     with Case(case_path) as case:
         result.ingest, pictures = ingest_inputs(case, inputs, options)
         result.lines += [r.line() for r in pictures]
+        if avatars is not None:
+            from botwatch.images.avatars import hash_avatars
+
+            result.lines.append(hash_avatars(case.con, avatars).line())
         info = case.info()
         result.lines.append(
             f"case: {case_path} ({info['items']} items, {info['accounts']} accounts, "

@@ -8,7 +8,8 @@
   ``extended=1``, ``thread_items_count=10``, replies nested in ``thread.items``; one response per post and
   page of 100, saved as JSON Lines) and ``users.get`` for every commenter (``photo_200``, ``domain``...).
   A single response is a ``.json`` file, several are ``.jsonl``. VK returns no account creation date.
-* Ground truth CSV ``platform,account_id,label,group,created_at``: ``created_at`` (UTC) is known only here.
+* Ground truth CSV ``platform,account_id,label,group,created_at,stolen_photo``: ``created_at`` (UTC) is known
+  only here; ``stolen_photo`` names the victim's photo (``victims/victim_<n>.jpg``) an account wears.
 """
 
 from __future__ import annotations
@@ -317,19 +318,25 @@ def _iso(t: int) -> str:
     return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def write_truth(world: World, out: Path) -> Path:
-    """``platform,account_id,label,group,created_at``: every account that appears in the data, pages included."""
-    rows = [(a.platform, a.account_id, int(a.is_bot), a.campaign, _iso(a.created_at)) for a in world.accounts]
+def write_truth(world: World, out: Path, stolen: dict[tuple[str, str], str] | None = None) -> Path:
+    """``platform,account_id,label,group,created_at,stolen_photo``: every account that appears in the data, pages
+    included; ``stolen`` maps (platform, account_id) to the victim's photo the account wears."""
+    stolen = stolen or {}
+    rows = [
+        (a.platform, a.account_id, int(a.is_bot), a.campaign, _iso(a.created_at),
+         stolen.get((a.platform, a.account_id), ""))
+        for a in world.accounts
+    ]  # fmt: skip
     for page in PAGES:
         if page.kind == "channel":
-            rows.append(("telegram", f"channel{page.page_id}", 0, "", ""))
+            rows.append(("telegram", f"channel{page.page_id}", 0, "", "", ""))
         elif page.kind == "wall":
-            rows.append(("vk", str(-page.page_id), 0, "", ""))
+            rows.append(("vk", str(-page.page_id), 0, "", "", ""))
     signers = {p.signer for p in world.posts if p.signer}
-    rows += [("vk", str(e[0]), 0, "", "") for e in EDITORS if e[0] in signers]
+    rows += [("vk", str(e[0]), 0, "", "", "") for e in EDITORS if e[0] in signers]
     rows.sort()
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["platform", "account_id", "label", "group", "created_at"])
+    writer.writerow(["platform", "account_id", "label", "group", "created_at", "stolen_photo"])
     writer.writerows(rows)
     return _write(out / "ground_truth.csv", buf.getvalue())

@@ -92,7 +92,7 @@ def _dir_entries(folder: Path) -> list[tuple[str, Path]]:
 def folder_pictures(con, folder: Path) -> list[Found]:
     """The pictures of an ``--avatars`` folder with their owners: every account of the case with that id (on
     any platform), or the reason there is none."""
-    folder = Path(folder)
+    folder = Path(folder).absolute()  # stored absolute: detect and the report read the files again
     entries = _dir_entries(folder)
     platforms: dict[str, list[str]] = {}
     for platform, acct in sorted(case_accounts(con)):

@@ -125,6 +125,15 @@ def case_accounts(con) -> set[Owner]:
     return set(con.execute("SELECT platform, account_id FROM accounts").fetchall())
 
 
+def _absolute(where) -> str | None:
+    """A picture's place stored absolute (``detect``'s ORB checks and the report read the file again, from
+    whatever folder they run in); a zip member keeps its ``<zip>!/<member>`` form with the zip made absolute."""
+    if where is None:
+        return None
+    head, sep, member = str(where).partition("!/")
+    return str(Path(head).absolute()) + sep + member
+
+
 def store_found(con, found: list[Found], origin: str, report: PictureReport, limits: dict) -> PictureReport:
     """Hash the pictures of ``found`` that have owners into ``avatar_hashes`` (origin ``origin``) and count all."""
     rows, unmatched, how = [], Counter(report.unmatched), Counter(report.matched_by)
@@ -141,7 +150,7 @@ def store_found(con, found: list[Found], origin: str, report: PictureReport, lim
         else:
             report.refused += 1
         for platform, acct in sorted(set(f.owners)):
-            rows.append((platform, acct, origin, None if f.where is None else str(f.where), *row))
+            rows.append((platform, acct, origin, _absolute(f.where), *row))
     if rows:
         con.execute(
             "DELETE FROM avatar_hashes WHERE origin = ? AND platform || chr(0) || account_id IN (SELECT unnest(?))",
