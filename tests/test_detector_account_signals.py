@@ -404,6 +404,9 @@ def test_beta_binomial_tail_and_fits():
     # a fifth of the accounts planted at share 1: the censored fit still describes the others
     k2 = np.where(np.arange(3000) < 600, n, k)
     assert 5 < fit_betabinom(k2, n, mean=np.full(3000, 0.25))[0] < 11
+    k3 = np.where(np.arange(3000) < 1800, n, k)  # three fifths: the lower quarter still holds
+    assert 4 < fit_betabinom(k3, n, mean=np.full(3000, 0.25))[0] < 12
+    assert fit_betabinom(k3, n, mean=np.full(3000, 0.25), quantile=1.0)[0] < 1  # uncensored: swamped
     bins = activity_bins(np.array([10] * 60 + [25] * 30 + [50] * 30 + [400]), 50)
     assert [len(b) for b in bins] == [60, 61]
     assert activity_bins(np.array([10] * 49), 50) is None
