@@ -202,11 +202,13 @@ def test_focus_and_rhythm_against_the_background(tmp_path):
         case.con.execute(
             "UPDATE items SET channel = CASE WHEN account_id = 'office' THEN 'A' ELSE chr(CAST(65 + hash(item_id) % 4 AS INTEGER)) END"
         )
-        off = FocusRhythmDetector().run(RunContext(case.con, run_id=1, seed=0))
+        off = FocusRhythmDetector(null="theoretical").run(RunContext(case.con, run_id=1, seed=0))
         assert off["office_hours"].startswith("off: no time zone")
         assert not _signals(case, "office_hours")
         case.con.execute("DELETE FROM account_signals")
-        FocusRhythmDetector(timezone="Asia/Almaty").run(RunContext(case.con, run_id=1, seed=0))
+        FocusRhythmDetector(timezone="Asia/Almaty", null="theoretical").run(
+            RunContext(case.con, run_id=1, seed=0)
+        )
         case.con.execute(
             "INSERT INTO accounts (platform, account_id) SELECT DISTINCT platform, account_id FROM items"
         )
@@ -371,16 +373,25 @@ def test_empirical_null_breaks_down_when_most_of_a_bin_is_planted(tmp_path):
         assert sig[1] < 80 <= sig[2]
 
 
-def test_small_platforms_keep_the_theoretical_null_and_say_so(tmp_path):
+def test_small_platforms_leave_focus_and_lifetime_untested_and_say_so(tmp_path):
+    """43 accounts are too few for an empirical null: page focus and lifetime are not tested (rows without a
+    p-value), office hours keep the binomial; the run summary and the evidence say so."""
     with Case(tmp_path / "c.duckdb") as case:
         _insert_with_channels(case, _rhythm_items())
-        summary = FocusRhythmDetector(min_reference=50).run(RunContext(case.con, run_id=1, seed=0))
-        assert (
-            summary["nulls"]["page_focus"] == "test: theoretical (43 accounts, fewer than min_reference 50)"
+        summary = FocusRhythmDetector(timezone="Asia/Almaty").run(RunContext(case.con, run_id=1, seed=0))
+        assert summary["nulls"]["page_focus"] == (
+            "test: not tested (43 accounts, fewer than min_reference 50; null = 'theoretical' tests them)"
         )
-        assert summary["null_fits"] == []
-        text = _signals(case, "short_lifetime")["brief"][5]
-        assert "too few accounts (43) for an empirical null" in text
+        assert (
+            summary["nulls"]["office_hours"] == "test: theoretical (43 accounts, fewer than min_reference 50)"
+        )
+        assert summary["null_fits"] == [] and summary["page_focus"] == summary["short_lifetime"] == 0
+        brief = _signals(case, "short_lifetime")["brief"]
+        assert brief[1] is None and not brief[3]
+        assert brief[5].endswith("(not tested: too few accounts (43) for an empirical null)")
+        office = _signals(case, "office_hours")
+        assert {a for a, r in office.items() if r[3]} == {"office"}
+        assert "too few accounts (43) for an empirical null" in office["office"][5]
 
 
 def test_beta_binomial_tail_and_fits():
