@@ -188,23 +188,6 @@ class FocusRhythmDetector(Detector):
                 self._fits.append(f.as_dict(platform, signal))
             notes.append(f"{platform}: empirical ({len(bins)} activity bins)")
         return p, against
-        m = int(self.params["min_reference"])
-        for platform in sorted(set(platforms.tolist())):
-            idx = np.flatnonzero(platforms == platform)
-            bins = activity_bins(n[idx], m)
-            if bins is None:
-                notes.append(f"{platform}: theoretical ({len(idx)} accounts, fewer than min_reference {m})")
-                for j in idx:
-                    against[j] += f"; too few accounts ({len(idx)}) for an empirical null"
-                continue
-            pe, fits = fit_bins(n, [idx[b] for b in bins], fit, pvalues)
-            for b, f in zip(bins, fits):
-                p[idx[b]] = np.maximum(p[idx[b]], pe[idx[b]])
-                for j in idx[b]:
-                    against[j] = f"against the platform's {f.accounts} accounts with {f.lo}-{f.hi} items"
-                self._fits.append(f.as_dict(platform, signal))
-            notes.append(f"{platform}: empirical ({len(bins)} activity bins)")
-        return p, against
 
     def _local_time_sql(self) -> str:
         """SQL for an item's local time (``i``: items, ``s``: its source): the ``timezone`` setting, else the
