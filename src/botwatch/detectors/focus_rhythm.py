@@ -117,7 +117,8 @@ class FocusRhythmDetector(Detector):
             "min_reference",
             50,
             Interval(int, 10, None),
-            "accounts per activity bin an empirical null needs; a platform with fewer uses the theoretical one",
+            "accounts per activity bin an empirical null needs; with fewer on a platform, page_focus and "
+            "short_lifetime are not tested there and office hours use the binomial",
         ),
         Setting(
             "fdr", 0.01, Interval(float, 0, 1), "false-discovery rate (Benjamini-Hochberg over accounts)"
