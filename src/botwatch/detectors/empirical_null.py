@@ -129,12 +129,13 @@ def fit_betabinom(
     mu, var = share.mean(), max(share.var(), 1e-4)
     start = max(mu * (1 - mu) / var - 1, 0.1)
     res = scipy.optimize.minimize(
-        lambda t: nll(math.exp(t[0]), math.exp(t[1])),
+        lambda t: nll(*np.exp(np.clip(t, -30.0, 30.0))),
         x0=[math.log(start * mu), math.log(start * (1 - mu))],
         method="Nelder-Mead",
         options={"xatol": 1e-3, "fatol": 1e-3},
     )
-    return float(math.exp(res.x[0])), float(math.exp(res.x[1]))
+    a, b = np.exp(np.clip(res.x, -30.0, 30.0))
+    return float(a), float(b)
 
 
 def fit_span(r: np.ndarray) -> tuple[float, float]:
