@@ -294,7 +294,7 @@ class FocusRhythmDetector(Detector):
                     f"{int(k[i])} of its {int(n[i])} items were posted {what}, where the platform's items give "
                     f"{p0[i]:.0%} ({_p_text(p[i], against[i])})"
                 )
-                out.add(rows[j][0], rows[j][1], k[i] / n[i], p0[i], p[i], None, text)
+                out.add(rows[j][0], rows[j][1], k[i] / n[i], p0[i], _p(p[i]), None, text)
             result.append(out)
         return result[0], result[1]
 
