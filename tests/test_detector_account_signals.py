@@ -6,7 +6,9 @@ import json
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pyarrow as pa
 import pytest
+import scipy.stats
 from click.testing import CliRunner
 from test_detector_coaction import (
     T0,  # noqa: E402
@@ -17,6 +19,7 @@ from test_detector_coaction import (
 from botwatch import Case
 from botwatch.cli import cli
 from botwatch.detectors import RunContext
+from botwatch.detectors.empirical_null import activity_bins, betabinom_tail, fit_betabinom
 from botwatch.detectors.focus_rhythm import FocusRhythmDetector, moran_pvalue, range_pvalue
 from botwatch.detectors.generated_names import GeneratedNameDetector, handle_shape
 from botwatch.detectors.registration import RegistrationCohortDetector, scan_windows
@@ -199,11 +202,13 @@ def test_focus_and_rhythm_against_the_background(tmp_path):
         case.con.execute(
             "UPDATE items SET channel = CASE WHEN account_id = 'office' THEN 'A' ELSE chr(CAST(65 + hash(item_id) % 4 AS INTEGER)) END"
         )
-        off = FocusRhythmDetector().run(RunContext(case.con, run_id=1, seed=0))
+        off = FocusRhythmDetector(null="theoretical").run(RunContext(case.con, run_id=1, seed=0))
         assert off["office_hours"].startswith("off: no time zone")
         assert not _signals(case, "office_hours")
         case.con.execute("DELETE FROM account_signals")
-        FocusRhythmDetector(timezone="Asia/Almaty").run(RunContext(case.con, run_id=1, seed=0))
+        FocusRhythmDetector(timezone="Asia/Almaty", null="theoretical").run(
+            RunContext(case.con, run_id=1, seed=0)
+        )
         case.con.execute(
             "INSERT INTO accounts (platform, account_id) SELECT DISTINCT platform, account_id FROM items"
         )
@@ -276,3 +281,143 @@ def test_on_the_demo_account_signals_change_no_flag_and_name_patterns_are_the_pl
                 ).fetchall()
     assert flags["with"] == flags["without"] and flags["with"]
     assert names and all(truth[k] for k in names)
+
+
+def _loyal_readers_items(seed=11, planted=15):
+    """600 organic accounts (10-80 comments, log-uniform) who each favour four of 20 pages (Dirichlet(6) weights) and
+    comment in a personal six-hour window of the day (60 % of their comments), and ``planted`` accounts (40-70 comments) that comment only
+    under the official page ``P0`` on weekdays 10-16 Almaty time. Platform shares are unequal (P0 is busy)."""
+    rng = np.random.default_rng(seed)
+    almaty = ZoneInfo("Asia/Almaty")
+    start = dt.datetime(2024, 3, 4, tzinfo=almaty)  # a Monday
+    rows, n = [], 0
+    for a in range(600):
+        favourites = rng.choice(20, size=4, replace=False, p=np.arange(20, 0, -1) / 210)
+        weights = rng.dirichlet(np.full(4, 6.0))
+        hour0 = int(rng.integers(0, 24))
+        for _ in range(int(np.exp(rng.uniform(np.log(10), np.log(80))))):
+            hour = (hour0 + rng.uniform(0, 6)) % 24 if rng.random() < 0.6 else rng.uniform(0, 24)
+            local = start + dt.timedelta(days=int(rng.integers(0, 28)), hours=float(hour))
+            t = (local.astimezone(dt.UTC).replace(tzinfo=None) - T0).total_seconds()
+            page = f"P{favourites[rng.choice(4, p=weights)]}"
+            rows.append(comment(f"i{n}", f"o{a}", f"post{n % 97}", t, channel=page))
+            n += 1
+    for b in range(planted):
+        for _ in range(int(rng.integers(40, 71))):
+            day = int(rng.integers(0, 4)) * 7 + int(rng.integers(0, 5))
+            local = start + dt.timedelta(days=day, hours=float(10 + rng.uniform(0, 6)))
+            t = (local.astimezone(dt.UTC).replace(tzinfo=None) - T0).total_seconds()
+            rows.append(comment(f"i{n}", f"b{b}", f"post{n % 97}", t, channel="P0"))
+            n += 1
+    return rows
+
+
+def _insert_with_channels(case, rows):
+    insert_items(case, rows)
+    ch = pa.table({"item_id": [r["item_id"] for r in rows], "channel": [r["channel"] for r in rows]})
+    case.con.register("_ch", ch)
+    case.con.execute("UPDATE items SET channel = _ch.channel FROM _ch WHERE items.item_id = _ch.item_id")
+    case.con.unregister("_ch")
+
+
+def test_empirical_null_finds_the_planted_page_and_hours_not_loyal_readers(tmp_path):
+    """Organic accounts who keep to their own pages and hours are "focused" and "office-hours" under the
+    theoretical null; against the accounts of similar activity only the planted group is."""
+    with Case(tmp_path / "c.duckdb") as case:
+        _insert_with_channels(case, _loyal_readers_items())
+        planted = {f"b{i}" for i in range(15)}
+        found = {}
+        for run_id, null in ((1, "theoretical"), (2, "empirical")):
+            summary = FocusRhythmDetector(null=null, timezone="Asia/Almaty").run(
+                RunContext(case.con, run_id=run_id, seed=0)
+            )
+            found[null] = {
+                s: {
+                    a
+                    for (a,) in case.con.execute(
+                        "SELECT account_id FROM account_signals WHERE run_id = ? AND signal = ? AND significant",
+                        [run_id, s],
+                    ).fetchall()
+                }
+                for s in ("page_focus", "office_hours")
+            }
+        assert len(found["theoretical"]["page_focus"] - planted) > 100  # loyal readers: the old null is false
+        assert len(found["theoretical"]["office_hours"] - planted) > 20
+        assert found["empirical"]["page_focus"] == planted
+        assert found["empirical"]["office_hours"] == planted
+        assert summary["nulls"]["page_focus"].startswith("test: empirical (")
+        fits = [f for f in summary["null_fits"] if f["signal"] == "office_hours"]
+        assert len(fits) >= 2 and all(f["accounts"] >= 50 for f in fits)
+        text = case.con.execute(
+            "SELECT description FROM account_signals WHERE run_id = 2 AND signal = 'page_focus' AND account_id = 'b0'"
+        ).fetchone()[0]
+        assert "under 1 page(s) (P0)" in text and "against the platform's" in text and "accounts with" in text
+
+
+def test_empirical_null_breaks_down_when_most_of_a_bin_is_planted(tmp_path):
+    """With as many planted accounts as organic ones of their activity, the fit describes the planted group: it
+    loses power but never finds more than the theoretical null."""
+    with Case(tmp_path / "c.duckdb") as case:
+        rows = [r for r in _loyal_readers_items(planted=0) if int(r["account_id"][1:]) < 60]
+        rows += [r for r in _loyal_readers_items(planted=80) if r["account_id"].startswith("b")]
+        _insert_with_channels(case, rows)
+        FocusRhythmDetector(timezone="Asia/Almaty").run(RunContext(case.con, run_id=1, seed=0))
+        FocusRhythmDetector(null="theoretical", timezone="Asia/Almaty").run(
+            RunContext(case.con, run_id=2, seed=0)
+        )
+        sig = dict(
+            case.con.execute(
+                "SELECT run_id, count_if(significant) FROM account_signals WHERE signal = 'page_focus' GROUP BY 1"
+            ).fetchall()
+        )
+        assert sig[1] < 80 <= sig[2]
+
+
+def test_small_platforms_leave_focus_and_lifetime_untested_and_say_so(tmp_path):
+    """43 accounts are too few for an empirical null: page focus and lifetime are not tested (rows without a
+    p-value), office hours keep the binomial; the run summary and the evidence say so."""
+    with Case(tmp_path / "c.duckdb") as case:
+        _insert_with_channels(case, _rhythm_items())
+        summary = FocusRhythmDetector(timezone="Asia/Almaty").run(RunContext(case.con, run_id=1, seed=0))
+        assert summary["nulls"]["page_focus"] == (
+            "test: not tested (43 accounts, fewer than min_reference 50; null = 'theoretical' tests them)"
+        )
+        assert (
+            summary["nulls"]["office_hours"] == "test: theoretical (43 accounts, fewer than min_reference 50)"
+        )
+        assert summary["null_fits"] == [] and summary["page_focus"] == summary["short_lifetime"] == 0
+        brief = _signals(case, "short_lifetime")["brief"]
+        assert brief[1] is None and not brief[3]
+        assert brief[5].endswith("(not tested: too few accounts (43) for an empirical null)")
+        office = _signals(case, "office_hours")
+        assert {a for a, r in office.items() if r[3]} == {"office"}
+        assert "too few accounts (43) for an empirical null" in office["office"][5]
+
+
+def test_beta_binomial_tail_and_fits():
+    k, n = np.array([0, 3, 10, 10, 11]), np.array([10, 10, 10, 10, 10])
+    a, b = np.array([2.0, 2.0, 2.0, 0.5, 2.0]), np.array([3.0, 3.0, 3.0, 0.5, 3.0])
+    expected = [1.0] + [
+        float(scipy.stats.betabinom.sf(x - 1, 10, aa, bb)) for x, aa, bb in zip(k[1:4], a[1:4], b[1:4])
+    ]
+    assert np.allclose(betabinom_tail(k, n, a, b), expected + [0.0])
+    assert betabinom_tail(200, 200, 50.0, 50.0)[()] > 0  # far tail in log space, not 1 - cdf
+    rng = np.random.default_rng(2)
+    n = rng.integers(10, 60, 3000)
+    k = rng.binomial(n, rng.beta(2.0, 6.0, 3000))
+    alpha, _ = fit_betabinom(k, n, mean=np.full(3000, 0.25))
+    assert 6 < alpha < 10  # a + b = 8
+    a_hat, b_hat = fit_betabinom(k, n)
+    assert abs(a_hat / (a_hat + b_hat) - 0.25) < 0.02 and 6 < a_hat + b_hat < 10
+    assert (
+        fit_betabinom(rng.binomial(n, 0.3), n, mean=np.full(3000, 0.3))[0] > 200
+    )  # binomial: no overdispersion
+    # a fifth of the accounts planted at share 1: the censored fit still describes the others
+    k2 = np.where(np.arange(3000) < 600, n, k)
+    assert 5 < fit_betabinom(k2, n, mean=np.full(3000, 0.25))[0] < 11
+    k3 = np.where(np.arange(3000) < 1800, n, k)  # three fifths: the lower quarter still holds
+    assert 4 < fit_betabinom(k3, n, mean=np.full(3000, 0.25))[0] < 12
+    assert fit_betabinom(k3, n, mean=np.full(3000, 0.25), quantile=1.0)[0] < 1  # uncensored: swamped
+    bins = activity_bins(np.array([10] * 60 + [25] * 30 + [50] * 30 + [400]), 50)
+    assert [len(b) for b in bins] == [60, 61]
+    assert activity_bins(np.array([10] * 49), 50) is None
