@@ -122,6 +122,7 @@ SCORING_TABLES = ("account_scores", "evidence")  # written per run
 # texts (non-empty) per account: the denominator of every "share of its texts" rule
 _TEXTS_PER_ACCOUNT = """SELECT platform, account_id, count(*) AS n_all FROM items
                         WHERE text IS NOT NULL AND trim(text) <> '' GROUP BY 1, 2"""
+CITED_ITEMS = 100  # an evidence row lists at most this many of the account's items (the count says how many)
 EXCLUDED_DAYS = 3  # the recurrence test leaves out a template's busiest three days (a holiday, a viral post)
 
 # how an edge's targets are counted in an evidence sentence, by what the layer declares its targets are
@@ -224,38 +225,42 @@ def _edge_signals(con, run_id: int, p: dict, signals) -> None:
           SELECT platform, acct, layer, count(DISTINCT target) AS n_targets
           FROM (SELECT platform, acct, layer, unnest(targets) AS target FROM s) GROUP BY 1, 2, 3),
         e AS (
-          SELECT u.platform, u.acct, u.layer, list(DISTINCT u.item_id ORDER BY u.item_id) AS item_ids
-          FROM (SELECT DISTINCT platform, acct, layer, unnest(evidence_item_ids) AS item_id FROM s) u
-          JOIN items i ON i.platform = u.platform AND i.item_id = u.item_id AND i.account_id = u.acct
+          SELECT platform, acct, layer, count(*) AS n_items,
+                 list_slice(list(item_id ORDER BY item_id), 1, {CITED_ITEMS}) AS item_ids
+          FROM (SELECT DISTINCT u.platform, i.account_id AS acct, u.layer, u.item_id
+                FROM (SELECT platform, layer, account_a, account_b, unnest(evidence_item_ids) AS item_id
+                      FROM edges WHERE run_id = {run_id} AND significant) u
+                JOIN items i ON i.platform = u.platform AND i.item_id = u.item_id
+                WHERE i.account_id = u.account_a OR i.account_id = u.account_b)
           GROUP BY 1, 2, 3)
         SELECT b.platform, b.acct, b.layer, b.partners, b.events, b.window_s, b.lag,
-               coalesce(t.n_targets, 0), coalesce(e.item_ids, []), b.q
+               coalesce(t.n_targets, 0), coalesce(e.n_items, 0), coalesce(e.item_ids, []), b.q
         FROM base b LEFT JOIN t USING (platform, acct, layer) LEFT JOIN e USING (platform, acct, layer)
         ORDER BY 1, 2, 3"""
     ).fetchall()
     layers = declared_layers()
-    for platform, acct, layer, partners, events, window_s, lag, n_targets, item_ids, q in rows:
+    for platform, acct, layer, partners, events, window_s, lag, n_targets, n_items, item_ids, q in rows:
         key = (platform, acct)
         decl = layers.get(layer) or Layer(layer, f"acted together ({layer}) with")
         # a layer declared untested (rule-based) and an edge without a q-value: a fixed strength, never a flag
         tested = decl.tested and q is not None
         strength = 1.0 - float(q) if tested else float(p["untested_layer_strength"])
         phrase = decl.phrase.format(w=format_seconds(window_s))
-        mine = list(item_ids or [])
+        mine = list(item_ids or [])  # its first CITED_ITEMS cited items, in item id order, of n_items
         where = _TARGET_WORDS.get(decl.targets, " on {n} occasion(s)").format(n=n_targets)
         if decl.targets == "none":
             text = f"{phrase} {partners} other account(s)"
         elif decl.targets == "templates":
             text = (
                 f"{phrase} {partners} other account(s){where}; {events} shared occasion(s); "
-                f"{f'q = {float(q):.2g}' if tested else 'not tested'}; {len(mine)} of its items cited"
+                f"{f'q = {float(q):.2g}' if tested else 'not tested'}; {n_items} of its items cited"
             )
         else:
             text = (
                 f"{phrase} {partners} other account(s){where}; median gap {format_seconds(lag)}; "
-                f"{events} co-occurrence(s), {len(mine)} of its items cited"
+                f"{events} co-occurrence(s), {n_items} of its items cited"
             )
-        signals[key].append((layer, strength, text, sorted(mine)[:100]))
+        signals[key].append((layer, strength, text, mine))
 
 
 def _template_signals(con, run_id: int, p: dict, signals) -> None:
