@@ -70,31 +70,44 @@ def betabinom_tail(k, n, a, b) -> np.ndarray:
     ``1 - cdf`` rounds to 0). ``k <= 0`` gives 1, ``k > n`` gives 0. ``P(X <= k)`` is ``betabinom_tail(n - k, n,
     b, a)``."""
     k, n, a, b = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in (k, n, a, b)))
-    shape = k.shape
-    k, n, a, b = (x.ravel() for x in (k, n, a, b))
-    out = np.where(k <= 0, 1.0, 0.0)
-    idx = np.flatnonzero((k > 0) & (k <= n))
-    if len(idx):
-        lo, hi = k[idx].astype(np.int64), n[idx].astype(np.int64)
+    return _TailTerms(k.ravel(), n.ravel()).tail(a.ravel(), b.ravel()).reshape(k.shape)
+
+
+class _TailTerms:
+    """The terms of ``P(X >= k)`` for fixed counts ``k`` of ``n`` (1-d), ready for any ``(a, b)``: a fit
+    evaluates the tail hundreds of times on the same counts, so the terms and their binomial coefficients are
+    laid out once."""
+
+    def __init__(self, k: np.ndarray, n: np.ndarray):
+        self.base = np.where(k <= 0, 1.0, 0.0)
+        self.idx = np.flatnonzero((k > 0) & (k <= n))
+        lo, hi = k[self.idx].astype(np.int64), n[self.idx].astype(np.int64)
         lengths = hi - lo + 1
-        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-        owner = np.repeat(np.arange(len(idx)), lengths)
-        x = lo[owner] + (np.arange(lengths.sum()) - starts[owner])
-        out[idx] = np.exp(
-            np.logaddexp.reduceat(_logpmf(x, n[idx][owner], a[idx][owner], b[idx][owner]), starts)
-        )
-    return np.clip(out, 0.0, 1.0).reshape(shape)
+        self.starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        self.owner = np.repeat(np.arange(len(self.idx)), lengths)
+        self.x = lo[self.owner] + (np.arange(lengths.sum()) - self.starts[self.owner])
+        self.n = n[self.idx][self.owner]
+        self.lbinom = _lbinom(self.x, self.n)
+
+    def tail(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The tail under ``BB(n, a, b)``; ``a`` and ``b`` aligned with ``k``."""
+        out = self.base.copy()
+        if len(self.idx):
+            a, b = a[self.idx][self.owner], b[self.idx][self.owner]
+            logpmf = _logpmf(self.x, self.n, a, b, self.lbinom)
+            out[self.idx] = np.exp(np.logaddexp.reduceat(logpmf, self.starts))
+        return np.clip(out, 0.0, 1.0)
 
 
-def _logpmf(x, n, a, b):
+def _lbinom(x, n):
     g = scipy.special.gammaln
-    return (
-        g(n + 1)
-        - g(x + 1)
-        - g(n - x + 1)
-        + scipy.special.betaln(x + a, n - x + b)
-        - scipy.special.betaln(a, b)
-    )
+    return g(n + 1) - g(x + 1) - g(n - x + 1)
+
+
+def _logpmf(x, n, a, b, lbinom=None):
+    """log P(X = x) under BB(n, a, b); ``lbinom``: ``_lbinom(x, n)`` when already known."""
+    lb = _lbinom(x, n) if lbinom is None else lbinom
+    return lb + scipy.special.betaln(x + a, n - x + b) - scipy.special.betaln(a, b)
 
 
 def fit_betabinom(
@@ -115,10 +128,15 @@ def fit_betabinom(
     cut = np.floor(float(np.quantile(k / n, q)) * n) + 1
     above = k >= cut
 
+    below = ~above
+    k_below, n_below = k[below], n[below]
+    lbinom_below = _lbinom(k_below, n_below)
+    tail_terms = _TailTerms(cut[above], n[above])  # laid out once for every step of the search
+
     def nll(a, b) -> float:
         a, b = np.broadcast_to(a, k.shape), np.broadcast_to(b, k.shape)
-        ll = _logpmf(k[~above], n[~above], a[~above], b[~above]).sum()
-        tail = betabinom_tail(cut[above], n[above], a[above], b[above])
+        ll = _logpmf(k_below, n_below, a[below], b[below], lbinom_below).sum()
+        tail = tail_terms.tail(a[above], b[above])
         return -float(ll + np.log(np.maximum(tail, 1e-300)).sum())
 
     if mean is not None:
