@@ -677,12 +677,17 @@ class CoActionDetector(Detector):
               FROM _ca_pt pt
               JOIN tnames tn ON tn.tgt = pt.tgt
               JOIN item_names i0 ON i0.eid = pt.m.e0 JOIN item_names i1 ON i1.eid = pt.m.e1 {only}),
-            agg AS (
+            per_pair AS (
               SELECT lo, hi, count(*) AS weight, min(t_first) AS first_t, max(t_last) AS last_t,
                      count_if(lag > 0) AS a_leads, count_if(lag < 0) AS b_leads, median(abs(lag)) AS median_lag_s,
-                     list_slice(list(target ORDER BY t_first, target), 1, {max_t}) AS targets,
-                     list_slice(flatten(list([item0, item1] ORDER BY t_first, target)), 1, {max_e}) AS evidence
-              FROM per_target GROUP BY lo, hi)
+                     -- one row per target: (t_first, target) orders a pair's rows totally; sorting the list
+                     -- is cheaper than DuckDB's ordered aggregates
+                     list_sort(list(struct_pack(t := t_first, g := target, i0 := item0, i1 := item1))) AS rows
+              FROM per_target GROUP BY lo, hi),
+            agg AS (
+              SELECT * EXCLUDE (rows), list_slice(list_transform(rows, lambda r: r.g), 1, {max_t}) AS targets,
+                     list_slice(flatten(list_transform(rows, lambda r: [r.i0, r.i1])), 1, {max_e}) AS evidence
+              FROM per_pair)
             SELECT {int(run_id)} AS run_id, a.platform, a.account_id AS account_a, b.account_id AS account_b,
                    '{layer}' AS layer, g.weight, {w} AS window_s,
                    make_timestamp(CAST(g.first_t * 1e6 AS BIGINT)) AS first_at,
