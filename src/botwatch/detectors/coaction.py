@@ -240,6 +240,7 @@ class CoActionDetector(Detector):
 
     _null_override: str | None = None
     _significant_only = False
+    _edges_table = "edges"  # where _store_edges writes: co_reply's scales collect theirs in _ca_edges first
 
     @property
     def _null(self) -> str:
@@ -269,42 +270,43 @@ class CoActionDetector(Detector):
                   WHERE run_id = {int(run_id)} AND layer = '{TEXT_LAYER}' AND significant) t
               ON t.platform = ci.platform AND t.cluster_id = ci.cluster_id
             WHERE ci.run_id = {int(run_id)})"""
-        per_scale = {f"{base:g}s": self._run_layer(con, run_id, "co_reply", _events_sql("co_reply"), base)}
-        # the candidates' comments, selected once for every scale; without candidates there are no other scales
-        con.execute(
-            f"CREATE TEMP TABLE _ca_cand AS SELECT * FROM ({_events_sql('co_reply')}) WHERE {candidates}"
-        )
-        if con.execute("SELECT count(*) FROM _ca_cand").fetchall()[0][0] == 0:
-            scales = []
-        self._null_override, self._significant_only = "exchangeable", True
+        # every scale's rows go to _ca_edges; the edges table gets one row per pair, once, at the end
+        con.execute("CREATE TEMP TABLE _ca_edges AS SELECT * FROM edges LIMIT 0")
+        self._edges_table = "_ca_edges"
         try:
+            per_scale = {
+                f"{base:g}s": self._run_layer(con, run_id, "co_reply", _events_sql("co_reply"), base)
+            }
+            # the candidates' comments, selected once for every scale; without candidates there are no others
+            con.execute(
+                f"CREATE TEMP TABLE _ca_cand AS SELECT * FROM ({_events_sql('co_reply')}) WHERE {candidates}"
+            )
+            if con.execute("SELECT count(*) FROM _ca_cand").fetchall()[0][0] == 0:
+                scales = []
+            self._null_override, self._significant_only = "exchangeable", True
             for w in scales:
                 per_scale[f"{w:g}s"] = self._run_layer(con, run_id, "co_reply", "SELECT * FROM _ca_cand", w)
+            n = 1 + len(scales)
+            fdr = float(self.params["fdr"])
+            con.execute(f"""
+                INSERT INTO edges BY NAME
+                SELECT * REPLACE (least(1.0, p_value * {n}) AS p_value, least(1.0, q_value * {n}) AS q_value,
+                                  q_value * {n} <= {fdr} AS significant,
+                                  null_model || ' min of {n} scales' AS null_model)
+                FROM _ca_edges
+                QUALIFY row_number() OVER (PARTITION BY platform, account_a, account_b
+                                           ORDER BY q_value, p_value, window_s) = 1
+                ORDER BY platform, account_a, account_b""")
         finally:
-            self._null_override, self._significant_only = None, False
+            self._null_override, self._significant_only, self._edges_table = None, False, "edges"
             con.execute("DROP TABLE IF EXISTS _ca_cand")
-        n = 1 + len(scales)
-        fdr = float(self.params["fdr"])
-        con.execute(f"""
-            CREATE TEMP TABLE _ca_scales AS
-            SELECT * REPLACE (least(1.0, p_value * {n}) AS p_value, least(1.0, q_value * {n}) AS q_value,
-                              q_value * {n} <= {fdr} AS significant,
-                              null_model || ' min of {n} scales' AS null_model)
-            FROM edges WHERE run_id = {int(run_id)} AND layer = 'co_reply'
-            QUALIFY row_number() OVER (PARTITION BY platform, account_a, account_b
-                                       ORDER BY q_value, p_value, window_s) = 1""")
-        try:
-            con.execute(f"DELETE FROM edges WHERE run_id = {int(run_id)} AND layer = 'co_reply'")
+            con.execute("DROP TABLE IF EXISTS _ca_edges")
+        by_scale = dict(
             con.execute(
-                "INSERT INTO edges BY NAME SELECT * FROM _ca_scales ORDER BY platform, account_a, account_b"
-            )
-            by_scale = dict(
-                con.execute(
-                    "SELECT window_s, count(*) FROM _ca_scales WHERE significant GROUP BY 1 ORDER BY 1"
-                ).fetchall()
-            )
-        finally:
-            con.execute("DROP TABLE IF EXISTS _ca_scales")
+                f"SELECT window_s, count(*) FROM edges WHERE run_id = {int(run_id)} AND layer = 'co_reply' "
+                "AND significant GROUP BY 1 ORDER BY 1"
+            ).fetchall()
+        )
         return {
             "scales": per_scale,
             "pairs_tested": con.execute(
@@ -668,7 +670,7 @@ class CoActionDetector(Detector):
         for c in range(edge_passes if n_rows else 0):
             only = f"WHERE pt.lo % {edge_passes} = {c}" if edge_passes > 1 else ""
             con.execute(f"""
-            INSERT INTO edges BY NAME
+            INSERT INTO {self._edges_table} BY NAME
             WITH tnames AS (SELECT DISTINCT tgt, target FROM _ca_ev),
             item_names AS (SELECT eid, item_id FROM _ca_ev),
             per_target AS (
@@ -698,7 +700,7 @@ class CoActionDetector(Detector):
             JOIN _ca_acc a ON a.acc = g.lo JOIN _ca_acc b ON b.acc = g.hi
             ORDER BY a.account_id, b.account_id""")
         con.execute(f"""
-            INSERT INTO edges BY NAME
+            INSERT INTO {self._edges_table} BY NAME
             SELECT {int(run_id)} AS run_id, a.platform, a.account_id AS account_a, b.account_id AS account_b,
                    '{layer}' AS layer, v.k AS weight, {w} AS window_s, v.expected, v.p_value, v.q_value,
                    v.significant, '{null_name}' AS null_model
