@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from botwatch import BotwatchError, Case
-from botwatch.detectors import RunContext, get_detector_class
+from botwatch.detectors import RunContext, coaction, get_detector_class
 from botwatch.detectors.coaction import CoActionDetector
 
 T0 = dt.datetime(2024, 3, 1, 8, 0, 0)
@@ -119,6 +119,21 @@ def test_deterministic_and_rerun_replaces(planted):
     first = edges(case, "co_reply")
     run_detector(case, layers=["co_reply"])
     assert edges(case, "co_reply") == first
+
+
+def test_the_join_order_switch_does_not_outlive_the_detector(planted):
+    """Expected meetings run with DuckDB's join-order optimizer off; the case's other queries must get it back,
+    also when the detector fails."""
+    case, _ = planted
+    setting = "SELECT current_setting('disabled_optimizers')"
+    before = case.con.execute(setting).fetchone()[0]
+    run_detector(case, layers=["co_reply"])
+    assert case.con.execute(setting).fetchone()[0] == before
+    with pytest.raises(RuntimeError):
+        with coaction._joins_as_written(case.con):
+            assert "join_order" in case.con.execute(setting).fetchone()[0]
+            raise RuntimeError("boom")
+    assert case.con.execute(setting).fetchone()[0] == before
 
 
 def _lead_follow_rows(background: int) -> list:

@@ -104,10 +104,9 @@ def _lbinom(x, n):
     return g(n + 1) - g(x + 1) - g(n - x + 1)
 
 
-def _logpmf(x, n, a, b, lbinom=None):
-    """log P(X = x) under BB(n, a, b); ``lbinom``: ``_lbinom(x, n)`` when already known."""
-    lb = _lbinom(x, n) if lbinom is None else lbinom
-    return lb + scipy.special.betaln(x + a, n - x + b) - scipy.special.betaln(a, b)
+def _logpmf(x, n, a, b, lbinom):
+    """log P(X = x) under BB(n, a, b), given ``lbinom = _lbinom(x, n)`` (fixed while a fit searches a, b)."""
+    return lbinom + scipy.special.betaln(x + a, n - x + b) - scipy.special.betaln(a, b)
 
 
 def fit_betabinom(
