@@ -89,3 +89,30 @@ def test_batch_matches_single_and_keeps_arrow():
     assert isinstance(as_arrow, pa.Array)
     assert as_arrow.to_pylist() == as_list
     assert normalize_texts([]) == []
+
+
+def test_kazakh_whole_text_transliteration_matches_the_word_by_word_one():
+    # the fast path transliterates a whole text at once; it must give what the word-by-word loop gives,
+    # including и/й after и/й ("ıı", "yy"), digraphs, and words that mix Latin with other letters
+    import random
+    import re
+
+    from botwatch.text.normalize import _kazakh_text, _kazakh_token
+
+    word = re.compile(r"[^\W\d_]+")
+    rng = random.Random(3)
+    letters = "aıyuáǵńóúýäğñöşūüçqshchıaıýıo кқаиеыйxʻ1_-. Ωα×"
+    for _ in range(20_000):
+        text = "".join(rng.choice(letters) for _ in range(rng.randint(1, 20)))
+        for modern in (True, False):
+            expected = word.sub(lambda m, modern=modern: _kazakh_token(m.group(), modern), text)
+            assert _kazakh_text(text, modern) == expected, (text, modern)
+    assert _kazakh_text("jańa qazaqstanġa", False) == "жаңа " + _kazakh_token("qazaqstanġa", False)
+    assert _kazakh_text("ıı", False) == "ий"
+
+
+def test_repeated_texts_are_normalised_once_with_the_same_result():
+    texts = [PRAISE, PRAISE_HOMOGLYPHS, "Jaña Qazaqstan üşin dauıs berdim", None, "Hello, WORLD"] * 5_000
+    distinct = normalize_texts(texts[:5])
+    assert normalize_texts(texts) == distinct * 5_000  # 25,000 texts, 5 distinct: the repeated path
+    assert normalize_texts(pa.array(texts)).to_pylist() == distinct * 5_000

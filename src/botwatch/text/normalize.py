@@ -50,6 +50,7 @@ SWITCH_HELP = {  # what each switch folds, for settings and docs
     "kazakh_latin": "Kazakh Latin script into Cyrillic",
 }
 PARALLEL_MIN_TEXTS = 20_000  # texts per thread below which threads cost more than they save
+DISTINCT_SHARE = 0.95  # texts are normalised once per distinct text when at most this share is distinct
 BLOCK_TEXTS = 100_000  # texts normalised at once per thread: bounds the intermediate arrays' memory
 
 # -- vectorised patterns (RE2 syntax, used by pyarrow.compute) --------------------------------------------------
@@ -211,8 +212,9 @@ _UNAMBIGUOUS_LAT = re.compile(
     + "\u00c0-\u02af\u1e00-\u1eff]"
 )
 _LETTER = r"[^\W\d_]"
+# anchored at a word's first letter: unanchored, every letter of a long word started a backtracking try
 _MIXED_WORD = re.compile(
-    f"{_LETTER}*(?:[{_CYR_CLASS}][{_LAT_CLASS}{_GREEK_CLASS}]|[{_LAT_CLASS}{_GREEK_CLASS}][{_CYR_CLASS}]"
+    f"(?<!{_LETTER}){_LETTER}*(?:[{_CYR_CLASS}][{_LAT_CLASS}{_GREEK_CLASS}]|[{_LAT_CLASS}{_GREEK_CLASS}][{_CYR_CLASS}]"
     f"|[{_LAT_CLASS}][{_GREEK_CLASS}]|[{_GREEK_CLASS}][{_LAT_CLASS}]){_LETTER}*"
 )
 # short words (one or two letters) made only of look-alikes: "o"/"а"/"с" are Russian prepositions and the
@@ -257,6 +259,34 @@ def _kazakh_word(word: str, modern: bool) -> str:
     return "".join(out)
 
 
+_KZ_TRANSLATE = {
+    modern: str.maketrans({k: v for k, v in (_KZ_2021_MAP if modern else _KZ_2018).items() if k != short_i})
+    for modern, short_i in ((True, "y"), (False, "ı"))
+}
+_KZ_SHORT_I = {
+    modern: re.compile(f"(?<=[{''.join(sorted(_CYR_VOWELS))}]){i}")
+    for modern, i in ((True, "y"), (False, "ı"))
+}
+# a letter of the Latin class next to a letter outside it: a word that mixes scripts (left as it is)
+_LAT_NEXT_TO_OTHER = re.compile(
+    f"[{_LAT_CLASS}](?=[^\\W\\d_{_LAT_CLASS}])|[^\\W\\d_{_LAT_CLASS}](?=[{_LAT_CLASS}])"
+)
+
+
+def _kazakh_text(text: str, modern: bool) -> str:
+    """Every all-Latin word of ``text`` transliterated (:func:`_kazakh_word`), other words unchanged. When no
+    word mixes Latin with other letters, the whole text is transliterated at once: the table maps only Latin
+    letters, digraphs are two letters of one word, a word's first и/й follows no vowel either way, and any other
+    и/й follows a letter already transliterated."""
+    short_i = "y" if modern else "ı"
+    if short_i * 2 in text or _LAT_NEXT_TO_OTHER.search(text):  # и/й after и/й: the word-by-word loop
+        return _WORD.sub(lambda m: _kazakh_token(m.group(), modern), text)
+    for latin, cyrillic in _KZ_2021_DIGRAPHS if modern else _KZ_2018_DIGRAPHS:
+        text = text.replace(latin, cyrillic)
+    text = _KZ_SHORT_I[modern].sub("й", text.translate(_KZ_TRANSLATE[modern]))
+    return text.replace(short_i, "и")
+
+
 def _fold_text(text: str, homoglyphs: bool, kazakh_latin: bool) -> str:
     """The per-word pass for texts that mix scripts or look Kazakh Latin."""
     if kazakh_latin and _KZ_MARKER.search(text):
@@ -264,7 +294,7 @@ def _fold_text(text: str, homoglyphs: bool, kazakh_latin: bool) -> str:
         markers = sum(1 for w in latin if _KZ_MARKER.search(w))
         if latin and markers and markers / len(latin) >= 0.4:
             modern = bool(_KZ_2021.search(text))
-            text = _WORD.sub(lambda m: _kazakh_token(m.group(), modern), text)
+            text = _kazakh_text(text, modern)
     if not homoglyphs:
         return text
     text_is_cyrillic = _cyrillic_majority(text, None)
@@ -322,6 +352,17 @@ def normalize_texts(
     if len(arr) == 0:
         return arr if arrow_in else []
     switches = (mentions, links, emoji, punctuation, numbers, homoglyphs, kazakh_latin)  # in SWITCHES order
+    if len(arr) >= PARALLEL_MIN_TEXTS:  # repeated texts (templates, stock phrases) are normalised once
+        encoded = pc.dictionary_encode(arr)
+        if len(encoded.dictionary) <= DISTINCT_SHARE * len(arr):
+            out = _normalized(encoded.dictionary, switches).take(encoded.indices)
+            return out if arrow_in else out.to_pylist()
+    out = _normalized(arr, switches)
+    return out if arrow_in else out.to_pylist()
+
+
+def _normalized(arr: pa.Array, switches: tuple[bool, ...]) -> pa.Array:
+    """:func:`_normalize_array` over slices of ``arr`` on every core, each slice at most ``BLOCK_TEXTS``."""
     parts = slices(len(arr), max(n_threads(), -(-len(arr) // BLOCK_TEXTS)), min_size=PARALLEL_MIN_TEXTS)
     if len(parts) == 1:
         out = _normalize_array(arr, switches)
@@ -329,7 +370,7 @@ def normalize_texts(
         out = pa.concat_arrays(
             parallel_map(lambda b: _normalize_array(arr.slice(b[0], b[1] - b[0]), switches), parts)
         )
-    return out if arrow_in else out.to_pylist()
+    return out
 
 
 def _normalize_array(arr: pa.Array, switches: tuple[bool, ...]) -> pa.Array:
