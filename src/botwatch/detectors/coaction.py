@@ -521,16 +521,20 @@ class CoActionDetector(Detector):
     def _intern_events(con, events: str, w: float) -> None:
         """``_ca_ev``: the layer's events with accounts, targets and items interned to integers (acc ranks follow
         (platform, account_id), so acc order is account_id order) and cut into time buckets of ``w``;
-        ``_ca_acc``: acc -> (platform, account_id)."""
+        ``_ca_acc``: acc -> (platform, account_id). Accounts and targets are ranked once each, then joined
+        (ranking every event by its strings was three sorts of the events)."""
         con.execute(f"""
             CREATE TEMP TABLE _ca_ev AS
-            WITH raw AS ({events})
-            SELECT dense_rank() OVER (ORDER BY platform, account_id) AS acc,
-                   dense_rank() OVER (ORDER BY platform, target) AS tgt,
-                   row_number() OVER (ORDER BY platform, target, created_at, account_id, item_id) AS eid,
-                   epoch(created_at) AS t, CAST(floor(epoch(created_at) / {w}) AS BIGINT) AS bkt,
-                   platform, account_id, item_id, target
-            FROM raw""")
+            WITH raw AS ({events}),
+            accs AS (SELECT platform, account_id, row_number() OVER (ORDER BY platform, account_id) AS acc
+                     FROM (SELECT DISTINCT platform, account_id FROM raw)),
+            tgts AS (SELECT platform, target, row_number() OVER (ORDER BY platform, target) AS tgt
+                     FROM (SELECT DISTINCT platform, target FROM raw))
+            SELECT a.acc, g.tgt,
+                   row_number() OVER (ORDER BY g.tgt, r.created_at, a.acc, r.item_id) AS eid,
+                   epoch(r.created_at) AS t, CAST(floor(epoch(r.created_at) / {w}) AS BIGINT) AS bkt,
+                   r.platform, r.account_id, r.item_id, r.target
+            FROM raw r JOIN accs a USING (platform, account_id) JOIN tgts g USING (platform, target)""")
         con.execute("CREATE TEMP TABLE _ca_acc AS SELECT DISTINCT acc, platform, account_id FROM _ca_ev")
 
     def _target_rates(self, con, w: float) -> None:
@@ -619,12 +623,13 @@ class CoActionDetector(Detector):
         either test finds it, each run at fdr / 2, so the union keeps the false-discovery rate at fdr:
         q_value = min(1, 2 * min(q_selective, q_screened))."""
         p = self.params
-        acc_q = dict(con.execute("SELECT acc, q FROM _ca_accq").fetchall())
-        lo, hi = tested.column("lo").to_pylist(), tested.column("hi").to_pylist()
-        screened = np.array(
-            [acc_q.get(a, 1.0) <= p["fdr"] / 2 and acc_q.get(b, 1.0) <= p["fdr"] / 2 for a, b in zip(lo, hi)],
-            dtype=bool,
-        )
+        accq = con.sql("SELECT acc, q FROM _ca_accq").to_arrow_table()
+        lo, hi = tested.column("lo").to_numpy(), tested.column("hi").to_numpy()
+        acc_q = np.ones(int(max(lo.max(), hi.max())) + 1)  # acc ranks are small integers: q by acc, 1 if none
+        known = accq.column("acc").to_numpy()
+        inside = known < len(acc_q)
+        acc_q[known[inside]] = accq.column("q").to_numpy()[inside]
+        screened = (acc_q[lo] <= p["fdr"] / 2) & (acc_q[hi] <= p["fdr"] / 2)
         q_scr = np.ones(len(pv))
         if screened.any():
             q_scr[screened] = fdr_qvalues(
