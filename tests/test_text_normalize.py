@@ -95,24 +95,28 @@ def test_kazakh_whole_text_transliteration_matches_the_word_by_word_one():
     # the fast path transliterates a whole text at once; it must give what the word-by-word loop gives,
     # including и/й after и/й ("ıı", "yy"), digraphs, and words that mix Latin with other letters
     import random
-    import re
 
-    from botwatch.text.normalize import _kazakh_text, _kazakh_token
+    from botwatch.text.normalize import _WORD, _kazakh_text, _kazakh_token
 
-    word = re.compile(r"[^\W\d_]+")
     rng = random.Random(3)
     letters = "aıyuáǵńóúýäğñöşūüçqshchıaıýıo кқаиеыйxʻ1_-. Ωα×"
     for _ in range(20_000):
         text = "".join(rng.choice(letters) for _ in range(rng.randint(1, 20)))
         for modern in (True, False):
-            expected = word.sub(lambda m, modern=modern: _kazakh_token(m.group(), modern), text)
+            expected = _WORD.sub(lambda m, modern=modern: _kazakh_token(m.group(), modern), text)
             assert _kazakh_text(text, modern) == expected, (text, modern)
     assert _kazakh_text("jańa qazaqstanġa", False) == "жаңа " + _kazakh_token("qazaqstanġa", False)
     assert _kazakh_text("ıı", False) == "ий"
 
 
-def test_repeated_texts_are_normalised_once_with_the_same_result():
+def test_repeated_texts_are_normalised_once_with_the_same_result(monkeypatch):
+    from botwatch.text import normalize
+
     texts = [PRAISE, PRAISE_HOMOGLYPHS, "Jaña Qazaqstan üşin dauıs berdim", None, "Hello, WORLD"] * 5_000
     distinct = normalize_texts(texts[:5])
-    assert normalize_texts(texts) == distinct * 5_000  # 25,000 texts, 5 distinct: the repeated path
+    seen = []
+    real = normalize._normalize_array
+    monkeypatch.setattr(normalize, "_normalize_array", lambda arr, sw: seen.append(len(arr)) or real(arr, sw))
+    assert normalize_texts(texts) == distinct * 5_000  # 25,000 texts, 5 distinct
     assert normalize_texts(pa.array(texts)).to_pylist() == distinct * 5_000
+    assert seen == [5, 5]  # each call normalised only the 5 distinct texts

@@ -195,6 +195,7 @@ _KZ_2021_MAP = {
 }
 _KZ_2021_DIGRAPHS = (("sh", "ш"), ("ch", "ч"))
 _CYR_VOWELS = frozenset("аәеёиоөуұүыіэюя")
+_KZ_I_OR_SHORT_I = {True: "y", False: "ı"}  # by alphabet (2021: True): и, or й after a vowel
 
 
 _CYR_CLASS = "\u0400-\u052f"
@@ -250,7 +251,7 @@ def _kazakh_word(word: str, modern: bool) -> str:
     for latin, cyrillic in _KZ_2021_DIGRAPHS if modern else _KZ_2018_DIGRAPHS:
         word = word.replace(latin, cyrillic)
     out: list[str] = []
-    i_or_short_i = "y" if modern else "ı"
+    i_or_short_i = _KZ_I_OR_SHORT_I[modern]
     for ch in word:
         if ch == i_or_short_i:
             out.append("й" if out and out[-1] in _CYR_VOWELS else "и")
@@ -259,13 +260,10 @@ def _kazakh_word(word: str, modern: bool) -> str:
     return "".join(out)
 
 
-_KZ_TRANSLATE = {
-    modern: str.maketrans({k: v for k, v in (_KZ_2021_MAP if modern else _KZ_2018).items() if k != short_i})
-    for modern, short_i in ((True, "y"), (False, "ı"))
-}
+# the tables leave the и/й letter alone: it is decided by the letter before it
+_KZ_TRANSLATE = {True: str.maketrans(_KZ_2021_MAP), False: str.maketrans(_KZ_2018)}
 _KZ_SHORT_I = {
-    modern: re.compile(f"(?<=[{''.join(sorted(_CYR_VOWELS))}]){i}")
-    for modern, i in ((True, "y"), (False, "ı"))
+    modern: re.compile(f"(?<=[{''.join(sorted(_CYR_VOWELS))}]){i}") for modern, i in _KZ_I_OR_SHORT_I.items()
 }
 # a letter of the Latin class next to a letter outside it: a word that mixes scripts (left as it is)
 _LAT_NEXT_TO_OTHER = re.compile(
@@ -278,7 +276,7 @@ def _kazakh_text(text: str, modern: bool) -> str:
     word mixes Latin with other letters, the whole text is transliterated at once: the table maps only Latin
     letters, digraphs are two letters of one word, a word's first и/й follows no vowel either way, and any other
     и/й follows a letter already transliterated."""
-    short_i = "y" if modern else "ı"
+    short_i = _KZ_I_OR_SHORT_I[modern]
     if short_i * 2 in text or _LAT_NEXT_TO_OTHER.search(text):  # и/й after и/й: the word-by-word loop
         return _WORD.sub(lambda m: _kazakh_token(m.group(), modern), text)
     for latin, cyrillic in _KZ_2021_DIGRAPHS if modern else _KZ_2018_DIGRAPHS:
