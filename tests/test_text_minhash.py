@@ -5,9 +5,11 @@ from botwatch.errors import BotwatchError
 from botwatch.text.minhash import (
     MinHasher,
     choose_bands,
+    concatenate_releasing,
     connected_components,
     hash_strings,
     jaccard_pairs,
+    low_bytes,
     lsh_candidate_pairs,
     near_duplicate_pairs,
     shingle_texts,
@@ -120,3 +122,30 @@ def test_lsh_pairs_involving_a_mask_are_the_unmasked_pairs_that_touch_it():
     pairs = lsh_candidate_pairs(MinHasher(16, 1).signatures(same), 4, 4, max_bucket=10, involving=mask)
     assert np.all(mask[pairs[:, 0]] | mask[pairs[:, 1]])
     assert len(set(connected_components(30, pairs).tolist())) == 1 and len(pairs) <= 2 * 30
+
+
+def test_low_bytes_and_releasing_concatenation_equal_their_plain_forms():
+    values = np.random.default_rng(5).integers(0, 2**32, size=(300, 64), dtype=np.uint64).astype(np.uint32)
+    assert np.array_equal(low_bytes(values), (values & 0xFF).astype(np.uint8))
+    assert low_bytes(values).flags.c_contiguous
+    big_endian = values.astype(">u4")
+    assert np.array_equal(low_bytes(big_endian), (values & 0xFF).astype(np.uint8))
+    parts = [np.arange(5, dtype=np.uint64), np.zeros(0, dtype=np.uint64), np.arange(3, dtype=np.uint64)]
+    expected = np.concatenate(parts)
+    assert np.array_equal(concatenate_releasing(parts, np.uint64), expected)
+    assert parts == []  # the parts were handed over
+
+
+def test_shingles_of_many_slices_equal_one_slice(monkeypatch):
+    import botwatch.text.minhash as minhash
+
+    rng = np.random.default_rng(8)
+    words = "президент заботится о народе спасибо рахмет жаңа қазақстан біз таңдадық".split()
+    texts = [" ".join(rng.choice(words, rng.integers(0, 9))) for _ in range(4000)]
+    whole = shingle_texts(texts)
+    monkeypatch.setattr(minhash, "SHINGLE_BLOCK_TEXTS", 300)
+    monkeypatch.setattr(minhash, "PARALLEL_MIN_TEXTS", 100)
+    parts = shingle_texts(texts)
+    assert np.array_equal(parts.offsets, whole.offsets)
+    assert np.array_equal(parts.values, whole.values)
+    assert np.array_equal(parts.kind, whole.kind)

@@ -96,6 +96,26 @@ def test_term_sets_are_order_free_and_drop_short_texts():
     assert term_sets(texts, min_terms=1).sizes.tolist()[2] == 2
 
 
+def test_term_sets_in_blocks_equal_one_block(monkeypatch):
+    """Sorting the (text, term) keys block by block gives the sets of one sort over all tokens, for blocks of
+    one token, a few tokens or all of them, on a sliced array with empty texts."""
+    import botwatch.text.paraphrase as paraphrase
+
+    rng = np.random.default_rng(3)
+    words = "спасибо президент заботится народ выбор мен біз және the and жаңа қазақстан рахмет +++ x".split()
+    texts = pa.array(
+        [" ".join(rng.choice(words, rng.integers(0, 10))) for _ in range(3000)] + [""] * 5
+    ).slice(7, 2990)
+    whole = term_sets(texts, min_terms=2)
+    assert whole.sizes.sum() > 4000 and (whole.kind == 0).any()
+    for block in (1, 13, 1000):
+        monkeypatch.setattr(paraphrase, "TERM_BLOCK_TOKENS", block)
+        parts = term_sets(texts, min_terms=2)
+        assert np.array_equal(parts.offsets, whole.offsets)
+        assert np.array_equal(parts.values, whole.values)
+        assert np.array_equal(parts.kind, whole.kind)
+
+
 def test_attach_paraphrases_joins_families_and_attaches_lone_texts_once():
     # distinct texts 0..7; word-set components: {0, 1} family, {2} family (posted twice), {3}, {4}, {5}, {6}, {7}
     component = np.array([0, 0, 2, 3, 4, 5, 6, 7])

@@ -25,6 +25,7 @@ weighted higher because every candidate is verified exactly afterwards.
 from __future__ import annotations
 
 import functools
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,6 +83,29 @@ def sorted_unique(values: np.ndarray, *, runs: bool = False) -> np.ndarray:
     keep[0] = True
     np.not_equal(values[1:], values[:-1], out=keep[1:])
     return values[keep]
+
+
+def low_bytes(values: np.ndarray) -> np.ndarray:
+    """``(values & 0xFF).astype(np.uint8)`` of a uint32 array, read through a byte view: no uint32 temporary
+    (256 MB for 1M signatures of 64 values)."""
+    little = values.dtype.byteorder == "<" or (values.dtype.byteorder == "=" and sys.byteorder == "little")
+    as_bytes = np.ascontiguousarray(values).view(np.uint8).reshape(*values.shape, 4)
+    return np.ascontiguousarray(as_bytes[..., 0 if little else 3])
+
+
+def concatenate_releasing(parts: list[np.ndarray], dtype) -> np.ndarray:
+    """``np.concatenate(parts)`` that empties ``parts``, dropping each part once it is copied. The output's pages
+    become resident only as they are written, so (when ``parts`` held the only references) the peak is the
+    output plus one part instead of twice the output."""
+    out = np.empty(sum(len(part) for part in parts), dtype=dtype)
+    at = 0
+    parts.reverse()
+    while parts:
+        part = parts.pop()
+        out[at : at + len(part)] = part
+        at += len(part)
+        del part
+    return out
 
 
 def _string_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -172,11 +196,11 @@ def shingle_texts(texts, *, k: int = 2, char_k: int = 4, min_word_shingles: int 
     sizes = np.concatenate([np.diff(d.offsets) for d in done])
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
+    value_bits, kind = done[0].value_bits, np.concatenate([d.kind for d in done])
+    parts = [d.values for d in done]
+    del done
     return Shingles(
-        offsets=offsets,
-        values=np.concatenate([d.values for d in done]),
-        value_bits=done[0].value_bits,
-        kind=np.concatenate([d.kind for d in done]),
+        offsets=offsets, values=concatenate_releasing(parts, _U64), value_bits=value_bits, kind=kind
     )
 
 
@@ -513,7 +537,7 @@ def signature_agreement(signatures: Signatures, pairs: np.ndarray, batch: int = 
     out = np.zeros(len(pairs), dtype=np.float64)
     # the low byte of each value: a quarter of the memory traffic; two different values share it with
     # probability 1/256, which the estimate corrects for
-    values = (signatures.values & 0xFF).astype(np.uint8)
+    values = low_bytes(signatures.values)
     num_perm = values.shape[1]
 
     def agree(lo: int) -> None:
