@@ -284,18 +284,21 @@ class CoActionDetector(Detector):
             if con.execute("SELECT count(*) FROM _ca_cand").fetchall()[0][0] == 0:
                 scales = []
             self._null_override, self._significant_only = "exchangeable", True
+            n_base = con.execute("SELECT count(*) FROM _ca_edges").fetchall()[0][0]
             for w in scales:
                 per_scale[f"{w:g}s"] = self._run_layer(con, run_id, "co_reply", "SELECT * FROM _ca_cand", w)
             n = 1 + len(scales)
             fdr = float(self.params["fdr"])
+            # the base scale's rows are one per pair: only rows a longer scale added can repeat a pair
+            repeats = con.execute("SELECT count(*) FROM _ca_edges").fetchall()[0][0] > n_base
+            best = """QUALIFY row_number() OVER (PARTITION BY platform, account_a, account_b
+                                                ORDER BY q_value, p_value, window_s) = 1"""
             con.execute(f"""
                 INSERT INTO edges BY NAME
                 SELECT * REPLACE (least(1.0, p_value * {n}) AS p_value, least(1.0, q_value * {n}) AS q_value,
                                   q_value * {n} <= {fdr} AS significant,
                                   null_model || ' min of {n} scales' AS null_model)
-                FROM _ca_edges
-                QUALIFY row_number() OVER (PARTITION BY platform, account_a, account_b
-                                           ORDER BY q_value, p_value, window_s) = 1
+                FROM _ca_edges {best if repeats else ""}
                 ORDER BY platform, account_a, account_b""")
         finally:
             self._null_override, self._significant_only, self._edges_table = None, False, "edges"
