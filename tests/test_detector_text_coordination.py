@@ -1,6 +1,7 @@
 """Text coordination on data with a known answer: a one-template campaign posting over weeks is found whatever
 its timing; stock phrases, one-off holiday greetings and organic chatter are not."""
 
+import datetime as dt
 import itertools
 
 import numpy as np
@@ -168,3 +169,83 @@ def test_breadth_finds_accounts_sharing_many_different_rare_texts(tmp_path):
     significant = {(e["account_a"], e["account_b"]) for e in got if e["significant"]}
     assert significant == set(itertools.combinations(trolls, 2))
     assert all(e["null_model"] == "template_rarity(breadth)" for e in got if e["significant"])
+
+
+FOUR_TEMPLATES = (
+    "Президент заботится о людях и всегда думает о простых казахстанцах спасибо",
+    "Мы сделали выбор за новый Казахстан наша семья отдаёт четыре голоса",
+    "Жаңа Қазақстан үшін біз бірге таңдау жасадық және алға қарай жүреміз",
+    "Благодарим министерство за новые дороги школы и больницы в нашем регионе",
+)
+
+
+def _reference_evidence(case: Case, edge: dict, per_side: int, max_e: int) -> tuple:
+    """What an edge's evidence, first/last times and lead/lag must be, computed the plain way: per side, the
+    account's earliest ``per_side`` items of each of the pair's first three clusters, in (time, id) order;
+    the sides alternated; lags over the posts both sides answered, from each side's earliest answer there."""
+    clusters = edge["targets"][:3]
+    rows = case.con.execute(
+        """SELECT i.account_id, ci.cluster_id, epoch(i.created_at), i.item_id, i.parent_id FROM items i
+           JOIN cluster_items ci ON ci.item_id = i.item_id AND ci.run_id = 1
+           WHERE i.account_id IN (?, ?) AND list_contains(?, ci.cluster_id)""",
+        [edge["account_a"], edge["account_b"], clusters],
+    ).fetchall()
+    sides = []
+    for acct in (edge["account_a"], edge["account_b"]):
+        mine = []
+        for c in clusters:
+            mine += sorted((t, i, post) for a, cl, t, i, post in rows if a == acct and cl == c)[:per_side]
+        sides.append(sorted(mine))
+    evidence = []
+    for k in range(max(len(s) for s in sides)):
+        evidence += [s[k][1] for s in sides if k < len(s)]
+    first = {}
+    for n, side in enumerate(sides):
+        for t, _, post in side:
+            first.setdefault((n, post), t)
+            first[(n, post)] = min(first[(n, post)], t)
+    lags = [first[(1, p)] - first[(0, p)] for (n, p) in first if n == 0 and (1, p) in first]
+    times = [t for s in sides for t, _, _ in s]
+    return (
+        evidence[:max_e],
+        min(times),
+        max(times),
+        sum(1 for x in lags if x > 0),
+        sum(1 for x in lags if x < 0),
+        float(np.median(np.abs(lags))) if lags else None,
+    )
+
+
+@pytest.mark.parametrize("max_evidence_items", [7, 50])
+def test_edge_evidence_and_lags_match_a_plain_computation(make_case, max_evidence_items):
+    """Six accounts writing four templates, some many times under one post and some rarely: each edge's
+    evidence (capped per cluster and in all, sides alternated), first/last times and lead/lag equal a plain
+    per-pair computation, whatever the pair's views share with other pairs."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for a in range(6):
+        for c, template in enumerate(FOUR_TEMPLATES):
+            for n in range(int(rng.integers(1, 9))):
+                post = f"post{int(rng.integers(6))}"
+                t = float(rng.uniform(0, 20 * DAY))
+                rows.append({**comment(f"i{a}_{c}_{n}", f"acct{a}", post, t), "text": template})
+    for j in range(200):
+        rows.append(
+            {**comment(f"o{j}", f"org{j % 70}", f"post{j % 6}", j * 900.0), "text": _organic_text(rng)}
+        )
+    case = make_case()
+    insert_items(case, rows)
+    run(case, max_evidence_items=max_evidence_items)
+    got = [e for e in edges(case, "co_text") if e["account_a"].startswith("acct")]
+    assert len(got) >= 10
+    per_side = -(-max_evidence_items // 2)
+    for e in got:
+        evidence, first, last, a_leads, b_leads, lag = _reference_evidence(
+            case, e, per_side, max_evidence_items
+        )
+        assert e["evidence_item_ids"] == evidence
+        epoch = dt.datetime(1970, 1, 1)
+        assert (e["first_at"] - epoch).total_seconds() == pytest.approx(first)
+        assert (e["last_at"] - epoch).total_seconds() == pytest.approx(last)
+        assert (e["a_leads"], e["b_leads"]) == (a_leads, b_leads)
+        assert e["median_lag_s"] == pytest.approx(lag)

@@ -56,7 +56,13 @@ _TEMP_TABLES = (
     "_tc_first",
     "_tc_pi",
     "_tc_pa",
-    "_tc_pc",
+    "_tc_pk",
+    "_tc_keys",
+    "_tc_vrows",
+    "_tc_views",
+    "_tc_kc",
+    "_tc_vitems",
+    "_tc_vposts",
     "_tc_aid",
     "_tc_cid",
 )
@@ -328,24 +334,21 @@ class TextCoordinationDetector(Detector):
         evidence = both accounts' items in them (interleaved, capped); lead/lag from the posts both answered.
         Evidence and lead/lag come from the pair's ``EVIDENCE_TEMPLATES`` most significant shared clusters, each
         account contributing its earliest ``max_evidence_items / 2`` items per cluster: that bounds the work for
-        prolific accounts sharing many templates (32k pairs x 18 templates at 1M). Accounts, clusters and pairs
-        are numbered first, so the joins and groupings run on integers, not on (platform, account, account)
-        strings. Built in passes of about ``EDGE_PAIRS_PER_PASS`` pairs, so memory stays bounded whatever the
-        number of pairs (113k significant pairs at 1M in a scenario cell ran out of the 1 GB DuckDB limit in one
-        pass)."""
-        per_side = -(-int(self.params["max_evidence_items"]) // 2)
+        prolific accounts sharing many templates (32k pairs x 18 templates at 1M).
+
+        What one side of a pair contributes depends only on the account and the pair's set of evidence clusters
+        (its *view*), and the members of a campaign share their templates: a view's items (in time order), first
+        and last times and first answer per post are found once per view (thousands), not once per pair and
+        side (243k pairs x 2 in a 1M scenario cell), and each pair only interleaves its two views' item lists and
+        matches their posts. Accounts, clusters and pairs are numbered first, so the joins run on integers. Edge
+        rows are built in passes of about ``EDGE_PAIRS_PER_PASS`` pairs, so memory stays bounded whatever the
+        number of pairs."""
         con.execute("""
             CREATE TEMP TABLE _tc_aid AS SELECT platform, account_id, row_number() OVER (
               ORDER BY platform, account_id) AS aid FROM (SELECT DISTINCT platform, account_id FROM _tc_ev)""")
         con.execute("""
             CREATE TEMP TABLE _tc_cid AS SELECT platform, cluster_id, row_number() OVER (
               ORDER BY platform, cluster_id) AS cid FROM (SELECT DISTINCT platform, cluster_id FROM _tc_ev)""")
-        con.execute(f"""
-            CREATE TEMP TABLE _tc_first AS
-            SELECT c.cid, a.aid, e.item_id, e.post, e.t
-            FROM _tc_ev e JOIN _tc_aid a USING (platform, account_id) JOIN _tc_cid c USING (platform, cluster_id)
-            QUALIFY row_number() OVER (PARTITION BY e.platform, e.cluster_id, e.account_id
-                                       ORDER BY e.t, e.item_id) <= {per_side}""")
         n_aid = con.execute("SELECT count(*) FROM _tc_aid").fetchall()[0][0]
         # one account per statement: joining both at once let DuckDB pair every two accounts of a platform first
         con.execute("""
@@ -355,46 +358,84 @@ class TextCoordinationDetector(Detector):
             CREATE TEMP TABLE _tc_pi AS SELECT p.aa * {int(n_aid) + 1} + b.aid AS pid, p.*, b.aid AS ab FROM _tc_pa p
             JOIN _tc_aid b ON b.platform = p.platform AND b.account_id = p.account_b""")
         con.execute("DROP TABLE _tc_pa")
-        con.execute(f"""
-            CREATE TEMP TABLE _tc_pc AS
-            SELECT s.pid, c.cid FROM (SELECT pid, platform,
-                                             unnest(list_slice(clusters, 1, {EVIDENCE_TEMPLATES})) AS cluster_id
-                                      FROM _tc_pi) s
-            JOIN _tc_cid c USING (platform, cluster_id)""")
+        self._views(con)
         n_pairs = con.execute("SELECT count(*) FROM _tc_pi").fetchall()[0][0]
         passes = max(1, -(-int(n_pairs) // EDGE_PAIRS_PER_PASS))
         for c in range(passes):
             self._write_edge_pass(con, run_id, f"pid % {passes} = {c}" if passes > 1 else "true")
-        for table in ("_tc_first", "_tc_pi", "_tc_pc", "_tc_aid", "_tc_cid"):
+
+    def _views(self, con) -> None:
+        """Each pair's set of evidence clusters (``_tc_pk``: pid -> kid) and, per view (kid, aid) that a pair
+        uses: its items in (time, id) order, capped at ``max_evidence_items`` (a pair never cites more of one
+        side), first and last times (``_tc_vitems``), and its earliest comment per post (``_tc_vposts``)."""
+        max_e = int(self.params["max_evidence_items"])
+        per_side = -(-max_e // 2)
+        con.execute(f"""
+            CREATE TEMP TABLE _tc_pk AS
+            WITH pc AS (SELECT pid, platform, unnest(list_slice(clusters, 1, {EVIDENCE_TEMPLATES})) AS cluster_id
+                        FROM _tc_pi)
+            SELECT pc.pid, list_sort(list(c.cid)) AS ckey FROM pc JOIN _tc_cid c USING (platform, cluster_id)
+            GROUP BY pc.pid""")
+        con.execute("""
+            CREATE TEMP TABLE _tc_keys AS
+            SELECT ckey, row_number() OVER (ORDER BY ckey) AS kid FROM (SELECT DISTINCT ckey FROM _tc_pk)""")
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE _tc_pk AS SELECT pk.pid, k.kid FROM _tc_pk pk JOIN _tc_keys k USING (ckey)""")
+        con.execute("""
+            CREATE TEMP TABLE _tc_views AS
+            SELECT DISTINCT pk.kid, unnest([pi.aa, pi.ab]) AS aid FROM _tc_pk pk JOIN _tc_pi pi USING (pid)""")
+        con.execute("CREATE TEMP TABLE _tc_kc AS SELECT kid, unnest(ckey) AS cid FROM _tc_keys")
+        # each account's earliest items per cluster, in the (cluster, account) cells some view reads
+        con.execute(f"""
+            CREATE TEMP TABLE _tc_first AS
+            WITH cells AS (SELECT DISTINCT kc.cid, v.aid FROM _tc_views v JOIN _tc_kc kc USING (kid))
+            SELECT c.cid, a.aid, e.item_id, e.post, e.t
+            FROM _tc_ev e JOIN _tc_aid a USING (platform, account_id) JOIN _tc_cid c USING (platform, cluster_id)
+            SEMI JOIN cells ON cells.cid = c.cid AND cells.aid = a.aid
+            QUALIFY row_number() OVER (PARTITION BY c.cid, a.aid ORDER BY e.t, e.item_id) <= {per_side}""")
+        con.execute("""
+            CREATE TEMP TABLE _tc_vrows AS
+            SELECT v.kid, v.aid, f.item_id, f.post, f.t
+            FROM _tc_views v JOIN _tc_kc kc USING (kid) JOIN _tc_first f ON f.cid = kc.cid AND f.aid = v.aid""")
+        con.execute(f"""
+            CREATE TEMP TABLE _tc_vitems AS
+            SELECT kid, aid, min(t) AS first_t, max(t) AS last_t,
+                   list_slice(list(item_id ORDER BY t, item_id), 1, {max_e}) AS items
+            FROM _tc_vrows GROUP BY 1, 2""")
+        con.execute("""
+            CREATE TEMP TABLE _tc_vposts AS
+            SELECT kid, aid, post, min(t) AS t FROM _tc_vrows WHERE post IS NOT NULL GROUP BY 1, 2, 3""")
+        for table in ("_tc_vrows", "_tc_views", "_tc_kc", "_tc_first"):
             con.execute(f"DROP TABLE {table}")
 
     def _write_edge_pass(self, con, run_id: int, only: str) -> None:
-        """The edge rows of the numbered pairs (``_tc_pi``) that ``only`` (a condition on ``pid``) keeps; side 0
-        is account_a (the lower account id), side 1 account_b."""
+        """The edge rows of the numbered pairs (``_tc_pi``) that ``only`` (a condition on ``pid``) keeps: side 0
+        is account_a (the lower account id), side 1 account_b; the evidence alternates the two sides' items in
+        time order (a1, b1, a2, b2, ..., then the longer side's rest)."""
         max_t, max_e = int(self.params["max_targets"]), int(self.params["max_evidence_items"])
         con.execute(f"""
             INSERT INTO edges BY NAME
-            WITH side AS (SELECT pc.pid, pc.cid, pi.aa AS aid, 0 AS side FROM _tc_pc pc JOIN _tc_pi pi USING (pid)
-                          WHERE {only}
-                          UNION ALL
-                          SELECT pc.pid, pc.cid, pi.ab, 1 FROM _tc_pc pc JOIN _tc_pi pi USING (pid) WHERE {only}),
-            ev AS (SELECT s.pid, s.side, e.item_id, e.post, e.t
-                   FROM side s JOIN _tc_first e ON e.cid = s.cid AND e.aid = s.aid),
-            firsts AS (SELECT pid, post, min(t) FILTER (WHERE side = 0) AS ta, min(t) FILTER (WHERE side = 1) AS tb
-                       FROM ev WHERE post IS NOT NULL GROUP BY 1, 2),
-            lags AS (SELECT pid, count_if(tb - ta > 0) AS a_leads, count_if(tb - ta < 0) AS b_leads,
-                            median(abs(tb - ta)) AS median_lag_s
-                     FROM firsts WHERE ta IS NOT NULL AND tb IS NOT NULL GROUP BY 1),
-            items AS (SELECT pid, min(t) AS first_t, max(t) AS last_t, list(item_id ORDER BY rk, side) AS item_ids
-                      FROM (SELECT *, row_number() OVER (PARTITION BY pid, side ORDER BY t, item_id) AS rk FROM ev)
-                      GROUP BY 1)
+            WITH pp AS (SELECT pi.pid, pi.aa, pi.ab, pk.kid FROM _tc_pi pi JOIN _tc_pk pk USING (pid)
+                        WHERE {only}),
+            lags AS (SELECT pp.pid, count_if(b.t - a.t > 0) AS a_leads, count_if(b.t - a.t < 0) AS b_leads,
+                            median(abs(b.t - a.t)) AS median_lag_s
+                     FROM pp JOIN _tc_vposts a ON a.kid = pp.kid AND a.aid = pp.aa
+                     JOIN _tc_vposts b ON b.kid = pp.kid AND b.aid = pp.ab AND b.post = a.post
+                     GROUP BY 1),
+            items AS (SELECT pp.pid, least(a.first_t, b.first_t) AS first_t, greatest(a.last_t, b.last_t) AS last_t,
+                             a.items AS ia, b.items AS ib
+                      FROM pp LEFT JOIN _tc_vitems a ON a.kid = pp.kid AND a.aid = pp.aa
+                      LEFT JOIN _tc_vitems b ON b.kid = pp.kid AND b.aid = pp.ab
+                      WHERE a.items IS NOT NULL OR b.items IS NOT NULL)
             SELECT {int(run_id)} AS run_id, pr.platform, pr.account_a, pr.account_b, '{LAYER}' AS layer, pr.weight,
                    make_timestamp(CAST(i.first_t * 1e6 AS BIGINT)) AS first_at,
                    make_timestamp(CAST(i.last_t * 1e6 AS BIGINT)) AS last_at,
                    coalesce(l.a_leads, 0) AS a_leads, coalesce(l.b_leads, 0) AS b_leads, l.median_lag_s,
                    pr.expected, pr.p_value, pr.q_value, pr.significant, pr.null_model,
                    list_slice(pr.clusters, 1, {max_t}) AS targets,
-                   list_slice(i.item_ids, 1, {max_e}) AS evidence_item_ids
+                   list_slice(list_filter(flatten(list_transform(
+                       range(1, greatest(len(i.ia), len(i.ib)) + 1), lambda k: [i.ia[k], i.ib[k]])),
+                       lambda x: x IS NOT NULL), 1, {max_e}) AS evidence_item_ids
             FROM _tc_pi pr JOIN items i USING (pid)
             LEFT JOIN lags l USING (pid)
             WHERE {only}
