@@ -120,3 +120,26 @@ def test_repeated_texts_are_normalised_once_with_the_same_result(monkeypatch):
     assert normalize_texts(texts) == distinct * 5_000  # 25,000 texts, 5 distinct
     assert normalize_texts(pa.array(texts)).to_pylist() == distinct * 5_000
     assert seen == [5, 5]  # each call normalised only the 5 distinct texts
+
+
+def test_fold_without_latin_or_greek_letters_returns_the_text(monkeypatch):
+    # a text with no Latin or Greek letter leaves the homoglyph pass early; the full pass must agree, on texts
+    # of Cyrillic look-alikes, Kazakh letters, digits, marks and symbols, and on ones with a Latin/Greek letter
+    import random
+    import re
+
+    from botwatch.text import normalize
+
+    rng = random.Random(5)
+    letters = "аосехрікмтуәғқңөұүһиыйд 1._-!ß€ёѕјԁ" + "aocxpαο"
+    texts = ["".join(rng.choice(letters) for _ in range(rng.randint(1, 16))) for _ in range(20_000)]
+    early = [normalize._fold_text(t, True, True) for t in texts]
+    real = normalize._LAT_OR_GREEK
+
+    class AlwaysFound:  # the early exit's search always finds a letter: every text takes the full pass
+        search = staticmethod(lambda text: re.match("", text))
+        findall = staticmethod(real.findall)
+
+    monkeypatch.setattr(normalize, "_LAT_OR_GREEK", AlwaysFound)
+    assert [normalize._fold_text(t, True, True) for t in texts] == early
+    assert sum(e != t for e, t in zip(early, texts)) > 1000  # the full pass did fold many of them

@@ -293,7 +293,10 @@ def _fold_text(text: str, homoglyphs: bool, kazakh_latin: bool) -> str:
         if latin and markers and markers / len(latin) >= 0.4:
             modern = bool(_KZ_2021.search(text))
             text = _kazakh_text(text, modern)
-    if not homoglyphs:
+    if not homoglyphs or not _LAT_OR_GREEK.search(text):
+        # without a Latin or Greek letter no word mixes scripts and no word is a Latin look-alike, and a
+        # Cyrillic look-alike word is folded only in a text that is not mostly Cyrillic (this one is, or has
+        # no letters of either script): a transliterated Kazakh text ends here
         return text
     text_is_cyrillic = _cyrillic_majority(text, None)
 
