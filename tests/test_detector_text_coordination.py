@@ -216,11 +216,19 @@ def _reference_evidence(case: Case, edge: dict, per_side: int, max_e: int) -> tu
     )
 
 
-@pytest.mark.parametrize("max_evidence_items", [7, 50])
-def test_edge_evidence_and_lags_match_a_plain_computation(make_case, max_evidence_items):
+@pytest.mark.parametrize("max_evidence_items, small_passes", [(7, False), (50, False), (7, True)])
+def test_edge_evidence_and_lags_match_a_plain_computation(
+    make_case, monkeypatch, max_evidence_items, small_passes
+):
     """Six accounts writing four templates, some many times under one post and some rarely: each edge's
     evidence (capped per cluster and in all, sides alternated), first/last times and lead/lag equal a plain
-    per-pair computation, whatever the pair's views share with other pairs."""
+    per-pair computation, whatever the pair's views share with other pairs, and in passes of a few pairs and
+    view rows as in one."""
+    import botwatch.detectors.text_coordination as tc
+
+    if small_passes:
+        monkeypatch.setattr(tc, "EDGE_PAIRS_PER_PASS", 3)
+        monkeypatch.setattr(tc, "VIEW_ROWS_PER_PASS", 20)
     rng = np.random.default_rng(11)
     rows = []
     for a in range(6):

@@ -42,6 +42,7 @@ from botwatch.store.sql import distinct_words_expr
 
 LAYER = "co_text"
 EVIDENCE_TEMPLATES = 3  # shared clusters per edge that its evidence items and lead/lag are drawn from
+VIEW_ROWS_PER_PASS = 5_000_000  # evidence rows of the views summarised in one pass (memory at 1M)
 EDGE_PAIRS_PER_PASS = (
     25_000  # pairs whose edge rows are built in one pass (memory at 1M: the DuckDB limit is 1 GB)
 )
@@ -393,19 +394,27 @@ class TextCoordinationDetector(Detector):
             FROM _tc_ev e JOIN _tc_aid a USING (platform, account_id) JOIN _tc_cid c USING (platform, cluster_id)
             SEMI JOIN cells ON cells.cid = c.cid AND cells.aid = a.aid
             QUALIFY row_number() OVER (PARTITION BY c.cid, a.aid ORDER BY e.t, e.item_id) <= {per_side}""")
-        con.execute("""
-            CREATE TEMP TABLE _tc_vrows AS
-            SELECT v.kid, v.aid, f.item_id, f.post, f.t
-            FROM _tc_views v JOIN _tc_kc kc USING (kid) JOIN _tc_first f ON f.cid = kc.cid AND f.aid = v.aid""")
-        con.execute(f"""
-            CREATE TEMP TABLE _tc_vitems AS
-            SELECT kid, aid, min(t) AS first_t, max(t) AS last_t,
-                   list_slice(list(item_id ORDER BY t, item_id), 1, {max_e}) AS items
-            FROM _tc_vrows GROUP BY 1, 2""")
-        con.execute("""
-            CREATE TEMP TABLE _tc_vposts AS
-            SELECT kid, aid, post, min(t) AS t FROM _tc_vrows WHERE post IS NOT NULL GROUP BY 1, 2, 3""")
-        for table in ("_tc_vrows", "_tc_views", "_tc_kc", "_tc_first"):
+        rows = """SELECT v.kid, v.aid, f.item_id, f.post, f.t
+            FROM _tc_views v JOIN _tc_kc kc USING (kid) JOIN _tc_first f ON f.cid = kc.cid AND f.aid = v.aid"""
+        # views that share nothing (every pair its own clusters) hold as many rows as the pairs' evidence: passes
+        n_rows = con.execute(f"SELECT count(*) FROM ({rows})").fetchall()[0][0]
+        passes = max(1, -(-int(n_rows) // VIEW_ROWS_PER_PASS))
+        con.execute(
+            "CREATE TEMP TABLE _tc_vitems (kid BIGINT, aid BIGINT, first_t DOUBLE, last_t DOUBLE, items VARCHAR[])"
+        )
+        con.execute("CREATE TEMP TABLE _tc_vposts (kid BIGINT, aid BIGINT, post VARCHAR, t DOUBLE)")
+        for c in range(passes):
+            only = f"WHERE (v.kid * 1000003 + v.aid) % {passes} = {c}" if passes > 1 else ""
+            con.execute(f"CREATE TEMP TABLE _tc_vrows AS {rows} {only}")
+            con.execute(f"""
+                INSERT INTO _tc_vitems
+                SELECT kid, aid, min(t), max(t), list_slice(list(item_id ORDER BY t, item_id), 1, {max_e})
+                FROM _tc_vrows GROUP BY 1, 2""")
+            con.execute("""
+                INSERT INTO _tc_vposts
+                SELECT kid, aid, post, min(t) FROM _tc_vrows WHERE post IS NOT NULL GROUP BY 1, 2, 3""")
+            con.execute("DROP TABLE _tc_vrows")
+        for table in ("_tc_views", "_tc_kc", "_tc_first"):
             con.execute(f"DROP TABLE {table}")
 
     def _write_edge_pass(self, con, run_id: int, only: str) -> None:
