@@ -57,6 +57,7 @@ _TEMP_TABLES = (
     "_tc_first",
     "_tc_pi",
     "_tc_pa",
+    "_tc_pckey",
     "_tc_pk",
     "_tc_keys",
     "_tc_vrows",
@@ -372,16 +373,16 @@ class TextCoordinationDetector(Detector):
         max_e = int(self.params["max_evidence_items"])
         per_side = -(-max_e // 2)
         con.execute(f"""
-            CREATE TEMP TABLE _tc_pk AS
+            CREATE TEMP TABLE _tc_pckey AS
             WITH pc AS (SELECT pid, platform, unnest(list_slice(clusters, 1, {EVIDENCE_TEMPLATES})) AS cluster_id
                         FROM _tc_pi)
             SELECT pc.pid, list_sort(list(c.cid)) AS ckey FROM pc JOIN _tc_cid c USING (platform, cluster_id)
             GROUP BY pc.pid""")
         con.execute("""
             CREATE TEMP TABLE _tc_keys AS
-            SELECT ckey, row_number() OVER (ORDER BY ckey) AS kid FROM (SELECT DISTINCT ckey FROM _tc_pk)""")
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE _tc_pk AS SELECT pk.pid, k.kid FROM _tc_pk pk JOIN _tc_keys k USING (ckey)""")
+            SELECT ckey, row_number() OVER (ORDER BY ckey) AS kid FROM (SELECT DISTINCT ckey FROM _tc_pckey)""")
+        con.execute("CREATE TEMP TABLE _tc_pk AS SELECT pid, kid FROM _tc_pckey JOIN _tc_keys USING (ckey)")
+        con.execute("DROP TABLE _tc_pckey")
         con.execute("""
             CREATE TEMP TABLE _tc_views AS
             SELECT DISTINCT pk.kid, unnest([pi.aa, pi.ab]) AS aid FROM _tc_pk pk JOIN _tc_pi pi USING (pid)""")
@@ -396,8 +397,12 @@ class TextCoordinationDetector(Detector):
             QUALIFY row_number() OVER (PARTITION BY c.cid, a.aid ORDER BY e.t, e.item_id) <= {per_side}""")
         rows = """SELECT v.kid, v.aid, f.item_id, f.post, f.t
             FROM _tc_views v JOIN _tc_kc kc USING (kid) JOIN _tc_first f ON f.cid = kc.cid AND f.aid = v.aid"""
-        # views that share nothing (every pair its own clusters) hold as many rows as the pairs' evidence: passes
-        n_rows = con.execute(f"SELECT count(*) FROM ({rows})").fetchall()[0][0]
+        # views that share nothing (every pair its own clusters) hold as many rows as the pairs' evidence: passes,
+        # sized from the rows per cell (without building the rows twice)
+        n_rows = con.execute("""
+            WITH n AS (SELECT cid, aid, count(*) AS n FROM _tc_first GROUP BY 1, 2)
+            SELECT coalesce(sum(n.n), 0) FROM _tc_views v JOIN _tc_kc kc USING (kid)
+            JOIN n ON n.cid = kc.cid AND n.aid = v.aid""").fetchall()[0][0]
         passes = max(1, -(-int(n_rows) // VIEW_ROWS_PER_PASS))
         con.execute(
             "CREATE TEMP TABLE _tc_vitems (kid BIGINT, aid BIGINT, first_t DOUBLE, last_t DOUBLE, items VARCHAR[])"
