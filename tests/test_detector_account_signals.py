@@ -92,6 +92,26 @@ def test_a_registration_wave_is_found_end_to_end_and_never_flags_alone(tmp_path)
         )
 
 
+def test_each_platform_has_its_own_cohorts_and_counts_its_own_members_acting_together(tmp_path):
+    _cohort_csv(tmp_path / "c.csv")
+    case = tmp_path / "c.duckdb"
+    runner = CliRunner()
+    for platform in ("x", "y"):  # the same accounts and items on two platforms: two waves, counted apart
+        res = runner.invoke(cli, ["ingest", str(case), str(tmp_path / "c.csv"), "--platform", platform])
+        assert res.exit_code == 0, res.output
+    res = runner.invoke(cli, ["detect", str(case), "--seed", "1"])
+    assert res.exit_code == 0, res.output
+    assert "registration_cohorts: accounts_with_dates=624, cohorts=2, accounts_in_cohorts=24" in res.output
+    with Case(case) as c:
+        rows = c.con.execute(
+            "SELECT platform, group_id, count(*), min(description), max(description) FROM account_signals "
+            "WHERE signal = 'registration_cohort' AND group_id IS NOT NULL GROUP BY 1, 2 ORDER BY 1"
+        ).fetchall()
+    assert [(r[0], r[1], r[2]) for r in rows] == [("x", "R-x-1", 12), ("y", "R-y-1", 12)]
+    for r in rows:
+        assert "(12 accounts)" in r[3] and r[3].endswith("; 12 of its members later act together (co_reply)")
+
+
 def test_dates_without_time_widen_the_window_to_a_day():
     t = np.sort(np.floor(np.random.default_rng(1).uniform(0, 400, 600)) * 86400)  # 600 accounts, dates only
     k, lam = scan_windows(t, 86400.0, 30 * 86400.0)

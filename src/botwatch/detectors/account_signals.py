@@ -43,6 +43,22 @@ class SignalRows:
         self.description.append(description)
         self.item_ids.append(list(ids)[:100])
 
+    def extend(
+        self, platform: str, account_ids: list, values, expected, p_values, group_ids: list, descriptions
+    ):
+        """Rows for many accounts of one platform at once: ``values``, ``expected`` and ``p_values`` are float
+        arrays (a NaN p-value: untested), the rest lists aligned with ``account_ids``; no item ids."""
+        n = len(account_ids)
+        self.platform.extend([platform] * n)
+        self.account_id.extend(account_ids)
+        self.value.extend(np.asarray(values, dtype=np.float64).tolist())
+        self.expected.extend(np.asarray(expected, dtype=np.float64).tolist())
+        p = np.asarray(p_values, dtype=np.float64)
+        self.p_value.extend(np.where(np.isnan(p), None, p).tolist())
+        self.group_id.extend(group_ids)
+        self.description.extend(descriptions)
+        self.item_ids.extend([] for _ in range(n))
+
 
 def write_signal_rows(
     con, run_id: int, rows: SignalRows, fdr: float, method: str = "bh", hypotheses: dict | None = None

@@ -28,9 +28,10 @@ school class, a promotion or a platform's marketing campaign produces.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter
 
 import numpy as np
+import pyarrow as pa
 
 from botwatch.detectors.account_signals import SignalRows, format_p, write_signal_rows
 from botwatch.detectors.base import Detector, Interval, RunContext, Setting, Signal
@@ -106,25 +107,26 @@ class RegistrationCohortDetector(Detector):
         con.execute(
             "DELETE FROM account_signals WHERE run_id = ? AND signal = 'registration_cohort'", [ctx.run_id]
         )
-        rows = con.execute(
-            "SELECT platform, account_id, epoch(created_at) FROM accounts WHERE created_at IS NOT NULL "
+        rows = con.sql(
+            "SELECT platform, account_id, epoch(created_at) AS t FROM accounts WHERE created_at IS NOT NULL "
             "ORDER BY platform, created_at, account_id"
-        ).fetchall()
-        if not rows:
+        ).to_arrow_table()
+        if rows.num_rows == 0:
             return {"registration_cohort": "off: no account has a creation date"}
-        by_platform: dict[str, list] = defaultdict(list)
-        for platform, acct, t in rows:
-            by_platform[platform].append((acct, float(t)))
+        platforms = rows.column("platform").to_numpy(zero_copy_only=False)
+        starts = np.flatnonzero(np.r_[True, platforms[1:] != platforms[:-1]])
+        ends = np.r_[starts[1:], len(platforms)]
+        ids = rows.column("account_id").to_pylist()
+        t_all = rows.column("t").to_numpy().astype(np.float64)
         out = SignalRows("registration_cohort")
         cohorts = 0
-        for platform, accts in by_platform.items():
-            cohorts += self._platform(con, ctx.run_id, platform, accts, out)
+        for a, b in zip(starts.tolist(), ends.tolist()):
+            cohorts += self._platform(con, ctx.run_id, platforms[a], ids[a:b], t_all[a:b], out)
         n_sig = write_signal_rows(con, ctx.run_id, out, float(self.params["fdr"]))
-        return {"accounts_with_dates": len(rows), "cohorts": cohorts, "accounts_in_cohorts": n_sig}
+        return {"accounts_with_dates": rows.num_rows, "cohorts": cohorts, "accounts_in_cohorts": n_sig}
 
-    def _platform(self, con, run_id: int, platform: str, accts: list, out: SignalRows) -> int:
-        ids = [a for a, _ in accts]
-        t = np.array([x for _, x in accts])
+    def _platform(self, con, run_id: int, platform: str, ids: list, t: np.ndarray, out: SignalRows) -> int:
+        """Test one platform's accounts (``ids`` with sorted creation times ``t``); add a row per account."""
         window = float(self.params["window_s"])
         if np.mean(t % DAY == 0) >= 0.9:
             window = max(window, DAY)
@@ -136,20 +138,26 @@ class RegistrationCohortDetector(Detector):
         sig_windows = np.flatnonzero(q <= float(self.params["fdr"]))
         cohort_of = self._cohorts(t, k, sig_windows, platform)
         acting = self._acting_together(con, run_id, platform, ids, cohort_of)
-        for j, acct in enumerate(ids):
+        size = Counter(cohort_of.values())
+        text = [""] * len(ids)
+        for j, cid in cohort_of.items():
             i = best[j]
-            cid = cohort_of.get(j)
-            text = ""
-            if cid is not None:
-                start = dt.datetime.fromtimestamp(t[i], dt.UTC).strftime("%Y-%m-%d %H:%M")
-                size = sum(1 for c in cohort_of.values() if c == cid)
-                text = (
-                    f"created in registration cohort {cid} ({size} accounts): {k[i]} accounts within "
-                    f"{window / 3600:g} h from {start} UTC where the platform's background rate predicts "
-                    f"{lam[i]:.2g} (p = {format_p(p[i])}){acting.get(cid, '')}"
-                )
-            out.add(platform, acct, k[i], lam[i], p[i] if tested[i] else None, cid, text)
-        return len(set(cohort_of.values()))
+            start = dt.datetime.fromtimestamp(t[i], dt.UTC).strftime("%Y-%m-%d %H:%M")
+            text[j] = (
+                f"created in registration cohort {cid} ({size[cid]} accounts): {k[i]} accounts within "
+                f"{window / 3600:g} h from {start} UTC where the platform's background rate predicts "
+                f"{lam[i]:.2g} (p = {format_p(p[i])}){acting.get(cid, '')}"
+            )
+        out.extend(
+            platform,
+            ids,
+            k[best].astype(np.float64),
+            lam[best],
+            np.where(tested[best], p[best], np.nan),
+            [cohort_of.get(j) for j in range(len(ids))],
+            text,
+        )
+        return len(size)
 
     @staticmethod
     def _cohorts(t: np.ndarray, k: np.ndarray, windows: np.ndarray, platform: str) -> dict[int, str]:
@@ -169,19 +177,26 @@ class RegistrationCohortDetector(Detector):
         """For each cohort, a phrase counting members with a significant edge to another member."""
         if not cohort_of:
             return {}
-        cohort = {ids[j]: c for j, c in cohort_of.items()}
-        edges = con.execute(
-            "SELECT account_a, account_b, layer FROM edges WHERE run_id = ? AND platform = ? AND significant",
-            [run_id, platform],
-        ).fetchall()
-        linked: dict[str, set] = defaultdict(set)
-        layers: dict[str, set] = defaultdict(set)
-        for a, b, layer in edges:
-            c = cohort.get(a)
-            if c is not None and c == cohort.get(b):
-                linked[c].update((a, b))
-                layers[c].add(layer)
-        return {
-            c: f"; {len(members)} of its members later act together ({', '.join(sorted(layers[c]))})"
-            for c, members in linked.items()
-        }
+        members = pa.table(
+            {
+                "account_id": pa.array([ids[j] for j in cohort_of], pa.string()),
+                "cohort": pa.array(list(cohort_of.values()), pa.string()),
+            }
+        )
+        con.register("_rc_members", members)
+        try:
+            rows = con.execute(
+                """WITH e AS (SELECT ma.cohort, e.account_a, e.account_b, e.layer
+                              FROM edges e JOIN _rc_members ma ON ma.account_id = e.account_a
+                              JOIN _rc_members mb ON mb.account_id = e.account_b AND mb.cohort = ma.cohort
+                              WHERE e.run_id = ? AND e.platform = ? AND e.significant),
+                   linked AS (SELECT cohort, count(DISTINCT account_id) AS n
+                              FROM (SELECT cohort, account_a AS account_id FROM e
+                                    UNION ALL SELECT cohort, account_b FROM e) GROUP BY cohort)
+                   SELECT cohort, linked.n, list_sort(list(DISTINCT layer))
+                   FROM e JOIN linked USING (cohort) GROUP BY cohort, linked.n""",
+                [run_id, platform],
+            ).fetchall()
+        finally:
+            con.unregister("_rc_members")
+        return {c: f"; {n} of its members later act together ({', '.join(layers)})" for c, n, layers in rows}
