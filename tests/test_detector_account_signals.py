@@ -441,3 +441,26 @@ def test_beta_binomial_tail_and_fits():
     bins = activity_bins(np.array([10] * 60 + [25] * 30 + [50] * 30 + [400]), 50)
     assert [len(b) for b in bins] == [60, 61]
     assert activity_bins(np.array([10] * 49), 50) is None
+
+
+def test_beta_binomial_tail_is_the_per_count_computation_with_shared_or_varying_parameters():
+    rng = np.random.default_rng(5)
+    n = rng.integers(1, 90, 4000).astype(np.float64)
+    k = np.floor(rng.uniform(-0.1, 1.1, 4000) * n)  # some at or below 0, some above n
+    lbinom = scipy.special.gammaln
+
+    def per_count(k, n, a, b):  # every term computed for its own count, summed in log space
+        out = np.where(k <= 0, 1.0, 0.0)
+        for i in np.flatnonzero((k > 0) & (k <= n)):
+            x = np.arange(k[i], n[i] + 1)
+            terms = (
+                lbinom(n[i] + 1) - lbinom(x + 1) - lbinom(n[i] - x + 1)
+                + scipy.special.betaln(x + a[i], n[i] - x + b[i]) - scipy.special.betaln(a[i], b[i])
+            )  # fmt: skip
+            out[i] = np.exp(np.logaddexp.reduce(terms))
+        return np.clip(out, 0.0, 1.0)
+
+    shared = (np.full(4000, 0.7), np.full(4000, 2.5))  # one bin's parameters: distinct (x, n) computed once
+    varying = (rng.uniform(0.2, 5, 4000), rng.uniform(0.2, 5, 4000))
+    for a, b in (shared, varying):
+        assert np.allclose(betabinom_tail(k, n, a, b), per_count(k, n, a, b), rtol=1e-12, atol=0)

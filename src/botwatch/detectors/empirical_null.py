@@ -85,18 +85,39 @@ class _TailTerms:
         lengths = hi - lo + 1
         self.starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
         self.owner = np.repeat(np.arange(len(self.idx)), lengths)
-        self.x = lo[self.owner] + (np.arange(lengths.sum()) - self.starts[self.owner])
-        self.n = n[self.idx][self.owner]
-        self.lbinom = _lbinom(self.x, self.n)
+        x = lo[self.owner] + (np.arange(lengths.sum()) - self.starts[self.owner])
+        self.terms = _Counts(x.astype(np.float64), n[self.idx][self.owner])
 
     def tail(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """The tail under ``BB(n, a, b)``; ``a`` and ``b`` aligned with ``k``."""
         out = self.base.copy()
         if len(self.idx):
-            a, b = a[self.idx][self.owner], b[self.idx][self.owner]
-            logpmf = _logpmf(self.x, self.n, a, b, self.lbinom)
+            logpmf = self.terms.logpmf(a[self.idx], b[self.idx], self.owner)
             out[self.idx] = np.exp(np.logaddexp.reduceat(logpmf, self.starts))
         return np.clip(out, 0.0, 1.0)
+
+
+class _Counts:
+    """Counts ``x`` of ``n`` (1-d floats) whose log-probabilities a fit evaluates hundreds of times. Within a
+    bin every count has the same ``(a, b)``, and the counts take few distinct ``(x, n)`` values (a few hundred
+    for thousands of counts), so each distinct pair is computed once and spread back: the same numbers as
+    computing every count."""
+
+    def __init__(self, x: np.ndarray, n: np.ndarray):
+        self.x, self.n = x, n
+        key = x * (float(n.max(initial=0.0)) + 1.0) + n  # exact: counts are small integers
+        _, first, self.inverse = np.unique(key, return_index=True, return_inverse=True)
+        self.ux, self.un = x[first], n[first]
+        self.lbinom_u = _lbinom(self.ux, self.un)
+
+    def logpmf(self, a: np.ndarray, b: np.ndarray, owner: np.ndarray | None = None) -> np.ndarray:
+        """log P(X = x) for every count under BB(n, a, b); ``a`` and ``b`` aligned with the counts, or with the
+        rows that ``owner`` maps each count to."""
+        if len(a) and (a == a[0]).all() and (b == b[0]).all():
+            return _logpmf(self.ux, self.un, a[0], b[0], self.lbinom_u)[self.inverse]
+        if owner is not None:
+            a, b = a[owner], b[owner]
+        return _logpmf(self.x, self.n, a, b, self.lbinom_u[self.inverse])
 
 
 def _lbinom(x, n):
@@ -128,13 +149,12 @@ def fit_betabinom(
     above = k >= cut
 
     below = ~above
-    k_below, n_below = k[below], n[below]
-    lbinom_below = _lbinom(k_below, n_below)
+    counts_below = _Counts(k[below], n[below])
     tail_terms = _TailTerms(cut[above], n[above])  # laid out once for every step of the search
 
     def nll(a, b) -> float:
         a, b = np.broadcast_to(a, k.shape), np.broadcast_to(b, k.shape)
-        ll = _logpmf(k_below, n_below, a[below], b[below], lbinom_below).sum()
+        ll = counts_below.logpmf(a[below], b[below]).sum()
         tail = tail_terms.tail(a[above], b[above])
         return -float(ll + np.log(np.maximum(tail, 1e-300)).sum())
 
