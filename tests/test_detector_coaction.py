@@ -371,6 +371,54 @@ def test_meetings_in_several_passes_give_the_same_edges(tmp_path, monkeypatch, n
         assert {k: v for k, v in s.items() if k not in ("seconds", "meeting_passes")} == same
 
 
+def _squads_at_three_tempos(seed: int) -> list[dict]:
+    """Posts a day apart with organic comments over the day and three squads of 3-8 accounts, each member
+    answering 70 % of the posts: within a minute, 30-35 minutes after the post, or 2-2.5 hours after it."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    squads = [[f"s{q}_{i}" for i in range(int(rng.integers(3, 9)))] for q in range(3)]
+    for p in range(int(rng.integers(10, 30))):
+        start = 86400 * p
+        for j in range(int(rng.integers(10, 60))):
+            rows.append(
+                comment(f"o{p}_{j}", f"org{rng.integers(60):02d}", f"t{p}", start + rng.uniform(0, 86400))
+            )
+        for q, squad in enumerate(squads):
+            delay, spread = [(60, 60), (1800, 300), (7200, 1500)][q]
+            for i, acct in enumerate(squad):
+                if rng.uniform() < 0.7:
+                    rows.append(
+                        comment(f"s{q}{p}_{i}", acct, f"t{p}", start + delay + rng.uniform(0, spread))
+                    )
+    return rows
+
+
+def test_co_reply_scales_keep_meeting_details_only_for_pairs_significant_after_the_correction(tmp_path):
+    """p and q are multiplied by the number of scales; a pair significant at one scale alone but not after that
+    correction is stored like any non-significant pair: its count and test, no meeting details."""
+    gap = 0
+    for seed in (5, 7, 8):
+        with Case(tmp_path / f"c{seed}.duckdb") as case:
+            insert_items(case, _squads_at_three_tempos(seed))
+            case.con.execute(
+                "INSERT INTO cluster_items SELECT 1, 'T1', platform, item_id, account_id, 1.0 FROM items "
+                "WHERE account_id LIKE 's%' OR account_id < 'org30'"
+            )
+            case.con.execute(
+                "INSERT INTO edges (run_id, platform, account_a, account_b, layer, significant, targets) "
+                "VALUES (1, 'test', 'x', 'y', 'co_text', true, ['T1'])"
+            )
+            run_detector(case, layers=["co_reply"], co_reply_scales_s=(600.0, 3600.0, 21600.0))
+            got = edges(case, "co_reply")
+        assert got and all("min of 4 scales" in e["null_model"] for e in got)
+        assert all(e["significant"] == (e["q_value"] <= 0.01) for e in got)
+        detail = ("first_at", "last_at", "a_leads", "b_leads", "median_lag_s", "targets", "evidence_item_ids")
+        for e in got:
+            assert all((e[c] is None) == (not e["significant"]) for c in detail), e
+        gap += sum(0.01 < e["q_value"] <= 0.04 for e in got)  # significant at one scale before the x4
+    assert gap > 0
+
+
 def test_co_reply_scales_find_a_slow_squad_and_keep_its_strongest_scale(tmp_path):
     """A squad that answers every post 30-40 minutes after it, spread over ten minutes, rarely meets within
     90 s; at the 10-minute scale every squad pair is significant. Organic commenters spread over the day do not
@@ -411,6 +459,8 @@ def test_co_reply_scales_find_a_slow_squad_and_keep_its_strongest_scale(tmp_path
         sum(e["window_s"] > 90 for e in squad_edges) > len(pairs) / 2
     )  # most are strongest at a longer scale
     assert all("min of 3 scales" in e["null_model"] for e in got)
+    # meeting details only where the pair is significant after the correction over scales
+    assert all((e["evidence_item_ids"] is None) == (not e["significant"]) for e in got)
     assert set(summary["scales"]) == {"90s", "600s", "3600s"}
     n_candidates = summary["scales"]["600s"]["events"]
     assert n_candidates == 12 * len(squad) + sum(1 for r in rows if "org20" <= r["account_id"] < "org30")

@@ -240,7 +240,8 @@ class CoActionDetector(Detector):
 
     _null_override: str | None = None
     _significant_only = False
-    _edges_table = "edges"  # where _store_edges writes: co_reply's scales collect theirs in _ca_edges first
+    _scale_factor = 1  # co_reply tested at several scales: p and q multiplied by their number (Bonferroni)
+    _edges_table = "edges"  # where _store_edges writes: co_reply's longer scales collect theirs in _ca_edges
 
     @property
     def _null(self) -> str:
@@ -260,8 +261,9 @@ class CoActionDetector(Detector):
         are to each other is remarkable (the jitter null's smoothing is for bursts of seconds). Each pair keeps the
         scale where its q-value is smallest; p and q are multiplied by the number of scales (Bonferroni over
         scales), so a pair is significant at ``fdr`` whichever scale it is strongest at. Every pair tested at the
-        base window is stored; a longer scale adds only the pairs it finds significant (building edge rows for
-        every pair tested at every scale took most of the time at 1M)."""
+        base window is stored, straight into ``edges``; a longer scale adds only the pairs it finds significant
+        before the correction, and its row replaces the pair's base row where its q-value is smaller (building
+        edge rows for every pair tested at every scale took most of the time at 1M)."""
         base = self._window("co_reply")
         scales = sorted({float(s) for s in self.params["co_reply_scales_s"]} - {base})
         candidates = f"""(platform, account_id) IN (
@@ -270,38 +272,26 @@ class CoActionDetector(Detector):
                   WHERE run_id = {int(run_id)} AND layer = '{TEXT_LAYER}' AND significant) t
               ON t.platform = ci.platform AND t.cluster_id = ci.cluster_id
             WHERE ci.run_id = {int(run_id)})"""
-        # every scale's rows go to _ca_edges; the edges table gets one row per pair, once, at the end
-        con.execute("CREATE TEMP TABLE _ca_edges AS SELECT * FROM edges LIMIT 0")
-        self._edges_table = "_ca_edges"
         try:
-            per_scale = {
-                f"{base:g}s": self._run_layer(con, run_id, "co_reply", _events_sql("co_reply"), base)
-            }
-            # the candidates' comments, selected once for every scale; without candidates there are no others
+            # the candidates' comments, selected once for every scale; without candidates there are no others,
+            # and the number of scales tested is the correction every row gets
             con.execute(
                 f"CREATE TEMP TABLE _ca_cand AS SELECT * FROM ({_events_sql('co_reply')}) WHERE {candidates}"
             )
             if con.execute("SELECT count(*) FROM _ca_cand").fetchall()[0][0] == 0:
                 scales = []
-            self._null_override, self._significant_only = "exchangeable", True
-            n_base = con.execute("SELECT count(*) FROM _ca_edges").fetchall()[0][0]
+            self._scale_factor = 1 + len(scales)
+            per_scale = {
+                f"{base:g}s": self._run_layer(con, run_id, "co_reply", _events_sql("co_reply"), base)
+            }
+            con.execute("CREATE TEMP TABLE _ca_edges AS SELECT * FROM edges LIMIT 0")
+            self._null_override, self._significant_only, self._edges_table = "exchangeable", True, "_ca_edges"
             for w in scales:
                 per_scale[f"{w:g}s"] = self._run_layer(con, run_id, "co_reply", "SELECT * FROM _ca_cand", w)
-            n = 1 + len(scales)
-            fdr = float(self.params["fdr"])
-            # the base scale's rows are one per pair: only rows a longer scale added can repeat a pair
-            repeats = con.execute("SELECT count(*) FROM _ca_edges").fetchall()[0][0] > n_base
-            best = """QUALIFY row_number() OVER (PARTITION BY platform, account_a, account_b
-                                                ORDER BY q_value, p_value, window_s) = 1"""
-            con.execute(f"""
-                INSERT INTO edges BY NAME
-                SELECT * REPLACE (least(1.0, p_value * {n}) AS p_value, least(1.0, q_value * {n}) AS q_value,
-                                  q_value * {n} <= {fdr} AS significant,
-                                  null_model || ' min of {n} scales' AS null_model)
-                FROM _ca_edges {best if repeats else ""}
-                ORDER BY platform, account_a, account_b""")
+            self._keep_best_scale(con, run_id)
         finally:
             self._null_override, self._significant_only, self._edges_table = None, False, "edges"
+            self._scale_factor = 1
             con.execute("DROP TABLE IF EXISTS _ca_cand")
             con.execute("DROP TABLE IF EXISTS _ca_edges")
         by_scale = dict(
@@ -318,6 +308,27 @@ class CoActionDetector(Detector):
             "significant": int(sum(by_scale.values())),
             "significant_by_scale_s": {f"{k:g}": v for k, v in by_scale.items()},
         }
+
+    @staticmethod
+    def _keep_best_scale(con, run_id: int) -> None:
+        """Each pair of ``_ca_edges`` (rows of the longer scales) keeps its row with the smallest (q, p, window)
+        among them and its base row in ``edges``: the base row is replaced where a longer scale beat it, and a
+        pair the base window did not test is added."""
+        if con.execute("SELECT count(*) FROM _ca_edges").fetchall()[0][0] == 0:
+            return
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE _ca_edges AS SELECT * FROM _ca_edges
+            QUALIFY row_number() OVER (PARTITION BY platform, account_a, account_b
+                                       ORDER BY q_value, p_value, window_s) = 1""")
+        same = f"""e.run_id = {int(run_id)} AND e.layer = 'co_reply' AND e.platform = b.platform
+                   AND e.account_a = b.account_a AND e.account_b = b.account_b"""
+        con.execute(f"""
+            DELETE FROM edges e USING _ca_edges b
+            WHERE {same} AND (b.q_value, b.p_value, b.window_s) < (e.q_value, e.p_value, e.window_s)""")
+        con.execute(f"""
+            INSERT INTO edges BY NAME
+            SELECT * FROM _ca_edges b WHERE NOT EXISTS (SELECT 1 FROM edges e WHERE {same})
+            ORDER BY platform, account_a, account_b""")
 
     # -- one layer --------------------------------------------------------------------------------------------
     def _run_layer(self, con, run_id: int, layer: str, events: str, w: float) -> dict:
@@ -356,7 +367,8 @@ class CoActionDetector(Detector):
             base = f"jitter({p['jitter_factor'] * p[layer + '_window_s']:g}s)"
         else:
             base = "target_permutation"
-        return base + ("+account_screen" if p["screen"] == "accounts" else "+selective")
+        scales = f" min of {self._scale_factor} scales" if self._scale_factor > 1 else ""
+        return base + ("+account_screen" if p["screen"] == "accounts" else "+selective") + scales
 
     def _account_screen(self, con) -> None:
         """Which accounts act in bursts with others more often than chance -> table _ca_accq(acc, q).
@@ -603,19 +615,20 @@ class CoActionDetector(Detector):
             qv = q_sel
             if p["hypotheses"] == "selected":
                 pv = p_sel  # the p-value that decided
+        n = self._scale_factor  # Bonferroni over co_reply's scales: significant after it, details only then
         pv_table = pa.table(
             {
                 "lo": tested.column("lo"),
                 "hi": tested.column("hi"),
                 "k": tested.column("k"),
                 "expected": pa.array(lam),
-                "p_value": pa.array(pv),
-                "q_value": pa.array(qv),
-                "significant": pa.array(qv <= p["fdr"]),
+                "p_value": pa.array(np.minimum(1.0, pv * n) if n > 1 else pv),
+                "q_value": pa.array(np.minimum(1.0, qv * n) if n > 1 else qv),
+                "significant": pa.array(qv * n <= p["fdr"]),
             }
         )
-        if self._significant_only:  # co_reply's longer scales keep only what can become an edge
-            pv_table = pv_table.filter(pa.compute.field("significant"))
+        if self._significant_only:  # co_reply's longer scales keep what is significant at that scale alone
+            pv_table = pv_table.filter(pa.array(qv <= p["fdr"]))
         con.register("_ca_pv", pv_table)
         return qv
 
