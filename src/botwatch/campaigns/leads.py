@@ -329,11 +329,13 @@ def _candidate_tables(candidates: list[dict]) -> dict[str, pa.Table]:
 
 
 def _score_stats(con, run: int, stats: list[dict]) -> None:
-    """Mean and highest account score of the members."""
+    """Mean and highest account score of the members. Scores have four decimals: summed as decimals, the mean
+    is exact whatever order the rows are added in (a float sum in parallel is not, and a mean such as 0.58885
+    then rounded either way from run to run)."""
     for key, mean, top in con.execute(
         f"""WITH s AS (SELECT platform, account_id, max(score) AS score FROM account_scores
                        WHERE run_id = {run} GROUP BY 1, 2)
-            SELECT m.key, avg(coalesce(s.score, 0)), max(coalesce(s.score, 0))
+            SELECT m.key, avg(CAST(coalesce(s.score, 0) AS DECIMAL(18, 4))), max(coalesce(s.score, 0))
             FROM _lead_members m LEFT JOIN s USING (platform, account_id) GROUP BY 1"""
     ).fetchall():
         stats[key]["score"] = round(float(mean), 4)
