@@ -30,3 +30,24 @@ def test_conformance_catches_a_bad_detector():
 
     with pytest.raises(AssertionError, match="without constraints"):
         check_detector(Sloppy)
+
+
+def test_conformance_catches_an_edge_citing_someone_elses_item():
+    from botwatch.detectors.base import Detector, Layer
+
+    class Gossip(Detector):
+        name = "gossip"
+        description = "links two accounts and cites an item a third account wrote"
+        layers = (Layer("gossip", "was talked about with"),)
+        tables = ("edges",)
+
+        def run(self, ctx):
+            ctx.con.execute(f"DELETE FROM edges WHERE run_id = {ctx.run_id} AND layer = 'gossip'")
+            ctx.con.execute(
+                "INSERT INTO edges (run_id, platform, account_a, account_b, layer, weight, significant, "
+                f"evidence_item_ids) VALUES ({ctx.run_id}, 'test', 'u0', 'u1', 'gossip', 1, true, ['i0', 'i2'])"
+            )  # i0 is u0's, i2 is u2's
+            return {}
+
+    with pytest.raises(AssertionError, match="neither of its accounts wrote"):
+        check_detector(Gossip)

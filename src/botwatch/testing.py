@@ -81,7 +81,8 @@ def _tiny_case(path: Path) -> Case:
 
 def check_detector(cls: type[Detector]) -> None:
     """A detector declares its parameters and constraints, stores them in __init__, rejects bad values with the
-    uniform message, runs on an empty and a tiny case, writes rows only for its run_id, and is deterministic."""
+    uniform message, runs on an empty and a tiny case, writes rows only for its run_id, cites on each edge only
+    items its two accounts wrote, and is deterministic."""
     assert cls.name and cls.description, "detector needs a name and a description"
     assert set(cls.constraints) <= set(cls.parameters), f"{cls.name}: constraints for undeclared parameters"
     missing = set(cls.parameters) - set(cls.constraints)
@@ -130,5 +131,11 @@ def check_detector(cls: type[Detector]) -> None:
                     )
                 )
             snapshots.append(snap)
+            foreign = case.con.execute(
+                f"""SELECT count(*) FROM (SELECT platform, account_a, account_b, unnest(evidence_item_ids) AS item_id
+                                          FROM edges WHERE run_id = {run_id}) e
+                    JOIN items i USING (platform, item_id) WHERE i.account_id NOT IN (e.account_a, e.account_b)"""
+            ).fetchone()[0]
+            assert foreign == 0, f"{cls.name}: an edge cites an item neither of its accounts wrote"
         assert snapshots[0] == snapshots[1], f"{cls.name}: two runs with the same seed differ"
         case.close()

@@ -43,7 +43,10 @@ class Layer:
     ``timing_only``: the layer only says "acted at the same time under the same posts", which never flags an
     account on its own; ``targets``: what an edge's ``targets`` are — ``"posts"``, ``"templates"`` (text cluster
     ids: the layer's pairs wrote the same templates), ``"occasions"`` (links, reposts, hashtags) or ``"none"``;
-    ``tested``: edges carry a p-value and a q-value (a rule-based layer has none and never flags alone)."""
+    ``tested``: edges carry a p-value and a q-value (a rule-based layer has none and never flags alone).
+
+    An edge's ``evidence_item_ids`` are items written by its two accounts (scoring lists each account's own
+    cited items by author; :func:`botwatch.testing.check_detector` checks this)."""
 
     name: str
     phrase: str
