@@ -49,6 +49,12 @@ EDGE_PAIRS_PER_PASS = (
 
 _TEMP_TABLES = (
     "_tc_occ",
+    "_tc_k",
+    "_tc_kp",
+    "_tc_kpi",
+    "_tc_ap",
+    "_tc_common",
+    "_tc_kn",
     "_tc_acc",
     "_tc_cells",
     "_tc_clusters",
@@ -183,6 +189,10 @@ class TextCoordinationDetector(Detector):
                    epoch(o.created_at) AS t
             FROM ({groups}) g JOIN _tc_occ o USING (platform, item_id)
             WHERE g.n_accounts BETWEEN 2 AND {int(p["max_accounts"])}""")
+        # accounts numbered once, for the depth test's common posts and the edges' pair ids
+        con.execute("""
+            CREATE TEMP TABLE _tc_aid AS SELECT platform, account_id, row_number() OVER (
+              ORDER BY platform, account_id) AS aid FROM (SELECT DISTINCT platform, account_id FROM _tc_ev)""")
         con.execute(f"""
             CREATE TEMP TABLE _tc_clusters AS
             WITH tot AS (SELECT platform, sum(o) AS n_occ FROM _tc_acc GROUP BY 1),
@@ -246,22 +256,21 @@ class TextCoordinationDetector(Detector):
         own submissions in a fixed format (looking-for-group, trading, game logs) shares no post with others."""
         p = self.params
         min_weight = int(p["min_weight"])
-        combos = con.sql(f"""
-            WITH cp AS (SELECT DISTINCT platform, cluster_id, account_id, post FROM _tc_ev WHERE post IS NOT NULL),
-            k AS (SELECT a.platform, a.cluster_id, a.account_id AS account_a, b.account_id AS account_b,
-                         count(*) AS k
-                  FROM cp a JOIN cp b ON b.platform = a.platform AND b.cluster_id = a.cluster_id
-                                     AND b.post = a.post AND b.account_id > a.account_id
-                  GROUP BY 1, 2, 3, 4 HAVING count(*) >= {min_weight}),
-            pairs AS (SELECT DISTINCT platform, account_a, account_b FROM k),
-            ap AS (SELECT DISTINCT platform, account_id, post FROM _tc_occ WHERE post IS NOT NULL),
-            common AS (SELECT pr.platform, pr.account_a, pr.account_b, count(*) AS n_ab FROM pairs pr
-                       JOIN ap a ON a.platform = pr.platform AND a.account_id = pr.account_a
-                       JOIN ap b ON b.platform = pr.platform AND b.account_id = pr.account_b AND b.post = a.post
-                       GROUP BY 1, 2, 3)
-            SELECT k.platform, k.cluster_id, k.account_a, k.account_b, k.k, c.n_ab, cl.pi
-            FROM k JOIN common c USING (platform, account_a, account_b)
-            JOIN _tc_clusters cl USING (platform, cluster_id)
+        con.execute(f"""
+            CREATE TEMP TABLE _tc_k AS
+            WITH cp AS (SELECT DISTINCT platform, cluster_id, account_id, post FROM _tc_ev WHERE post IS NOT NULL)
+            SELECT a.platform, a.cluster_id, a.account_id AS account_a, b.account_id AS account_b, count(*) AS k
+            FROM cp a JOIN cp b ON b.platform = a.platform AND b.cluster_id = a.cluster_id
+                               AND b.post = a.post AND b.account_id > a.account_id
+            GROUP BY 1, 2, 3, 4 HAVING count(*) >= {min_weight}""")
+        self._common_posts(con)
+        # two tables per statement: with three, DuckDB joined the pairs to every cluster of their platform first
+        con.execute("""
+            CREATE TEMP TABLE _tc_kn AS SELECT k.*, c.n_ab FROM _tc_k k
+            JOIN _tc_common c USING (platform, account_a, account_b)""")
+        combos = con.sql("""
+            SELECT k.platform, k.cluster_id, k.account_a, k.account_b, k.k, k.n_ab, cl.pi
+            FROM _tc_kn k JOIN _tc_clusters cl USING (platform, cluster_id)
             ORDER BY 1, 3, 4, 2""").to_arrow_table()
         m = con.execute(
             "SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM (SELECT count(DISTINCT account_id) AS n "
@@ -288,6 +297,32 @@ class TextCoordinationDetector(Detector):
         finally:
             con.unregister("_tc_combos")
         return out, int(m)
+
+    @staticmethod
+    def _common_posts(con) -> None:
+        """``_tc_common(platform, account_a, account_b, n_ab)``: for each pair of ``_tc_k``, the posts both
+        accounts commented under, counted on numbered accounts and only over the posts of accounts in a pair
+        (joined on strings, every pair with every post of its first account was most of the depth test). One
+        account per statement, as in :meth:`_write_edges`."""
+        con.execute("""
+            CREATE TEMP TABLE _tc_kp AS SELECT p.*, a.aid AS aa
+            FROM (SELECT DISTINCT platform, account_a, account_b FROM _tc_k) p
+            JOIN _tc_aid a ON a.platform = p.platform AND a.account_id = p.account_a""")
+        con.execute("""
+            CREATE TEMP TABLE _tc_kpi AS SELECT p.*, b.aid AS ab FROM _tc_kp p
+            JOIN _tc_aid b ON b.platform = p.platform AND b.account_id = p.account_b""")
+        con.execute("""
+            CREATE TEMP TABLE _tc_ap AS SELECT DISTINCT a.aid, o.post FROM _tc_occ o
+            JOIN _tc_aid a USING (platform, account_id)
+            WHERE o.post IS NOT NULL AND a.aid IN (SELECT aa FROM _tc_kpi UNION SELECT ab FROM _tc_kpi)""")
+        con.execute("""
+            CREATE TEMP TABLE _tc_common AS
+            WITH n AS (SELECT p.aa, p.ab, count(*) AS n_ab FROM _tc_kpi p
+                       JOIN _tc_ap a ON a.aid = p.aa JOIN _tc_ap b ON b.aid = p.ab AND b.post = a.post
+                       GROUP BY 1, 2)
+            SELECT p.platform, p.account_a, p.account_b, n.n_ab FROM _tc_kpi p JOIN n USING (aa, ab)""")
+        for table in ("_tc_kp", "_tc_kpi", "_tc_ap"):
+            con.execute(f"DROP TABLE {table}")
 
     def _breadth_tests(self, con) -> tuple[pa.Table, int]:
         """Pairs that share more distinct rare templates than their numbers of templates explain.
@@ -345,9 +380,6 @@ class TextCoordinationDetector(Detector):
         matches their posts. Accounts, clusters and pairs are numbered first, so the joins run on integers. Edge
         rows are built in passes of about ``EDGE_PAIRS_PER_PASS`` pairs, so memory stays bounded whatever the
         number of pairs."""
-        con.execute("""
-            CREATE TEMP TABLE _tc_aid AS SELECT platform, account_id, row_number() OVER (
-              ORDER BY platform, account_id) AS aid FROM (SELECT DISTINCT platform, account_id FROM _tc_ev)""")
         con.execute("""
             CREATE TEMP TABLE _tc_cid AS SELECT platform, cluster_id, row_number() OVER (
               ORDER BY platform, cluster_id) AS cid FROM (SELECT DISTINCT platform, cluster_id FROM _tc_ev)""")
