@@ -135,6 +135,15 @@ def _joins_as_written(con):
         con.execute("RESET disabled_optimizers")
 
 
+def _named(ranks: pa.ChunkedArray, names: pa.Array) -> pa.ChunkedArray:
+    """Lists of ranks (1-based positions in ``names``) as lists of the names at those positions."""
+    chunks = []
+    for chunk in ranks.chunks:
+        values = pa.compute.subtract(chunk.values, 1)
+        chunks.append(pa.ListArray.from_arrays(chunk.offsets, names.take(values), mask=chunk.is_null()))
+    return pa.chunked_array(chunks, pa.list_(names.type))
+
+
 def normalised_url_sql(u: str) -> str:
     """SQL for a URL's comparison key: scheme and ``www.`` dropped, host lower-cased, fragment and trailing
     slashes dropped; path and query kept as they are (they can be case-sensitive)."""
@@ -683,43 +692,57 @@ class CoActionDetector(Detector):
     def _store_edges(self, con, run_id: int, layer: str, w: float) -> None:
         """Insert the tested pairs of ``_ca_pv`` into ``edges``: significant pairs with their meeting details
         (first/last meeting, who led, median lag, targets, evidence items; in passes of
-        ``EDGE_TARGETS_PER_PASS`` rows of ``_ca_pt``), the others with their count and test only."""
+        ``EDGE_TARGETS_PER_PASS`` rows of ``_ca_pt``), the others with their count and test only. A pair's
+        targets and cited items are listed as numbers (target and event ranks) and named afterwards by position
+        in two name arrays: lists of strings built per pair were most of the step."""
         max_t, max_e = int(self.params["max_targets"]), int(self.params["max_evidence_items"])
         null_name = self._null_name(layer)
         n_rows = con.execute("SELECT count(*) FROM _ca_pt").fetchall()[0][0]
         edge_passes = max(1, -(-int(n_rows) // EDGE_TARGETS_PER_PASS))
+        if n_rows:
+            # tgt and eid are ranks 1..n (see _intern_events); within a platform tgt order is target order
+            target_names = con.sql(
+                "SELECT target FROM (SELECT DISTINCT tgt, target FROM _ca_ev) ORDER BY tgt"
+            )
+            target_names = target_names.to_arrow_table().column(0).combine_chunks()
+            item_names = con.sql("SELECT item_id FROM _ca_ev ORDER BY eid").to_arrow_table().column(0)
+            item_names = item_names.combine_chunks()
         for c in range(edge_passes if n_rows else 0):
-            only = f"WHERE pt.lo % {edge_passes} = {c}" if edge_passes > 1 else ""
-            con.execute(f"""
-            INSERT INTO {self._edges_table} BY NAME
-            WITH tnames AS (SELECT DISTINCT tgt, target FROM _ca_ev),
-            item_names AS (SELECT eid, item_id FROM _ca_ev),
-            per_target AS (
-              SELECT pt.lo, pt.hi, pt.m.lag AS lag, least(pt.m.t0, pt.m.t1) AS t_first,
-                     greatest(pt.m.t0, pt.m.t1) AS t_last, tn.target, i0.item_id AS item0, i1.item_id AS item1
-              FROM _ca_pt pt
-              JOIN tnames tn ON tn.tgt = pt.tgt
-              JOIN item_names i0 ON i0.eid = pt.m.e0 JOIN item_names i1 ON i1.eid = pt.m.e1 {only}),
-            per_pair AS (
-              SELECT lo, hi, count(*) AS weight, min(t_first) AS first_t, max(t_last) AS last_t,
-                     count_if(lag > 0) AS a_leads, count_if(lag < 0) AS b_leads, median(abs(lag)) AS median_lag_s,
-                     -- one row per target: (t_first, target) orders a pair's rows totally; sorting the list
-                     -- is cheaper than DuckDB's ordered aggregates
-                     list_sort(list(struct_pack(t := t_first, g := target, i0 := item0, i1 := item1))) AS rows
-              FROM per_target GROUP BY lo, hi),
-            agg AS (
-              SELECT * EXCLUDE (rows), list_slice(list_transform(rows, lambda r: r.g), 1, {max_t}) AS targets,
-                     list_slice(flatten(list_transform(rows, lambda r: [r.i0, r.i1])), 1, {max_e}) AS evidence
-              FROM per_pair)
-            SELECT {int(run_id)} AS run_id, a.platform, a.account_id AS account_a, b.account_id AS account_b,
-                   '{layer}' AS layer, g.weight, {w} AS window_s,
-                   make_timestamp(CAST(g.first_t * 1e6 AS BIGINT)) AS first_at,
-                   make_timestamp(CAST(g.last_t * 1e6 AS BIGINT)) AS last_at,
-                   g.a_leads, g.b_leads, g.median_lag_s, v.expected, v.p_value, v.q_value, v.significant,
-                   '{null_name}' AS null_model, g.targets, g.evidence AS evidence_item_ids
-            FROM agg g JOIN _ca_pv v USING (lo, hi)
-            JOIN _ca_acc a ON a.acc = g.lo JOIN _ca_acc b ON b.acc = g.hi
-            ORDER BY a.account_id, b.account_id""")
+            only = f"WHERE lo % {edge_passes} = {c}" if edge_passes > 1 else ""
+            agg = con.sql(f"""
+                WITH per_pair AS (
+                  SELECT lo, hi, count(*) AS weight, min(least(m.t0, m.t1)) AS first_t,
+                         max(greatest(m.t0, m.t1)) AS last_t, count_if(m.lag > 0) AS a_leads,
+                         count_if(m.lag < 0) AS b_leads, median(abs(m.lag)) AS median_lag_s,
+                         -- one row per target: (t_first, tgt) orders a pair's rows totally; sorting the list
+                         -- is cheaper than DuckDB's ordered aggregates
+                         list_sort(list(struct_pack(t := least(m.t0, m.t1), g := tgt, i0 := m.e0, i1 := m.e1)))
+                           AS rows
+                  FROM _ca_pt {only} GROUP BY lo, hi)
+                SELECT * EXCLUDE (rows), list_slice(list_transform(rows, lambda r: r.g), 1, {max_t}) AS targets,
+                       list_slice(flatten(list_transform(rows, lambda r: [r.i0, r.i1])), 1, {max_e}) AS evidence
+                FROM per_pair""").to_arrow_table()
+            agg = agg.set_column(
+                agg.schema.get_field_index("targets"), "targets", _named(agg.column("targets"), target_names)
+            )
+            agg = agg.set_column(
+                agg.schema.get_field_index("evidence"), "evidence", _named(agg.column("evidence"), item_names)
+            )
+            con.register("_ca_agg", agg)
+            try:
+                con.execute(f"""
+                INSERT INTO {self._edges_table} BY NAME
+                SELECT {int(run_id)} AS run_id, a.platform, a.account_id AS account_a, b.account_id AS account_b,
+                       '{layer}' AS layer, g.weight, {w} AS window_s,
+                       make_timestamp(CAST(g.first_t * 1e6 AS BIGINT)) AS first_at,
+                       make_timestamp(CAST(g.last_t * 1e6 AS BIGINT)) AS last_at,
+                       g.a_leads, g.b_leads, g.median_lag_s, v.expected, v.p_value, v.q_value, v.significant,
+                       '{null_name}' AS null_model, g.targets, g.evidence AS evidence_item_ids
+                FROM _ca_agg g JOIN _ca_pv v USING (lo, hi)
+                JOIN _ca_acc a ON a.acc = g.lo JOIN _ca_acc b ON b.acc = g.hi
+                ORDER BY a.account_id, b.account_id""")
+            finally:
+                con.unregister("_ca_agg")
         con.execute(f"""
             INSERT INTO {self._edges_table} BY NAME
             SELECT {int(run_id)} AS run_id, a.platform, a.account_id AS account_a, b.account_id AS account_b,
