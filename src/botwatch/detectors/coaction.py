@@ -39,6 +39,7 @@ import pyarrow.compute  # noqa: F401  (pa.compute)
 from botwatch.detectors.base import Detector, Interval, Layer, OneOf, RunContext, Setting
 from botwatch.detectors.significance import fdr_qvalues, poisson_sf
 from botwatch.detectors.text_coordination import LAYER as TEXT_LAYER
+from botwatch.store.rows import named_lists
 
 LAYERS = ("co_reply", "co_link", "co_repost", "co_hashtag")
 
@@ -133,15 +134,6 @@ def _joins_as_written(con):
         yield
     finally:
         con.execute("RESET disabled_optimizers")
-
-
-def _named(ranks: pa.ChunkedArray, names: pa.Array) -> pa.ChunkedArray:
-    """Lists of ranks (1-based positions in ``names``) as lists of the names at those positions."""
-    chunks = []
-    for chunk in ranks.chunks:
-        values = pa.compute.subtract(chunk.values, 1)
-        chunks.append(pa.ListArray.from_arrays(chunk.offsets, names.take(values), mask=chunk.is_null()))
-    return pa.chunked_array(chunks, pa.list_(names.type))
 
 
 def normalised_url_sql(u: str) -> str:
@@ -723,10 +715,14 @@ class CoActionDetector(Detector):
                        list_slice(flatten(list_transform(rows, lambda r: [r.i0, r.i1])), 1, {max_e}) AS evidence
                 FROM per_pair""").to_arrow_table()
             agg = agg.set_column(
-                agg.schema.get_field_index("targets"), "targets", _named(agg.column("targets"), target_names)
+                agg.schema.get_field_index("targets"),
+                "targets",
+                named_lists(agg.column("targets"), target_names),
             )
             agg = agg.set_column(
-                agg.schema.get_field_index("evidence"), "evidence", _named(agg.column("evidence"), item_names)
+                agg.schema.get_field_index("evidence"),
+                "evidence",
+                named_lists(agg.column("evidence"), item_names),
             )
             con.register("_ca_agg", agg)
             try:

@@ -1,8 +1,9 @@
-"""Insert Python rows into a case table in one statement, by column name."""
+"""Insert Python rows into a case table in one statement, by column name; name lists of ranks."""
 
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 
 
 def insert_rows(con, table: str, rows: list[dict]) -> None:
@@ -23,3 +24,14 @@ def insert_rows(con, table: str, rows: list[dict]) -> None:
         con.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM _rows")
     finally:
         con.unregister("_rows")
+
+
+def named_lists(ranks: pa.ChunkedArray, names: pa.Array) -> pa.ChunkedArray:
+    """Lists of ranks (1-based positions in ``names``) as lists of the names at those positions. Detectors list
+    items and targets by rank in SQL and name them here: lists of strings built per row cost several times
+    lists of integers."""
+    chunks = []
+    for chunk in ranks.chunks:
+        values = pa.compute.subtract(chunk.values, 1)
+        chunks.append(pa.ListArray.from_arrays(chunk.offsets, names.take(values), mask=chunk.is_null()))
+    return pa.chunked_array(chunks, pa.list_(names.type))
