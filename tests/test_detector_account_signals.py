@@ -464,3 +464,15 @@ def test_beta_binomial_tail_is_the_per_count_computation_with_shared_or_varying_
     varying = (rng.uniform(0.2, 5, 4000), rng.uniform(0.2, 5, 4000))
     for a, b in (shared, varying):
         assert np.allclose(betabinom_tail(k, n, a, b), per_count(k, n, a, b), rtol=1e-12, atol=0)
+
+
+def test_counts_computed_once_per_distinct_pair_are_the_per_count_values():
+    from botwatch.detectors.empirical_null import _Counts, _lbinom, _logpmf
+
+    rng = np.random.default_rng(8)
+    n = rng.integers(1, 40, 5000).astype(np.float64)
+    x = np.floor(rng.uniform(0, 1, 5000) * (n + 1))
+    counts = _Counts(x, n)
+    assert len(counts.ux) < 1000  # few distinct (x, n): the point of computing them once
+    for a, b in ((np.full(5000, 0.8), np.full(5000, 3.0)), (rng.uniform(0.1, 4, 5000), np.full(5000, 2.0))):
+        assert np.array_equal(counts.logpmf(a, b), _logpmf(x, n, a, b, _lbinom(x, n)))  # bit for bit

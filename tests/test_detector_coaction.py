@@ -393,6 +393,22 @@ def _squads_at_three_tempos(seed: int) -> list[dict]:
     return rows
 
 
+def test_co_reply_scales_without_candidates_test_the_base_window_alone(tmp_path):
+    """No significant co_text edge: no candidate for the longer scales, one scale tested, nothing multiplied."""
+    with Case(tmp_path / "c.duckdb") as case:
+        insert_items(case, _squads_at_three_tempos(5))
+        alone = run_detector(case, layers=["co_reply"])["co_reply"]
+        plain = {(e["account_a"], e["account_b"]): e for e in edges(case, "co_reply")}
+        summary = run_detector(case, layers=["co_reply"], co_reply_scales_s=(600.0, 3600.0))["co_reply"]
+        got = edges(case, "co_reply")
+    assert set(summary["scales"]) == {"90s"} and summary["significant"] == alone["significant"] > 0
+    assert len(got) == len(plain)
+    for e in got:
+        assert e["null_model"] == plain[(e["account_a"], e["account_b"])]["null_model"] + " min of 1 scales"
+        same = {k: v for k, v in e.items() if k != "null_model"}
+        assert same == {k: v for k, v in plain[(e["account_a"], e["account_b"])].items() if k != "null_model"}
+
+
 def test_co_reply_scales_keep_meeting_details_only_for_pairs_significant_after_the_correction(tmp_path):
     """p and q are multiplied by the number of scales; a pair significant at one scale alone but not after that
     correction is stored like any non-significant pair: its count and test, no meeting details."""

@@ -66,3 +66,20 @@ def test_shared_avatar_edges_land_in_their_columns_when_the_table_is_reordered(t
         "targets": ["path:/s/v1/ig2/stolenphotoAAA.jpg"],
         "evidence_item_ids": [],
     }
+
+
+def test_named_lists_names_ranks_by_position_in_sliced_chunks_and_keeps_nulls():
+    import pyarrow as pa
+
+    from botwatch.store.rows import named_lists
+
+    names = pa.array(["a", "b", "c", "d"])
+    ranks = pa.array([[1, 2], None, [], [4, 4, 3], [2]], pa.list_(pa.int64()))
+    got = named_lists(pa.chunked_array([ranks.slice(0, 2), ranks.slice(2)]), names)
+    assert got.to_pylist() == [["a", "b"], None, [], ["d", "d", "c"], ["b"]]
+    inner = named_lists(pa.chunked_array([ranks.slice(1, 3)]), names)  # sliced, starting with a null
+    assert inner.to_pylist() == [None, [], ["d", "d", "c"]]
+    outside = pa.array([[0], [1]], pa.list_(pa.int64())).slice(1)  # the child holds a 0 outside the slice
+    assert named_lists(pa.chunked_array([outside]), names).to_pylist() == [["a"]]
+    no_nulls = ranks.slice(2)  # a sliced chunk without nulls: offsets into the whole child array
+    assert named_lists(pa.chunked_array([no_nulls]), names).to_pylist() == [[], ["d", "d", "c"], ["b"]]

@@ -34,7 +34,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from botwatch.detectors.base import Detector, Interval, Layer, OneOf, RunContext, Setting
 from botwatch.detectors.significance import fdr_qvalues, poisson_sf
@@ -241,7 +240,9 @@ class CoActionDetector(Detector):
 
     _null_override: str | None = None
     _significant_only = False
-    _scale_factor = 1  # co_reply tested at several scales: p and q multiplied by their number (Bonferroni)
+    _scale_factor = (
+        0  # co_reply's scales: their number (p and q multiplied by it: Bonferroni); 0 outside them
+    )
     _edges_table = "edges"  # where _store_edges writes: co_reply's longer scales collect theirs in _ca_edges
 
     @property
@@ -292,7 +293,7 @@ class CoActionDetector(Detector):
             self._keep_best_scale(con, run_id)
         finally:
             self._null_override, self._significant_only, self._edges_table = None, False, "edges"
-            self._scale_factor = 1
+            self._scale_factor = 0
             con.execute("DROP TABLE IF EXISTS _ca_cand")
             con.execute("DROP TABLE IF EXISTS _ca_edges")
         by_scale = dict(
@@ -314,7 +315,9 @@ class CoActionDetector(Detector):
     def _keep_best_scale(con, run_id: int) -> None:
         """Each pair of ``_ca_edges`` (rows of the longer scales) keeps its row with the smallest (q, p, window)
         among them and its base row in ``edges``: the base row is replaced where a longer scale beat it, and a
-        pair the base window did not test is added."""
+        pair the base window did not test is added. The values compared are the corrected ones (x the number of
+        scales, at most 1): a longer scale's row has q <= fdr before the correction, so with fdr below 1 / (number
+        of scales) none is cut at 1 and the order is that of the uncorrected values."""
         if con.execute("SELECT count(*) FROM _ca_edges").fetchall()[0][0] == 0:
             return
         con.execute("""
@@ -368,7 +371,7 @@ class CoActionDetector(Detector):
             base = f"jitter({p['jitter_factor'] * p[layer + '_window_s']:g}s)"
         else:
             base = "target_permutation"
-        scales = f" min of {self._scale_factor} scales" if self._scale_factor > 1 else ""
+        scales = f" min of {self._scale_factor} scales" if self._scale_factor else ""
         return base + ("+account_screen" if p["screen"] == "accounts" else "+selective") + scales
 
     def _account_screen(self, con) -> None:
@@ -586,7 +589,8 @@ class CoActionDetector(Detector):
 
     def _test_pairs(self, con, min_weight: int, m: int, n_tested: int) -> np.ndarray:
         """Test every pair of ``_ca_tested``; register ``_ca_pv(lo, hi, k, expected, p_value, q_value,
-        significant)`` (only the significant pairs at co_reply's longer scales) and return the q-values."""
+        significant)`` (at co_reply's longer scales only the pairs significant at that scale before the correction over
+        scales) and return the q-values."""
         p = self.params
         if p["screen"] == "accounts":
             self._account_screen(con)
@@ -616,7 +620,9 @@ class CoActionDetector(Detector):
             qv = q_sel
             if p["hypotheses"] == "selected":
                 pv = p_sel  # the p-value that decided
-        n = self._scale_factor  # Bonferroni over co_reply's scales: significant after it, details only then
+        n = max(
+            1, self._scale_factor
+        )  # Bonferroni over co_reply's scales: significant after it, details then
         pv_table = pa.table(
             {
                 "lo": tested.column("lo"),
@@ -682,7 +688,7 @@ class CoActionDetector(Detector):
         con.execute("DROP TABLE _ca_sev")
 
     def _store_edges(self, con, run_id: int, layer: str, w: float) -> None:
-        """Insert the tested pairs of ``_ca_pv`` into ``edges``: significant pairs with their meeting details
+        """Insert the tested pairs of ``_ca_pv`` into ``edges`` (``_ca_edges`` at co_reply's longer scales): significant pairs with their meeting details
         (first/last meeting, who led, median lag, targets, evidence items; in passes of
         ``EDGE_TARGETS_PER_PASS`` rows of ``_ca_pt``), the others with their count and test only. A pair's
         targets and cited items are listed as numbers (target and event ranks) and named afterwards by position
@@ -693,9 +699,9 @@ class CoActionDetector(Detector):
         edge_passes = max(1, -(-int(n_rows) // EDGE_TARGETS_PER_PASS))
         if n_rows:
             # tgt and eid are ranks 1..n (see _intern_events); within a platform tgt order is target order
-            target_names = con.sql(
-                "SELECT target FROM (SELECT DISTINCT tgt, target FROM _ca_ev) ORDER BY tgt"
-            )
+            target_names = con.sql("""
+                SELECT t.target FROM range(1, (SELECT max(tgt) + 1 FROM _ca_ev)) r(tgt)
+                LEFT JOIN (SELECT DISTINCT tgt, target FROM _ca_ev) t USING (tgt) ORDER BY tgt""")
             target_names = target_names.to_arrow_table().column(0).combine_chunks()
             item_names = con.sql("SELECT item_id FROM _ca_ev ORDER BY eid").to_arrow_table().column(0)
             item_names = item_names.combine_chunks()

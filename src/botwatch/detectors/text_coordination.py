@@ -272,6 +272,8 @@ class TextCoordinationDetector(Detector):
             SELECT k.platform, k.cluster_id, k.account_a, k.account_b, k.k, k.n_ab, cl.pi
             FROM _tc_kn k JOIN _tc_clusters cl USING (platform, cluster_id)
             ORDER BY 1, 3, 4, 2""").to_arrow_table()
+        for table in ("_tc_k", "_tc_common", "_tc_kn"):
+            con.execute(f"DROP TABLE {table}")
         m = con.execute(
             "SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM (SELECT count(DISTINCT account_id) AS n "
             "FROM _tc_ev WHERE post IS NOT NULL GROUP BY platform, cluster_id)"

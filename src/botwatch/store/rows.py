@@ -32,6 +32,9 @@ def named_lists(ranks: pa.ChunkedArray, names: pa.Array) -> pa.ChunkedArray:
     lists of integers."""
     chunks = []
     for chunk in ranks.chunks:
+        if chunk.offset:  # a slice: its child holds values outside it, and a mask cannot go with its offsets
+            chunk = pa.concat_arrays([chunk])
         values = pa.compute.subtract(chunk.values, 1)
-        chunks.append(pa.ListArray.from_arrays(chunk.offsets, names.take(values), mask=chunk.is_null()))
+        mask = chunk.is_null() if chunk.null_count else None
+        chunks.append(pa.ListArray.from_arrays(chunk.offsets, names.take(values), mask=mask))
     return pa.chunked_array(chunks, pa.list_(names.type))
