@@ -211,9 +211,11 @@ class FocusRhythmDetector(Detector):
                                percent_rank() OVER (PARTITION BY i.platform ORDER BY i.created_at) AS u,
                                {self._local_time_sql()} AS lt
                         FROM items i LEFT JOIN sources s USING (source_id)),
-            g AS (SELECT platform, account_id,
+            g AS (SELECT platform, account_id, e,
                          e - lag(e) OVER (PARTITION BY platform, account_id ORDER BY e) + 1 AS g FROM it),
-            gaps AS (SELECT platform, account_id, count(g) AS m, sum(ln(g)) AS sum_ln, avg(g) AS mean_g
+            -- summed in time order: a float sum in parallel differs in the last bits from run to run
+            gaps AS (SELECT platform, account_id, count(g) AS m, sum(ln(g) ORDER BY e) AS sum_ln,
+                            avg(g ORDER BY e) AS mean_g
                      FROM g WHERE g IS NOT NULL GROUP BY 1, 2),
             ch AS (SELECT platform, account_id, channel, count(*) AS c,
                           row_number() OVER (PARTITION BY platform, account_id ORDER BY count(*) DESC, channel) AS r
