@@ -213,9 +213,9 @@ class FocusRhythmDetector(Detector):
                         FROM items i LEFT JOIN sources s USING (source_id)),
             g AS (SELECT platform, account_id, e,
                          e - lag(e) OVER (PARTITION BY platform, account_id ORDER BY e) + 1 AS g FROM it),
-            -- summed in time order: a float sum in parallel differs in the last bits from run to run
-            gaps AS (SELECT platform, account_id, count(g) AS m, sum(ln(g) ORDER BY e) AS sum_ln,
-                            avg(g ORDER BY e) AS mean_g
+            -- summed in (time, gap) order: a float sum in parallel differs in the last bits from run to run
+            gaps AS (SELECT platform, account_id, count(g) AS m, sum(ln(g) ORDER BY e, g) AS sum_ln,
+                            avg(g ORDER BY e, g) AS mean_g
                      FROM g WHERE g IS NOT NULL GROUP BY 1, 2),
             ch AS (SELECT platform, account_id, channel, count(*) AS c,
                           row_number() OVER (PARTITION BY platform, account_id ORDER BY count(*) DESC, channel) AS r
