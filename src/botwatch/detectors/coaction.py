@@ -238,17 +238,17 @@ class CoActionDetector(Detector):
         self.summary_ = summary
         return summary
 
-    _null_override: str | None = None
-    _significant_only = False
+    # while co_reply's longer scales run: the exchangeable null, only pairs significant at the scale alone are
+    # kept, and their rows go to _ca_edges (see _run_scales)
+    _at_longer_scale = False
     _scale_factor = (
-        0  # co_reply's scales: their number (p and q multiplied by it: Bonferroni); 0 outside them
+        0  # co_reply's number of scales (p and q are multiplied by it: Bonferroni); 0 outside them
     )
-    _edges_table = "edges"  # where _store_edges writes: co_reply's longer scales collect theirs in _ca_edges
 
     @property
     def _null(self) -> str:
         """The null of the layer being tested: ``null``, or ``exchangeable`` at co_reply's longer scales."""
-        return self._null_override or self.params["null"]
+        return "exchangeable" if self._at_longer_scale else self.params["null"]
 
     def _window(self, layer: str) -> float:
         return float(self.params[f"{layer}_window_s"])
@@ -287,13 +287,12 @@ class CoActionDetector(Detector):
                 f"{base:g}s": self._run_layer(con, run_id, "co_reply", _events_sql("co_reply"), base)
             }
             con.execute("CREATE TEMP TABLE _ca_edges AS SELECT * FROM edges LIMIT 0")
-            self._null_override, self._significant_only, self._edges_table = "exchangeable", True, "_ca_edges"
+            self._at_longer_scale = True
             for w in scales:
                 per_scale[f"{w:g}s"] = self._run_layer(con, run_id, "co_reply", "SELECT * FROM _ca_cand", w)
             self._keep_best_scale(con, run_id)
         finally:
-            self._null_override, self._significant_only, self._edges_table = None, False, "edges"
-            self._scale_factor = 0
+            self._at_longer_scale, self._scale_factor = False, 0
             con.execute("DROP TABLE IF EXISTS _ca_cand")
             con.execute("DROP TABLE IF EXISTS _ca_edges")
         by_scale = dict(
@@ -589,8 +588,8 @@ class CoActionDetector(Detector):
 
     def _test_pairs(self, con, min_weight: int, m: int, n_tested: int) -> np.ndarray:
         """Test every pair of ``_ca_tested``; register ``_ca_pv(lo, hi, k, expected, p_value, q_value,
-        significant)`` (at co_reply's longer scales only the pairs significant at that scale before the correction over
-        scales) and return the q-values."""
+        significant)`` (at co_reply's longer scales only the pairs significant at that scale before the
+        correction over scales) and return the q-values."""
         p = self.params
         if p["screen"] == "accounts":
             self._account_screen(con)
@@ -634,7 +633,7 @@ class CoActionDetector(Detector):
                 "significant": pa.array(qv * n <= p["fdr"]),
             }
         )
-        if self._significant_only:  # co_reply's longer scales keep what is significant at that scale alone
+        if self._at_longer_scale:  # keep what is significant at this scale alone
             pv_table = pv_table.filter(pa.array(qv <= p["fdr"]))
         con.register("_ca_pv", pv_table)
         return qv
@@ -695,6 +694,7 @@ class CoActionDetector(Detector):
         in two name arrays: lists of strings built per pair were most of the step."""
         max_t, max_e = int(self.params["max_targets"]), int(self.params["max_evidence_items"])
         null_name = self._null_name(layer)
+        table = "_ca_edges" if self._at_longer_scale else "edges"
         n_rows = con.execute("SELECT count(*) FROM _ca_pt").fetchall()[0][0]
         edge_passes = max(1, -(-int(n_rows) // EDGE_TARGETS_PER_PASS))
         if n_rows:
@@ -733,7 +733,7 @@ class CoActionDetector(Detector):
             con.register("_ca_agg", agg)
             try:
                 con.execute(f"""
-                INSERT INTO {self._edges_table} BY NAME
+                INSERT INTO {table} BY NAME
                 SELECT {int(run_id)} AS run_id, a.platform, a.account_id AS account_a, b.account_id AS account_b,
                        '{layer}' AS layer, g.weight, {w} AS window_s,
                        make_timestamp(CAST(g.first_t * 1e6 AS BIGINT)) AS first_at,
@@ -746,7 +746,7 @@ class CoActionDetector(Detector):
             finally:
                 con.unregister("_ca_agg")
         con.execute(f"""
-            INSERT INTO {self._edges_table} BY NAME
+            INSERT INTO {table} BY NAME
             SELECT {int(run_id)} AS run_id, a.platform, a.account_id AS account_a, b.account_id AS account_b,
                    '{layer}' AS layer, v.k AS weight, {w} AS window_s, v.expected, v.p_value, v.q_value,
                    v.significant, '{null_name}' AS null_model

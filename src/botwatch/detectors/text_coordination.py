@@ -50,7 +50,7 @@ EDGE_PAIRS_PER_PASS = (
 _TEMP_TABLES = (
     "_tc_occ",
     "_tc_k",
-    "_tc_kp",
+    "_tc_half",
     "_tc_kpi",
     "_tc_ap",
     "_tc_common",
@@ -62,7 +62,6 @@ _TEMP_TABLES = (
     "_tc_ev",
     "_tc_first",
     "_tc_pi",
-    "_tc_pa",
     "_tc_pckey",
     "_tc_pk",
     "_tc_keys",
@@ -87,6 +86,20 @@ def _groups_sql(run_id: int, use_clusters: bool, min_chars: int) -> str:
     return f"""SELECT platform, 'text:' || md5(lower(trim(text))) AS cluster_id, item_id, lower(trim(text)) AS template,
                       count(DISTINCT account_id) OVER (PARTITION BY platform, lower(trim(text))) AS n_accounts
                FROM items WHERE text IS NOT NULL AND length(trim(text)) >= {int(min_chars)}"""
+
+
+def _numbered_pairs(con, table: str, pairs_sql: str, extra: str = "") -> None:
+    """``table``: the rows of ``pairs_sql`` (with ``platform``, ``account_a``, ``account_b``) with their accounts'
+    numbers from ``_tc_aid`` as ``aa`` and ``ab``, and ``extra`` columns (SQL over ``p.aa`` and ``b.aid``, ending in
+    a comma) first. One account per statement: joining both at once let DuckDB pair every two accounts of a
+    platform first."""
+    con.execute(f"""
+        CREATE TEMP TABLE _tc_half AS SELECT p.*, a.aid AS aa FROM ({pairs_sql}) p
+        JOIN _tc_aid a ON a.platform = p.platform AND a.account_id = p.account_a""")
+    con.execute(f"""
+        CREATE TEMP TABLE {table} AS SELECT {extra} p.*, b.aid AS ab FROM _tc_half p
+        JOIN _tc_aid b ON b.platform = p.platform AND b.account_id = p.account_b""")
+    con.execute("DROP TABLE _tc_half")
 
 
 class TextCoordinationDetector(Detector):
@@ -304,15 +317,8 @@ class TextCoordinationDetector(Detector):
     def _common_posts(con) -> None:
         """``_tc_common(platform, account_a, account_b, n_ab)``: for each pair of ``_tc_k``, the posts both
         accounts commented under, counted on numbered accounts and only over the posts of accounts in a pair
-        (joined on strings, every pair with every post of its first account was most of the depth test). One
-        account per statement, as in :meth:`_write_edges`."""
-        con.execute("""
-            CREATE TEMP TABLE _tc_kp AS SELECT p.*, a.aid AS aa
-            FROM (SELECT DISTINCT platform, account_a, account_b FROM _tc_k) p
-            JOIN _tc_aid a ON a.platform = p.platform AND a.account_id = p.account_a""")
-        con.execute("""
-            CREATE TEMP TABLE _tc_kpi AS SELECT p.*, b.aid AS ab FROM _tc_kp p
-            JOIN _tc_aid b ON b.platform = p.platform AND b.account_id = p.account_b""")
+        (joined on strings, every pair with every post of its first account was most of the depth test)."""
+        _numbered_pairs(con, "_tc_kpi", "SELECT DISTINCT platform, account_a, account_b FROM _tc_k")
         con.execute("""
             CREATE TEMP TABLE _tc_ap AS SELECT DISTINCT a.aid, o.post FROM _tc_occ o
             JOIN _tc_aid a USING (platform, account_id)
@@ -323,7 +329,7 @@ class TextCoordinationDetector(Detector):
                        JOIN _tc_ap a ON a.aid = p.aa JOIN _tc_ap b ON b.aid = p.ab AND b.post = a.post
                        GROUP BY 1, 2)
             SELECT p.platform, p.account_a, p.account_b, n.n_ab FROM _tc_kpi p JOIN n USING (aa, ab)""")
-        for table in ("_tc_kp", "_tc_kpi", "_tc_ap"):
+        for table in ("_tc_kpi", "_tc_ap"):
             con.execute(f"DROP TABLE {table}")
 
     def _breadth_tests(self, con) -> tuple[pa.Table, int]:
@@ -386,14 +392,7 @@ class TextCoordinationDetector(Detector):
             CREATE TEMP TABLE _tc_cid AS SELECT platform, cluster_id, row_number() OVER (
               ORDER BY platform, cluster_id) AS cid FROM (SELECT DISTINCT platform, cluster_id FROM _tc_ev)""")
         n_aid = con.execute("SELECT count(*) FROM _tc_aid").fetchall()[0][0]
-        # one account per statement: joining both at once let DuckDB pair every two accounts of a platform first
-        con.execute("""
-            CREATE TEMP TABLE _tc_pa AS SELECT p.*, a.aid AS aa FROM _tc_pairs p
-            JOIN _tc_aid a ON a.platform = p.platform AND a.account_id = p.account_a""")
-        con.execute(f"""
-            CREATE TEMP TABLE _tc_pi AS SELECT p.aa * {int(n_aid) + 1} + b.aid AS pid, p.*, b.aid AS ab FROM _tc_pa p
-            JOIN _tc_aid b ON b.platform = p.platform AND b.account_id = p.account_b""")
-        con.execute("DROP TABLE _tc_pa")
+        _numbered_pairs(con, "_tc_pi", "SELECT * FROM _tc_pairs", f"p.aa * {int(n_aid) + 1} + b.aid AS pid, ")
         self._views(con)
         n_pairs = con.execute("SELECT count(*) FROM _tc_pi").fetchall()[0][0]
         passes = max(1, -(-int(n_pairs) // EDGE_PAIRS_PER_PASS))
